@@ -1,0 +1,43 @@
+/** Message bus contract shared by the in-process bus and Kafka: at-least-once, ordered per key, batches. */
+export const TOPICS = {
+  raw: 'telemetry.raw.v1',
+  measurements: 'telemetry.measurements.v1',
+  dlq: 'telemetry.dlq.v1',
+} as const;
+
+export interface OutgoingMessage {
+  key: string;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+export interface IncomingMessage extends OutgoingMessage {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for the batch in flight to finish and commit. */
+  stop(): Promise<void>;
+}
+
+export interface Bus {
+  readonly kind: 'memory' | 'kafka';
+  /** Resolves only when the broker acknowledged every message (acks=all for Kafka). */
+  publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
+  /**
+   * Consumes `topics` as consumer group `group`. The handler receives batches; offsets are committed
+   * only after the handler resolves. A handler that throws gets the same batch again (after a pause).
+   */
+  subscribe(opts: {
+    group: string;
+    topics: string[];
+    handler: (batch: IncomingMessage[]) => Promise<void>;
+    maxBatch?: number;
+  }): Promise<Subscription>;
+  /** Messages not yet committed by `group` across its topics (consumer lag). */
+  lag(group: string, topics: string[]): Promise<number>;
+  health(): Promise<{ ok: boolean; detail?: string }>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,39 @@
+/** The contract every provider adapter (Twin, Nettra, Novus) implements. */
+export type ProviderName = 'twin' | 'nettra' | 'novus';
+export const PROVIDERS: readonly ProviderName[] = ['twin', 'nettra', 'novus'];
+
+/** One value as the provider served it: `value` is untouched (string, number, boolean, null). */
+export interface ProviderReading {
+  channel: string;
+  ts: Date;
+  value: unknown;
+}
+
+export type FetchResult =
+  | { status: 'ok'; readings: ProviderReading[] }
+  | { status: 'no_data' }
+  | { status: 'request_failed'; error: string; httpStatus?: number };
+
+/** Account-level settings: base URL and (for Twin) login credentials. Decrypted in memory only. */
+export interface ProviderAccount {
+  baseUrl: string;
+  username?: string;
+  password?: string;
+}
+
+/**
+ * The device a point reads from. Twin: deviceId (ThingsBoard device UUID).
+ * Nettra: token = thingToken (goes in the path). Novus: token = device token (Authorization header).
+ */
+export interface DeviceRef {
+  deviceId?: string;
+  token?: string;
+}
+
+export interface ProviderAdapter {
+  readonly name: ProviderName;
+  /** Latest value of each channel. */
+  latest(device: DeviceRef, channels: string[]): Promise<FetchResult>;
+  /** Every value in (from, to], all pages, oldest first. */
+  history(device: DeviceRef, channels: string[], from: Date, to: Date): Promise<FetchResult>;
+}
