@@ -1,0 +1,221 @@
+import { toLitresPerSecond } from './flow.js';
+import { processLevel } from './level.js';
+import { describeRaw, parseBoolean, parseNumber, parseText } from './parse.js';
+import { qualityScore } from './quality.js';
+import { applyScaling } from './scaling.js';
+import {
+  advanceTotalizer,
+  counterVolume,
+  DEFAULT_MAX_M3_PER_HOUR,
+  DEFAULT_RESET_TOLERANCE_M3,
+  emptyTotalizerState,
+} from './totalizer.js';
+import type {
+  DeadLetterCode,
+  Measurement,
+  Outcome,
+  PointContext,
+  QualityFlag,
+  RawReading,
+  ResetEvent,
+  TotalizerState,
+  ValidRange,
+  VariableConfig,
+  VariableKind,
+} from './types.js';
+
+export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+type DeadLetter = Extract<Outcome, { ok: false }>;
+
+function deadLetter(code: DeadLetterCode, reason: string): DeadLetter {
+  return { ok: false, code, reason };
+}
+
+export function isTotalizer(kind: VariableKind): boolean {
+  return kind === 'totalizer' || kind === 'pulses';
+}
+
+/** Dead letter for a timestamp the processor must not store: invalid, > 5 min ahead, or past retention. */
+export function checkTimestamp(
+  reading: Pick<RawReading, 'variable' | 'ts'>,
+  now: Date,
+  retentionDays: number,
+): DeadLetter | null {
+  const t = reading.ts instanceof Date ? reading.ts.getTime() : Number.NaN;
+  if (Number.isNaN(t)) return deadLetter('invalid_timestamp', `invalid timestamp for variable ${reading.variable}`);
+  if (t > now.getTime() + FUTURE_TOLERANCE_MS) {
+    return deadLetter(
+      'future_timestamp',
+      `timestamp ${reading.ts.toISOString()} of variable ${reading.variable} is more than 5 min in the future (now ${now.toISOString()})`,
+    );
+  }
+  if (t < now.getTime() - retentionDays * DAY_MS) {
+    return deadLetter(
+      'expired_timestamp',
+      `timestamp ${reading.ts.toISOString()} of variable ${reading.variable} is older than the retention (${retentionDays} days)`,
+    );
+  }
+  return null;
+}
+
+interface Processed {
+  value: number | null;
+  flags: QualityFlag[];
+  applied: Record<string, unknown>;
+}
+
+/**
+ * The whole pipeline for one reading of one point variable: timestamp and value checks (dead letter),
+ * parsing, scale/offset, the rule of the variable's kind, valid range, quality.
+ *
+ * Readings of one variable must be fed in timestamp order, passing the `state` returned by the previous
+ * call (totalizers only; it is returned on every accepted totalizer reading, changed or not). A dead
+ * letter leaves the state as it was.
+ */
+export function processReading(
+  reading: RawReading,
+  config: VariableConfig,
+  point: PointContext,
+  state: TotalizerState | undefined,
+  now: Date,
+): Outcome {
+  const badTs = checkTimestamp(reading, now, point.retentionDays);
+  if (badTs) return badTs;
+
+  const { variable, raw } = reading;
+  const valueType = config.value_type ?? 'numeric';
+  const base = { variable, ts: reading.ts, raw_value: raw, value_numeric: null, value_text: null, value_boolean: null };
+
+  if (valueType === 'text') {
+    const text = parseText(raw);
+    if (text === null) return deadLetter('unparseable_value', `missing value for text variable ${variable}`);
+    return { ok: true, measurement: { ...base, value_text: text, ...clean() } };
+  }
+  if (valueType === 'boolean') {
+    const flag = parseBoolean(raw);
+    if (flag === null) {
+      return deadLetter('unparseable_value', `unparseable value ${describeRaw(raw)} for boolean variable ${variable}`);
+    }
+    return { ok: true, measurement: { ...base, value_boolean: flag, ...clean() } };
+  }
+
+  const channel = parseNumber(raw);
+  if (channel === null) {
+    return deadLetter('unparseable_value', `unparseable value ${describeRaw(raw)} for numeric variable ${variable}`);
+  }
+
+  const scaled = applyScaling(channel, config.processing);
+  const applied: Record<string, unknown> = { kind: config.kind, scale: scaled.scale, offset: scaled.offset };
+  if (config.unit !== undefined) applied.unit = config.unit;
+
+  const totalizer = isTotalizer(config.kind);
+  const current = totalizer ? (state ?? emptyTotalizerState()) : undefined;
+  let step: Processed;
+  let nextState = current;
+  let reset: ResetEvent | undefined;
+
+  if (channel < 0 && config.kind !== 'other') {
+    // Loggers report their status (-1, -3, …) in the value itself; it is not a measurement.
+    step = { value: null, flags: ['negative_status_code'], applied: {} };
+  } else if (config.kind === 'flow') {
+    const flow = toLitresPerSecond(scaled.value, config.unit, config.processing?.m3h_to_ls);
+    step = {
+      value: flow.value,
+      flags: flow.unitKnown ? [] : ['unknown_unit'],
+      applied: flow.conversion ? { conversion: flow.conversion } : {},
+    };
+  } else if (config.kind === 'level') {
+    step = processLevel(scaled.value, config, point);
+  } else if (current) {
+    const volume = counterVolume(scaled.value, config);
+    if (!volume.ok) {
+      step = { value: null, flags: [volume.flag], applied: {} };
+    } else {
+      const advanced = advanceTotalizer(
+        current,
+        { channel, m3: volume.m3, ts: reading.ts },
+        {
+          maxM3PerHour: config.processing?.max_m3_per_hour ?? point.maxM3PerHour ?? DEFAULT_MAX_M3_PER_HOUR,
+          resetToleranceM3: config.processing?.reset_tolerance_m3 ?? DEFAULT_RESET_TOLERANCE_M3,
+        },
+      );
+      step = {
+        value: advanced.value,
+        flags: [...volume.flags, ...advanced.flags],
+        applied: { ...volume.applied, ...advanced.applied },
+      };
+      nextState = advanced.state;
+      if (advanced.reset) reset = { variable, ...advanced.reset };
+    }
+  } else {
+    step = { value: scaled.value, flags: [], applied: {} };
+  }
+
+  const range = config.processing?.valid_range;
+  if (range) applied.valid_range = range;
+  if (step.value !== null && range && outside(step.value, range)) step.flags.push('out_of_range');
+
+  const flags = [...new Set(step.flags)];
+  const measurement: Measurement = {
+    ...base,
+    value_numeric: step.value,
+    quality_score: qualityScore(flags, step.value !== null),
+    quality_flags: flags,
+    processing_config: { ...applied, ...step.applied },
+  };
+  return {
+    ok: true,
+    measurement,
+    ...(nextState ? { state: nextState } : {}),
+    ...(reset ? { reset } : {}),
+  };
+}
+
+function clean(): Pick<Measurement, 'quality_score' | 'quality_flags' | 'processing_config'> {
+  return { quality_score: 1, quality_flags: [], processing_config: {} };
+}
+
+function outside(value: number, range: ValidRange): boolean {
+  return (range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max);
+}
+
+export interface SeriesResult {
+  /** In timestamp order, each with the reading it came from (dead letters need it). */
+  outcomes: { reading: RawReading; outcome: Outcome }[];
+  /** The state after the last reading: the input state for the next batch. */
+  state: TotalizerState | undefined;
+  resets: ResetEvent[];
+}
+
+/** A batch of one variable: sorted by timestamp (stable), state threaded through processReading. */
+export function processSeries(
+  readings: readonly RawReading[],
+  config: VariableConfig,
+  point: PointContext,
+  state: TotalizerState | undefined,
+  now: Date,
+): SeriesResult {
+  const time = (r: RawReading) => {
+    const t = r.ts instanceof Date ? r.ts.getTime() : Number.NaN;
+    return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
+  };
+  const sorted = [...readings].sort((a, b) => {
+    const x = time(a);
+    const y = time(b);
+    return x === y ? 0 : x < y ? -1 : 1;
+  });
+  const outcomes: SeriesResult['outcomes'] = [];
+  const resets: ResetEvent[] = [];
+  let current = state;
+  for (const reading of sorted) {
+    const outcome = processReading(reading, config, point, current, now);
+    if (outcome.ok) {
+      if (outcome.state) current = outcome.state;
+      if (outcome.reset) resets.push(outcome.reset);
+    }
+    outcomes.push({ reading, outcome });
+  }
+  return { outcomes, state: current, resets };
+}

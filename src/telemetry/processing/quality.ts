@@ -1,0 +1,29 @@
+import type { QualityFlag } from './types.js';
+
+/**
+ * How much each flag costs. The score is the product of (1 − penalty) over the flags, so it stays in
+ * 0..1, does not depend on flag order, and two problems cost more than one. A reading stored without a
+ * value (status code, zero after positive, missing configuration) scores 0 whatever its flags.
+ * Informational flags cost nothing: the value is as good as a clean one.
+ */
+export const FLAG_PENALTY: Readonly<Record<QualityFlag, number>> = {
+  spike: 0.5,
+  out_of_range: 0.5,
+  unknown_unit: 0.5,
+  counter_decrease: 0.3,
+  out_of_order: 0.2,
+  counter_reset: 0.2,
+  after_gap: 0,
+  spike_reverted: 0,
+  // Those below always come with a null value, hence score 0; the penalty is there for completeness.
+  negative_status_code: 1,
+  zero_after_positive: 1,
+  missing_sensor_position: 1,
+  missing_pulses_factor: 1,
+};
+
+export function qualityScore(flags: readonly QualityFlag[], hasValue: boolean): number {
+  if (!hasValue) return 0;
+  const score = flags.reduce((s, flag) => s * (1 - FLAG_PENALTY[flag]), 1);
+  return Math.round(score * 1000) / 1000;
+}

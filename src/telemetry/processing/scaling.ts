@@ -1,0 +1,29 @@
+import type { ProcessingSettings } from './types.js';
+
+export interface Scaled {
+  value: number;
+  scale: number;
+  offset: number;
+}
+
+/** channel value × scale + offset (defaults 1 and 0), the first step for every numeric variable. */
+export function applyScaling(channelValue: number, processing: ProcessingSettings | undefined): Scaled {
+  const scale = processing?.scale ?? 1;
+  const offset = processing?.offset ?? 0;
+  return { value: tidy(channelValue * scale + offset), scale, offset };
+}
+
+/**
+ * Drops binary floating-point noise (0.1 + 0.2 → 0.3) so stored values and offsets stay readable and
+ * comparable. 12 significant digits keep a totalizer of 10⁹ m³ to the millilitre.
+ */
+export function tidy(value: number): number {
+  return Number.isFinite(value) ? Number(value.toPrecision(12)) : value;
+}
+
+/** Lower-case, no spaces, '³' → '3', so 'm³/h', 'M3/H' and 'm3 / h' compare equal. */
+export function normalizeUnit(unit: string | undefined): string | undefined {
+  if (unit === undefined) return undefined;
+  const u = unit.trim().toLowerCase().replace(/\s+/g, '').replace(/³/g, '3');
+  return u === '' ? undefined : u;
+}

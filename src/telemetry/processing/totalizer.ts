@@ -1,0 +1,164 @@
+import { normalizeUnit, tidy } from './scaling.js';
+import type { QualityFlag, ResetEvent, TotalizerState, VariableConfig } from './types.js';
+
+export const DEFAULT_MAX_M3_PER_HOUR = 500;
+export const DEFAULT_RESET_TOLERANCE_M3 = 0.01;
+/** A reading more than this after the previous one is a backlog after reconnection: no spike check. */
+export const BACKLOG_GAP_MS = 2 * 60 * 60 * 1000;
+
+const HOUR_MS = 60 * 60 * 1000;
+const PULSE_UNITS = new Set(['pulses', 'pulse', 'pulsos', 'pulso', 'imp']);
+const M3_PER_UNIT: Record<string, number> = { m3: 1, l: 0.001, lt: 0.001, litros: 0.001 };
+
+export function emptyTotalizerState(offset = 0): TotalizerState {
+  return { offset, lastRaw: null, lastValue: null, lastTs: null, preSpike: null };
+}
+
+export function isPulseChannel(config: Pick<VariableConfig, 'kind' | 'unit'>): boolean {
+  if (config.kind === 'pulses') return true;
+  const unit = normalizeUnit(config.unit);
+  return unit !== undefined && PULSE_UNITS.has(unit);
+}
+
+export type CounterVolume =
+  | { ok: true; m3: number; flags: QualityFlag[]; applied: Record<string, unknown> }
+  | { ok: false; flag: 'missing_pulses_factor' };
+
+/**
+ * The counter in m³ from the (scaled) channel value, before the reset offset.
+ * Pulses: pulses × pulses_factor (litres per pulse) / 1000. There is no sensible default factor, so a
+ * pulse channel without one yields no volume (the reading is kept and flagged, not guessed).
+ * Otherwise the channel is m³ (no unit, 'm3') or litres ('L').
+ */
+export function counterVolume(scaled: number, config: VariableConfig): CounterVolume {
+  if (isPulseChannel(config)) {
+    const factor = config.processing?.pulses_factor;
+    if (factor === undefined || !Number.isFinite(factor) || factor <= 0) return { ok: false, flag: 'missing_pulses_factor' };
+    return {
+      ok: true,
+      m3: tidy((scaled * factor) / 1000),
+      flags: [],
+      applied: { pulses_factor: factor, conversion: 'pulses×factor/1000→m3' },
+    };
+  }
+  const unit = normalizeUnit(config.unit);
+  if (unit === undefined) return { ok: true, m3: scaled, flags: [], applied: {} };
+  const perUnit = M3_PER_UNIT[unit];
+  if (perUnit === undefined) return { ok: true, m3: scaled, flags: ['unknown_unit'], applied: {} };
+  return {
+    ok: true,
+    m3: tidy(scaled * perUnit),
+    flags: [],
+    applied: perUnit === 1 ? {} : { conversion: `${unit}→m3` },
+  };
+}
+
+export interface TotalizerLimits {
+  maxM3PerHour: number;
+  resetToleranceM3: number;
+}
+
+export interface TotalizerStep {
+  /** Continuous totalizer value, m³; null when the reading does not move the totalizer. */
+  value: number | null;
+  flags: QualityFlag[];
+  state: TotalizerState;
+  reset?: Omit<ResetEvent, 'variable'>;
+  applied: Record<string, unknown>;
+}
+
+/**
+ * One in-order step of a totalizer. `channel` is the value the logger sent (for the zero rule), `m3` the
+ * counter in m³ before offset. Never mutates `state`.
+ *
+ * - A zero right after a positive counter is a logger glitch, not a reset: null value, state unchanged.
+ *   The next positive reading below the counter is then the reset (if it really was one).
+ * - A drop is a counter reset. The counter restarted from zero and has counted `m3` since, so the series
+ *   continues as previous value + m3: offsetAfter = offsetBefore + previousRaw, and the lost volume is
+ *   previousRaw, the register content the counter lost. What flowed between the last reading before the
+ *   restart and the restart itself is unknowable and counted as nothing.
+ * - A drop of at most `resetToleranceM3` is meter jitter or backflow: value kept, flagged, state unchanged
+ *   (adding the whole counter to the offset for a 5-litre wobble would be far worse).
+ * - A drop back to a level consistent with the reading before a run of spikes reverts the spike instead.
+ * - A rise above maxM3PerHour × elapsed hours is a spike: flagged, stored, and the state moves on (flag,
+ *   never block). Not checked when more than 2 h passed since the previous reading (backlog).
+ * - A reading not after the last one (out of order) gets raw + current offset and `out_of_order`; the state
+ *   is unchanged. The same reading delivered twice gets the same value and no flag.
+ */
+export function advanceTotalizer(
+  state: TotalizerState,
+  reading: { channel: number; m3: number; ts: Date },
+  limits: TotalizerLimits,
+): TotalizerStep {
+  const { channel, m3, ts } = reading;
+  const { offset, lastRaw, lastTs } = state;
+  const unchanged = (value: number | null, flags: QualityFlag[]): TotalizerStep => ({
+    value,
+    flags,
+    state,
+    applied: { totalizer_offset: offset },
+  });
+
+  if (channel === 0 && lastRaw !== null && lastRaw > 0) return unchanged(null, ['zero_after_positive']);
+
+  if (lastRaw === null || lastTs === null) {
+    const value = tidy(m3 + offset);
+    return {
+      value,
+      flags: [],
+      state: { offset, lastRaw: m3, lastValue: value, lastTs: ts, preSpike: null },
+      applied: { totalizer_offset: offset },
+    };
+  }
+
+  if (ts.getTime() <= lastTs.getTime()) {
+    if (ts.getTime() === lastTs.getTime() && m3 === lastRaw) return unchanged(state.lastValue ?? tidy(m3 + offset), []);
+    return unchanged(tidy(m3 + offset), ['out_of_order']);
+  }
+
+  const flags: QualityFlag[] = [];
+  let offsetAfter = offset;
+  let delta = m3 - lastRaw;
+  let reverted = false;
+  let reset: Omit<ResetEvent, 'variable'> | undefined;
+
+  if (m3 < lastRaw) {
+    const before = state.preSpike;
+    if (before && m3 >= before.raw && ratePerHour(m3 - before.raw, before.ts, ts) <= limits.maxM3PerHour) {
+      reverted = true;
+      flags.push('spike_reverted');
+    } else if (lastRaw - m3 <= limits.resetToleranceM3) {
+      return unchanged(tidy(m3 + offset), ['counter_decrease']);
+    } else {
+      offsetAfter = tidy(offset + lastRaw);
+      delta = m3;
+      flags.push('counter_reset');
+      reset = { ts, previousRaw: lastRaw, newRaw: m3, lostVolume: lastRaw, offsetBefore: offset, offsetAfter };
+    }
+  }
+
+  let preSpike: TotalizerState['preSpike'] = null;
+  if (ts.getTime() - lastTs.getTime() > BACKLOG_GAP_MS) {
+    flags.push('after_gap');
+  } else if (!reverted && ratePerHour(delta, lastTs, ts) > limits.maxM3PerHour) {
+    flags.push('spike');
+    // After a reset the counter is in a new era: the raw level before the spike means nothing any more.
+    preSpike = reset ? null : (state.preSpike ?? { raw: lastRaw, ts: lastTs });
+  }
+
+  const value = tidy(m3 + offsetAfter);
+  return {
+    value,
+    flags,
+    state: { offset: offsetAfter, lastRaw: m3, lastValue: value, lastTs: ts, preSpike },
+    ...(reset ? { reset } : {}),
+    applied: reset
+      ? { totalizer_offset: offsetAfter, totalizer_offset_before: offset, max_m3_per_hour: limits.maxM3PerHour }
+      : { totalizer_offset: offsetAfter, max_m3_per_hour: limits.maxM3PerHour },
+  };
+}
+
+function ratePerHour(volume: number, from: Date, to: Date): number {
+  const hours = (to.getTime() - from.getTime()) / HOUR_MS;
+  return hours > 0 ? volume / hours : Number.POSITIVE_INFINITY;
+}

@@ -1,0 +1,121 @@
+/** Types of the processing rules (SPEC §7). Pure data: no I/O anywhere in this folder. */
+
+export type VariableKind = 'flow' | 'totalizer' | 'level' | 'pulses' | 'other';
+export type ValueType = 'numeric' | 'text' | 'boolean';
+
+export interface ValidRange {
+  min?: number;
+  max?: number;
+}
+
+export interface ProcessingSettings {
+  /** channel value × scale + offset, applied first. Defaults 1 and 0. */
+  scale?: number;
+  offset?: number;
+  /** Litres per pulse: m³ = pulses × pulses_factor / 1000. Required for pulse channels. */
+  pulses_factor?: number;
+  /** Force the m³/h → L/s conversion even when the unit does not say m3/h. */
+  m3h_to_ls?: boolean;
+  /** Checked against the stored value (L/s, m³ or m after every conversion). */
+  valid_range?: ValidRange;
+  /** Spike threshold of a totalizer; overrides the point's maxM3PerHour. */
+  max_m3_per_hour?: number;
+  /** A totalizer drop not larger than this is meter jitter or backflow, not a reset. Default 0.01 m³. */
+  reset_tolerance_m3?: number;
+  /**
+   * Level only. true (default): the channel is the water column above the sensor and the water table is
+   * sensor position − column. false: the channel already is the depth to water (legacy `calculate_nivel` off).
+   */
+  level_from_sensor_position?: boolean;
+}
+
+/** One entry of a point's merged variables_config, keyed by variable key. */
+export interface VariableConfig {
+  label?: string;
+  kind: VariableKind;
+  /** Unit of the CHANNEL, e.g. 'L/s', 'm3/h', 'm3', 'pulses', 'm'. */
+  unit?: string;
+  /** Default numeric. */
+  value_type?: ValueType;
+  /** Provider channel key. */
+  channel: string;
+  processing?: ProcessingSettings;
+}
+
+export interface PointContext {
+  /** Depth of the level sensor below the surface, m. */
+  levelSensorPosition?: number | null;
+  /** Spike threshold of totalizers, m³ per hour. Default 500. */
+  maxM3PerHour?: number;
+  retentionDays: number;
+}
+
+/**
+ * What a totalizer carries from one reading to the next. `lastRaw` is the counter in m³ (after scale and
+ * pulse conversion, before the reset offset); `lastValue = lastRaw + offset` at that reading.
+ */
+export interface TotalizerState {
+  offset: number;
+  lastRaw: number | null;
+  lastValue: number | null;
+  lastTs: Date | null;
+  /**
+   * The last reading before a run of spikes. When the counter then drops back to a level consistent with
+   * it, the spike was a glitch (e.g. a 0xFFFFFFFF register) and the drop is not a reset.
+   * Optional: a state persisted without it only loses that recovery.
+   */
+  preSpike?: { raw: number; ts: Date } | null;
+}
+
+export interface RawReading {
+  variable: string;
+  ts: Date;
+  raw: unknown;
+}
+
+export type QualityFlag =
+  | 'counter_reset'
+  | 'counter_decrease'
+  | 'zero_after_positive'
+  | 'negative_status_code'
+  | 'spike'
+  | 'spike_reverted'
+  | 'after_gap'
+  | 'out_of_order'
+  | 'out_of_range'
+  | 'missing_sensor_position'
+  | 'missing_pulses_factor'
+  | 'unknown_unit';
+
+export interface Measurement {
+  variable: string;
+  ts: Date;
+  value_numeric: number | null;
+  value_text: string | null;
+  value_boolean: boolean | null;
+  /** The provider's original value, untouched. */
+  raw_value: unknown;
+  quality_score: number;
+  quality_flags: QualityFlag[];
+  /** What was applied: scale, offset, factor, conversion, reset offset used… */
+  processing_config: Record<string, unknown>;
+}
+
+export interface ResetEvent {
+  variable: string;
+  ts: Date;
+  /** Counter before the restart, m³ (before offset). */
+  previousRaw: number;
+  /** Counter at the first reading after the restart, m³ (before offset). */
+  newRaw: number;
+  /** Volume the counter dropped from its register and the offset now carries (= previousRaw). */
+  lostVolume: number;
+  offsetBefore: number;
+  offsetAfter: number;
+}
+
+export type DeadLetterCode = 'invalid_timestamp' | 'future_timestamp' | 'expired_timestamp' | 'unparseable_value';
+
+export type Outcome =
+  | { ok: true; measurement: Measurement; state?: TotalizerState; reset?: ResetEvent }
+  | { ok: false; code: DeadLetterCode; reason: string };
