@@ -1,0 +1,121 @@
+/**
+ * Wall-clock conversions for the DGA time zone with Intl only. Works for fixed offsets
+ * (`Etc/GMT+4` = UTC−4, the default) and for IANA zones with daylight saving.
+ */
+export const DEFAULT_DGA_TIMEZONE = 'Etc/GMT+4';
+
+/** Local calendar fields; `month` is 1–12. Fields passed to `fromLocal` may overflow (hour 24, month 13). */
+export interface LocalDateTime {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(tz: string): Intl.DateTimeFormat {
+  let f = formatters.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    });
+    formatters.set(tz, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(tz: string): boolean {
+  try {
+    formatter(tz);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function toLocal(t: Date, tz: string = DEFAULT_DGA_TIMEZONE): LocalDateTime {
+  const fields: Record<string, number> = {};
+  for (const part of formatter(tz).formatToParts(t)) {
+    if (part.type !== 'literal') fields[part.type] = Number(part.value);
+  }
+  return {
+    year: fields['year'] ?? NaN,
+    month: fields['month'] ?? NaN,
+    day: fields['day'] ?? NaN,
+    hour: fields['hour'] ?? NaN,
+    minute: fields['minute'] ?? NaN,
+    second: fields['second'] ?? NaN,
+  };
+}
+
+function wallClockMs(l: LocalDateTime): number {
+  return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
+}
+
+/** Offset of local time from UTC at instant `ms`, in ms (UTC−4 → −14 400 000). */
+export function offsetMs(ms: number, tz: string = DEFAULT_DGA_TIMEZONE): number {
+  const wholeSecond = Math.floor(ms / 1000) * 1000;
+  return wallClockMs(toLocal(new Date(wholeSecond), tz)) - wholeSecond;
+}
+
+/**
+ * The instant a local wall-clock time denotes. Overflowing fields are normalised first.
+ * Repeated times (clock set back) resolve to the earlier instant; skipped times (clock set
+ * forward) to the instant of the change, i.e. the first existing moment after the gap.
+ */
+export function fromLocal(l: LocalDateTime, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+  const wall = wallClockMs(l);
+  const day = 86_400_000;
+  const offsets = new Set([offsetMs(wall - day, tz), offsetMs(wall, tz), offsetMs(wall + day, tz)]);
+  const valid: number[] = [];
+  const all: number[] = [];
+  for (const o of offsets) {
+    const candidate = wall - o;
+    all.push(candidate);
+    if (offsetMs(candidate, tz) === o) valid.push(candidate);
+  }
+  return new Date(valid.length > 0 ? Math.min(...valid) : Math.max(...all));
+}
+
+/** Normalises overflowing fields (hour 24 → next day 00, month 13 → next January). */
+export function normalizeLocal(l: LocalDateTime): LocalDateTime {
+  const d = new Date(wallClockMs(l));
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
+}
+
+/** Start of a local calendar day `YYYY-MM-DD` as an instant. */
+export function localMidnight(date: string, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m) throw new RangeError(`not a date (YYYY-MM-DD): ${date}`);
+  const l = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: 0, minute: 0, second: 0 };
+  if (normalizeLocal(l).day !== l.day) throw new RangeError(`no such day: ${date}`);
+  return fromLocal(l, tz);
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** `YYYY-MM-DD` and `HH:MM:SS` of an instant in `tz`: the DGA's fechaMedicion / horaMedicion. */
+export function formatLocal(t: Date, tz: string = DEFAULT_DGA_TIMEZONE): { date: string; time: string } {
+  const l = toLocal(t, tz);
+  return {
+    date: `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)}`,
+    time: `${pad(l.hour)}:${pad(l.minute)}:${pad(l.second)}`,
+  };
+}
