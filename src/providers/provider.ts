@@ -7,6 +7,8 @@ export interface ProviderReading {
   channel: string;
   ts: Date;
   value: unknown;
+  /** Unit as the provider labelled it, when it does (Novus). Informative only. */
+  unit?: string;
 }
 
 export type FetchResult =
