@@ -1,0 +1,55 @@
+export function percentile(sortedMs: number[], p: number): number {
+  if (sortedMs.length === 0) return NaN;
+  const idx = Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1));
+  return sortedMs[idx]!;
+}
+
+export async function timeMany(n: number, fn: () => Promise<unknown>): Promise<{ p50: number; p99: number; samples: number[] }> {
+  const samples: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    samples.push(performance.now() - t0);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99), samples };
+}
+
+export interface BenchResult {
+  name: string;
+  value: number;
+  unit: string;
+  target: number | null;
+  baseline: number | null;
+  ratio: number | null;
+  pass: boolean | null;
+}
+
+export function result(name: string, value: number, unit: string, target: number | null, baseline: number | null): BenchResult {
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    name,
+    value: round(value),
+    unit,
+    target,
+    baseline: baseline === null ? null : round(baseline),
+    ratio: baseline === null || value === 0 ? null : round(baseline / value),
+    pass: target === null ? null : value <= target,
+  };
+}
+
+export function printTable(results: BenchResult[]): void {
+  const rows = [['figure', 'value', 'target', 'baseline', 'speed-up', 'pass']];
+  for (const r of results) {
+    rows.push([
+      r.name,
+      `${r.value} ${r.unit}`,
+      r.target === null ? '-' : `≤ ${r.target} ${r.unit}`,
+      r.baseline === null ? '-' : `${r.baseline} ${r.unit}`,
+      r.ratio === null ? '-' : `${r.ratio}×`,
+      r.pass === null ? '-' : r.pass ? 'yes' : 'NO',
+    ]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}

@@ -1,0 +1,135 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join, resolve } from 'node:path';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  redisUrl?: string;
+  kafkaBrokers?: string[];
+  secretKey: string;
+  adminEmail?: string;
+  adminPassword?: string;
+  dgaApiUrl: string;
+  dgaTimezone: string;
+  logLevel: string;
+  /** True when DATABASE_URL is unset: PGlite under dataDir. */
+  embedded: boolean;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const DEFAULT_DGA_API_URL = 'https://apimee.mop.gob.cl/api/v1';
+
+/**
+ * Reads the environment once and validates every variable; all problems are reported together.
+ * In embedded mode (no DATABASE_URL) a missing SECRET_KEY is generated into DATA_DIR/secret.key.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string) => {
+    const v = env[name];
+    return v === undefined || v.trim() === '' ? undefined : v.trim();
+  };
+
+  let port = 8080;
+  const portText = str('PORT');
+  if (portText !== undefined) {
+    port = Number(portText);
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      problems.push(`PORT must be an integer between 0 and 65535 (got "${portText}")`);
+    }
+  }
+
+  const dataDir = resolve(str('DATA_DIR') ?? './.smarthydro');
+
+  const databaseUrl = str('DATABASE_URL');
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection string');
+  }
+
+  const redisUrl = str('REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?(\+cluster)?:\/\//.test(redisUrl)) {
+    problems.push('REDIS_URL must start with redis://, rediss:// or redis+cluster://');
+  }
+
+  let kafkaBrokers: string[] | undefined;
+  const brokersText = str('KAFKA_BROKERS');
+  if (brokersText !== undefined) {
+    kafkaBrokers = brokersText.split(',').map((b) => b.trim()).filter(Boolean);
+    const bad = kafkaBrokers.filter((b) => !/^[\w.-]+:\d{1,5}$/.test(b));
+    if (kafkaBrokers.length === 0 || bad.length > 0) {
+      problems.push(`KAFKA_BROKERS must be a comma-separated list of host:port (bad: ${bad.join(', ') || 'empty'})`);
+    }
+  }
+
+  let secretKey = str('SECRET_KEY');
+  if (secretKey !== undefined && secretKey.length < 32) {
+    problems.push('SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  }
+  if (secretKey === undefined && databaseUrl !== undefined) {
+    problems.push('SECRET_KEY is required when DATABASE_URL is set (it encrypts provider and DGA credentials); generate one with `openssl rand -hex 32`');
+  }
+
+  const adminEmail = str('ADMIN_EMAIL');
+  if (adminEmail !== undefined && !/^[^@\s]+@[^@\s]+$/.test(adminEmail)) {
+    problems.push(`ADMIN_EMAIL must be an e-mail address (got "${adminEmail}")`);
+  }
+  const adminPassword = str('ADMIN_PASSWORD');
+  if (adminPassword !== undefined && adminPassword.length < 8) {
+    problems.push('ADMIN_PASSWORD must be at least 8 characters');
+  }
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD must be set together');
+  }
+
+  const dgaApiUrl = str('DGA_API_URL') ?? DEFAULT_DGA_API_URL;
+  if (!/^https?:\/\//.test(dgaApiUrl)) problems.push('DGA_API_URL must be an http(s) URL');
+
+  const dgaTimezone = str('DGA_TIMEZONE') ?? 'Etc/GMT+4';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: dgaTimezone });
+  } catch {
+    problems.push(`DGA_TIMEZONE must be an IANA time zone such as Etc/GMT+4 or America/Santiago (got "${dgaTimezone}")`);
+  }
+
+  const logLevel = str('LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  if (secretKey === undefined) secretKey = embeddedSecretKey(dataDir);
+
+  return {
+    port,
+    host: str('HOST') ?? '0.0.0.0',
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    kafkaBrokers,
+    secretKey,
+    adminEmail,
+    adminPassword,
+    dgaApiUrl,
+    dgaTimezone,
+    logLevel,
+    embedded: databaseUrl === undefined,
+  };
+}
+
+function embeddedSecretKey(dataDir: string): string {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, 'secret.key');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, key + '\n', { mode: 0o600 });
+  return key;
+}

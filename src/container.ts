@@ -1,0 +1,66 @@
+import type { Config } from './config.js';
+import { openDb, type Db } from './infra/db/index.js';
+import { migrate } from './infra/db/migrate.js';
+import { createCache, type Cache } from './infra/cache/index.js';
+import { createLogger, type Logger } from './infra/logger.js';
+import { SecretBox } from './infra/secrets.js';
+import { AuthService } from './auth/auth.service.js';
+import { RegistryEvents } from './registry/events.js';
+import { ClientService } from './registry/client.service.js';
+import { ProjectService } from './registry/project.service.js';
+import { PointService } from './registry/point.service.js';
+import { SchemaService } from './registry/schema.service.js';
+
+/** Everything a role needs, built in one place and closed in reverse order on shutdown. */
+export interface Container {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  cache: Cache;
+  secrets: SecretBox;
+  auth: AuthService;
+  events: RegistryEvents;
+  clients: ClientService;
+  projects: ProjectService;
+  points: PointService;
+  schemas: SchemaService;
+  close(): Promise<void>;
+}
+
+export async function buildContainer(
+  config: Config,
+  opts: { logger?: Logger; memoryDb?: boolean; migrate?: boolean } = {},
+): Promise<Container> {
+  const logger = opts.logger ?? createLogger(config.logLevel);
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb });
+  if (opts.migrate !== false) {
+    const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  }
+  const cache = createCache(config.redisUrl);
+  const secrets = new SecretBox(config.secretKey);
+  const events = new RegistryEvents(cache);
+  const auth = new AuthService({ db, cache });
+  const clients = new ClientService({ db, events });
+  const projects = new ProjectService({ db, events });
+  const points = new PointService({ db, cache, secrets, events });
+  const schemas = new SchemaService({ db, cache, events, points });
+
+  return {
+    config,
+    logger,
+    db,
+    cache,
+    secrets,
+    auth,
+    events,
+    clients,
+    projects,
+    points,
+    schemas,
+    async close() {
+      await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
+      await db.close().catch((err: unknown) => logger.warn({ err }, 'closing database failed'));
+    },
+  };
+}

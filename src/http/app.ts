@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { Container } from '../container.js';
+import { registerAuth } from '../auth/auth.plugin.js';
+import { authRoutes } from '../auth/auth.routes.js';
+import { registryRoutes } from '../registry/registry.routes.js';
+import { pointRoutes } from '../registry/point.routes.js';
+import { errorHandler, sendProblem } from './problem.js';
+import { ProblemSchema } from './schemas.js';
+import { validatorCompiler } from './validation.js';
+import { healthRoutes, type HealthCheck } from './health.routes.js';
+
+export interface AppOptions {
+  /** Extra parts /health checks (bus, …) beyond the database and the cache. */
+  healthChecks?: Record<string, HealthCheck>;
+}
+
+export async function buildApp(c: Container, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: c.logger as FastifyBaseLogger,
+    disableRequestLogging: false,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    bodyLimit: 5 * 1024 * 1024,
+  }) as unknown as FastifyInstance;
+
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, req, 404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`),
+  );
+  app.addSchema(ProblemSchema);
+  app.setValidatorCompiler(validatorCompiler([ProblemSchema]));
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'SmartHydro API', version: '1', description: 'Water telemetry and DGA compliance' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await registerAuth(app, c);
+  await app.register(healthRoutes(c, opts.healthChecks ?? {}));
+
+  await app.register(
+    async (api) => {
+      await api.register(authRoutes(c));
+      await api.register(async (secured) => {
+        secured.addHook('onRequest', app.authenticate);
+        await registryRoutes(secured, c);
+        await pointRoutes(secured, c);
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,38 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { Container } from '../container.js';
+
+export type HealthCheck = () => Promise<{ ok: boolean; detail?: string }>;
+
+const TIMEOUT_MS = 2000;
+
+async function run(check: HealthCheck): Promise<{ status: 'ok' | 'down'; detail?: string; latency_ms: number }> {
+  const started = performance.now();
+  try {
+    const r = await Promise.race([
+      check(),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS).unref()),
+    ]);
+    const latency_ms = Math.round(performance.now() - started);
+    return r.ok ? { status: 'ok', latency_ms } : { status: 'down', detail: r.detail, latency_ms };
+  } catch (err) {
+    return { status: 'down', detail: (err as Error).message, latency_ms: Math.round(performance.now() - started) };
+  }
+}
+
+/** GET /health: every part in use answers, or 503 naming the one that does not. */
+export const healthRoutes =
+  (c: Container, extra: Record<string, HealthCheck>): FastifyPluginAsync =>
+  async (app) => {
+    const checks: Record<string, HealthCheck> = {
+      database: async () => (await c.db.ping(), { ok: true, detail: c.db.kind }),
+      cache: async () => (await c.cache.ping(), { ok: true, detail: c.cache.kind }),
+      ...extra,
+    };
+    app.get('/health', { schema: { tags: ['operations'], security: [] } }, async (_req, reply) => {
+      const names = Object.keys(checks);
+      const results = await Promise.all(names.map((n) => run(checks[n]!)));
+      const out = Object.fromEntries(names.map((n, i) => [n, { ...results[i], kind: undefined }]));
+      const ok = results.every((r) => r.status === 'ok');
+      return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'down', checks: out });
+    });
+  };

@@ -1,0 +1,43 @@
+/**
+ * Namespaced cache with generation-based invalidation: `invalidate(ns)` bumps the namespace's
+ * generation, so every entry written before is unreachable at once, in every process sharing the
+ * store. A loader that started before an invalidation cannot write its (stale) result afterwards.
+ */
+export interface Cache {
+  readonly kind: 'memory' | 'redis';
+  /** Current generation of `ns` and the entry stored under it, if any. */
+  read(ns: string, field: string): Promise<{ gen: string; value: string | undefined }>;
+  /** Stores only if `ns` is still at generation `gen`. */
+  write(ns: string, field: string, value: string, ttlSeconds: number, gen: string): Promise<void>;
+  invalidate(ns: string): Promise<void>;
+  /** Called (in every process) after `ns` was invalidated anywhere. */
+  onInvalidate(listener: (ns: string) => void): void;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+}
+
+export const cacheStats: CacheStats = { hits: 0, misses: 0 };
+
+/** Read-through helper: returns the cached text or loads, stores and returns it. */
+export async function cached(
+  cache: Cache,
+  ns: string,
+  field: string,
+  ttlSeconds: number,
+  load: () => Promise<string>,
+): Promise<string> {
+  const { gen, value } = await cache.read(ns, field);
+  if (value !== undefined) {
+    cacheStats.hits++;
+    return value;
+  }
+  cacheStats.misses++;
+  const fresh = await load();
+  await cache.write(ns, field, fresh, ttlSeconds, gen);
+  return fresh;
+}

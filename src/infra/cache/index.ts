@@ -1,0 +1,10 @@
+import type { Cache } from './cache.js';
+import { MemoryCache } from './memory.js';
+import { RedisCache } from './redis.js';
+
+export type { Cache } from './cache.js';
+export { cached, cacheStats } from './cache.js';
+
+export function createCache(redisUrl?: string): Cache {
+  return redisUrl ? new RedisCache(redisUrl) : new MemoryCache();
+}

@@ -1,0 +1,65 @@
+import type { Cache } from './cache.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+/** In-process cache with the same generation semantics as the Redis one; bounded by `maxEntries`. */
+export class MemoryCache implements Cache {
+  readonly kind = 'memory' as const;
+  private readonly gens = new Map<string, number>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners: ((ns: string) => void)[] = [];
+
+  constructor(private readonly opts: { maxEntries?: number; now?: () => number } = {}) {}
+
+  private now(): number {
+    return this.opts.now ? this.opts.now() : Date.now();
+  }
+
+  async read(ns: string, field: string) {
+    const gen = String(this.gens.get(ns) ?? 0);
+    const key = `${ns}\u0000${gen}\u0000${field}`;
+    const e = this.entries.get(key);
+    if (!e) return { gen, value: undefined };
+    if (e.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return { gen, value: undefined };
+    }
+    // LRU: re-insert moves the key to the end of the Map's order.
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    return { gen, value: e.value };
+  }
+
+  async write(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {
+    if (String(this.gens.get(ns) ?? 0) !== gen) return;
+    const key = `${ns}\u0000${gen}\u0000${field}`;
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
+    const max = this.opts.maxEntries ?? 10_000;
+    while (this.entries.size > max) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+  }
+
+  async invalidate(ns: string) {
+    const next = (this.gens.get(ns) ?? 0) + 1;
+    this.gens.set(ns, next);
+    const prefix = `${ns}\u0000`;
+    for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
+    for (const l of this.listeners) l(ns);
+  }
+
+  onInvalidate(listener: (ns: string) => void) {
+    this.listeners.push(listener);
+  }
+
+  async ping() {}
+
+  async close() {
+    this.entries.clear();
+  }
+}

@@ -1,0 +1,107 @@
+import { Redis, Cluster } from 'ioredis';
+import type { Cache } from './cache.js';
+
+const PREFIX = 'sh:';
+const CHANNEL = 'sh:invalidate';
+
+// Keys share the `{ns}` hash tag so a namespace lives in one cluster slot.
+// ARGV[2] is the generation of the copy this process holds: when it is current and the entry still
+// exists, only the generation travels back instead of the (possibly large) value.
+const READ = `local g = redis.call('GET', KEYS[1]) or '0'
+local k = KEYS[1] .. ':' .. g .. ':' .. ARGV[1]
+if g == ARGV[2] and redis.call('EXISTS', k) == 1 then return {g, false, 1} end
+return {g, redis.call('GET', k), 0}`;
+const WRITE = `local g = redis.call('GET', KEYS[1]) or '0'
+if g == ARGV[2] then redis.call('SET', KEYS[1] .. ':' .. g .. ':' .. ARGV[1], ARGV[3], 'EX', ARGV[4]) return 1 end
+return 0`;
+
+type Client = Redis | Cluster;
+
+function connect(url: string): Client {
+  if (url.startsWith('redis+cluster://')) {
+    const nodes = url
+      .slice('redis+cluster://'.length)
+      .split(',')
+      .map((hp) => {
+        const [host, port] = hp.split(':');
+        return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
+      });
+    return new Cluster(nodes, { lazyConnect: false });
+  }
+  return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+}
+
+/** Redis cache; invalidations are announced on a pub/sub channel for in-process listeners. */
+export class RedisCache implements Cache {
+  readonly kind = 'redis' as const;
+  private readonly client: Client;
+  private subscriber?: Client;
+  private readonly listeners: ((ns: string) => void)[] = [];
+  /** Local copies of recently read entries, trusted only while Redis confirms their generation. */
+  private readonly local = new Map<string, { gen: string; value: string }>();
+  private static readonly LOCAL_MAX = 256;
+
+  constructor(private readonly url: string) {
+    this.client = connect(url);
+    this.client.on('error', () => undefined); // surfaced through ping() and failed commands
+    this.client.defineCommand('shRead', { numberOfKeys: 1, lua: READ });
+    this.client.defineCommand('shWrite', { numberOfKeys: 1, lua: WRITE });
+  }
+
+  private genKey(ns: string) {
+    return `${PREFIX}{${ns}}`;
+  }
+
+  async read(ns: string, field: string) {
+    const localKey = `${ns}\u0000${field}`;
+    const mine = this.local.get(localKey);
+    const [gen, value, same] = await (this.client as unknown as {
+      shRead(k: string, f: string, g: string): Promise<[string, string | null, number]>;
+    }).shRead(this.genKey(ns), field, mine?.gen ?? '');
+    if (same === 1 && mine) return { gen, value: mine.value };
+    if (value === null) {
+      this.local.delete(localKey);
+      return { gen, value: undefined };
+    }
+    this.remember(localKey, gen, value);
+    return { gen, value };
+  }
+
+  private remember(localKey: string, gen: string, value: string) {
+    this.local.delete(localKey);
+    this.local.set(localKey, { gen, value });
+    if (this.local.size > RedisCache.LOCAL_MAX) this.local.delete(this.local.keys().next().value as string);
+  }
+
+  async write(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {
+    await (this.client as unknown as {
+      shWrite(k: string, f: string, g: string, v: string, ttl: number): Promise<number>;
+    }).shWrite(this.genKey(ns), field, gen, value, ttlSeconds);
+  }
+
+  async invalidate(ns: string) {
+    await this.client.incr(this.genKey(ns));
+    await this.client.publish(CHANNEL, ns);
+  }
+
+  onInvalidate(listener: (ns: string) => void) {
+    this.listeners.push(listener);
+    if (!this.subscriber) {
+      this.subscriber = connect(this.url);
+      this.subscriber.on('error', () => undefined);
+      void this.subscriber.subscribe(CHANNEL);
+      this.subscriber.on('message', (_channel: string, ns: string) => {
+        for (const l of this.listeners) l(ns);
+      });
+    }
+  }
+
+  async ping() {
+    await this.client.ping();
+  }
+
+  async close() {
+    this.client.disconnect();
+    this.subscriber?.disconnect();
+  }
+}

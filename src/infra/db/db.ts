@@ -1,0 +1,28 @@
+/** The one database interface: PGlite (embedded) and PostgreSQL (node-postgres) both implement it. */
+export interface QueryResult<R> {
+  rows: R[];
+  rowCount: number;
+}
+
+export interface Queryable {
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
+  /** Several statements, no parameters (migrations). */
+  exec(sql: string): Promise<void>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Runs fn while holding a session-level advisory lock (one connection for the duration). */
+  withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>): Promise<T>;
+  /** Bulk load rows with COPY … FROM STDIN (text format). */
+  copyFrom(table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function escapeCopyText(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}

@@ -1,0 +1,16 @@
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import type { Db } from './db.js';
+import { PgliteDb } from './pglite.js';
+import { PostgresDb } from './postgres.js';
+
+export type { Db, Queryable, QueryResult } from './db.js';
+export { escapeCopyText } from './db.js';
+
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; memory?: boolean }): Promise<Db> {
+  if (opts.databaseUrl) return new PostgresDb(opts.databaseUrl);
+  if (opts.memory || !opts.dataDir) return PgliteDb.open();
+  const dir = join(opts.dataDir, 'pgdata');
+  mkdirSync(dir, { recursive: true });
+  return PgliteDb.open(dir);
+}

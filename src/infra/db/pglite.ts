@@ -1,0 +1,73 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import { cube } from '@electric-sql/pglite/contrib/cube';
+import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
+import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+/** Embedded PostgreSQL (WASM). `dataDir` undefined → in memory (tests). */
+export class PgliteDb implements Db {
+  readonly kind = 'pglite' as const;
+
+  private constructor(private readonly pg: PGlite) {}
+
+  static async open(dataDir?: string): Promise<PgliteDb> {
+    const pg = await PGlite.create({
+      ...(dataDir ? { dataDir } : {}),
+      extensions: { cube, earthdistance, btree_gist, pg_trgm },
+      parsers: {
+        [types.INT8]: (v: string) => Number(v),
+        [types.NUMERIC]: (v: string) => Number(v),
+        [types.DATE]: (v: string) => v,
+      },
+    });
+    await pg.exec("SET TimeZone = 'UTC'");
+    return new PgliteDb(pg);
+  }
+
+  async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    const r = await this.pg.query<R>(sql, params);
+    return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pg.exec(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    return this.pg.transaction(async (tx) =>
+      fn({
+        async query<R>(sql: string, params?: unknown[]) {
+          const r = await tx.query<R>(sql, params);
+          return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
+        },
+        async exec(sql: string) {
+          await tx.exec(sql);
+        },
+      }),
+    );
+  }
+
+  /** One embedded database belongs to one process; the lock is the process itself. */
+  async withAdvisoryLock<T>(_key: number, fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    return fn(this);
+  }
+
+  async copyFrom(table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>): Promise<number> {
+    const parts: string[] = [];
+    for await (const row of rows) parts.push(row);
+    if (parts.length === 0) return 0;
+    await this.pg.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], {
+      blob: new Blob(parts),
+    });
+    return parts.length;
+  }
+
+  async ping(): Promise<void> {
+    await this.pg.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (!this.pg.closed) await this.pg.close();
+  }
+}

@@ -1,0 +1,105 @@
+import pg from 'pg';
+import { from as copyFromStream } from 'pg-copy-streams';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+// int8 (counts, bigserial ids) as numbers: ids stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+// numeric as numbers: coordinates and readings fit a double; exact money lives in the ERP as strings.
+pg.types.setTypeParser(1700, (v) => Number(v));
+// date as the calendar date text, never shifted by a time zone.
+pg.types.setTypeParser(1082, (v) => v);
+
+export class PostgresDb implements Db {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+
+  constructor(connectionString: string, opts: { max?: number } = {}) {
+    this.pool = new pg.Pool({
+      connectionString,
+      max: opts.max ?? 10,
+      connectionTimeoutMillis: 5000,
+      options: '-c TimeZone=UTC',
+    });
+    this.pool.on('error', () => undefined); // idle client errors surface on the next query
+  }
+
+  async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    const r = await this.pool.query(sql, params as unknown[]);
+    return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.pool.query(sql);
+  }
+
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn(clientQueryable(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('SELECT pg_advisory_lock($1)', [key]);
+      try {
+        return await fn(clientQueryable(client));
+      } finally {
+        await client.query('SELECT pg_advisory_unlock($1)', [key]);
+      }
+    } finally {
+      client.release();
+    }
+  }
+
+  async copyFrom(table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>): Promise<number> {
+    const client = await this.pool.connect();
+    try {
+      const stream = client.query(copyFromStream(`COPY ${table} (${columns.join(',')}) FROM STDIN`));
+      let n = 0;
+      const source = Readable.from(
+        (async function* () {
+          for await (const row of rows) {
+            n++;
+            yield row;
+          }
+        })(),
+      );
+      await pipeline(source, stream);
+      return n;
+    } finally {
+      client.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+function clientQueryable(client: pg.PoolClient): Queryable {
+  return {
+    async query<R>(sql: string, params?: unknown[]) {
+      const r = await client.query(sql, params as unknown[]);
+      return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };
+    },
+    async exec(sql: string) {
+      await client.query(sql);
+    },
+  };
+}
