@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   databaseUrl?: string;
   redisUrl?: string;
+  /** Key prefix in Redis, so several deployments (or test runs) can share one server. */
+  cachePrefix: string;
   kafkaBrokers?: string[];
   secretKey: string;
   adminEmail?: string;
@@ -60,6 +62,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (redisUrl !== undefined && !/^rediss?(\+cluster)?:\/\//.test(redisUrl)) {
     problems.push('REDIS_URL must start with redis://, rediss:// or redis+cluster://');
   }
+
+  const cachePrefix = str('CACHE_PREFIX') ?? 'sh';
+  if (!/^[\w.-]{1,40}$/.test(cachePrefix)) problems.push('CACHE_PREFIX must be 1-40 letters, digits, dots, dashes or underscores');
 
   let kafkaBrokers: string[] | undefined;
   const brokersText = str('KAFKA_BROKERS');
@@ -114,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     databaseUrl,
     redisUrl,
+    cachePrefix,
     kafkaBrokers,
     secretKey,
     adminEmail,

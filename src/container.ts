@@ -37,7 +37,7 @@ export async function buildContainer(
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   }
-  const cache = createCache(config.redisUrl);
+  const cache = createCache(config.redisUrl, config.cachePrefix);
   const secrets = new SecretBox(config.secretKey);
   const events = new RegistryEvents(cache);
   const auth = new AuthService({ db, cache });

@@ -14,7 +14,13 @@ export async function ensureFirstAdmin(
   const { adminEmail, adminPassword } = c.config;
   if ((await c.auth.countAdmins()) > 0) return { email: adminEmail ?? DEMO_ADMIN_EMAIL, created: false };
   if (adminEmail && adminPassword) {
-    await c.auth.createUser('system', { email: adminEmail, password: adminPassword, role: 'admin', name: 'Administrator' });
+    try {
+      await c.auth.createUser('system', { email: adminEmail, password: adminPassword, role: 'admin', name: 'Administrator' });
+    } catch (err) {
+      // Another process starting at the same moment created it first.
+      if ((await c.auth.countAdmins()) > 0) return { email: adminEmail, created: false };
+      throw err;
+    }
     return { email: adminEmail, created: true };
   }
   if (!demo) {

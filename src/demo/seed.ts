@@ -85,7 +85,7 @@ export function templateConfig(provider: DemoProvider): Json {
       kind: ch.totalizer.kind,
       unit: ch.totalizer.unit,
       channel: ch.totalizer.channel,
-      processing: ch.totalizer.kind === 'pulses' ? { pulses_factor: 100 } : {},
+      processing: ch.totalizer.kind === 'pulses' ? { pulses_factor: 10 } : {},
     },
     nivel: { label: 'Nivel freático', kind: 'level', unit: 'm', channel: ch.level.channel, processing: { valid_range: { min: 0, max: 300 } } },
   };

@@ -5,6 +5,6 @@ import { RedisCache } from './redis.js';
 export type { Cache } from './cache.js';
 export { cached, cacheStats } from './cache.js';
 
-export function createCache(redisUrl?: string): Cache {
-  return redisUrl ? new RedisCache(redisUrl) : new MemoryCache();
+export function createCache(redisUrl?: string, prefix?: string): Cache {
+  return redisUrl ? new RedisCache(redisUrl, prefix) : new MemoryCache();
 }

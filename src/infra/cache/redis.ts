@@ -1,8 +1,6 @@
 import { Redis, Cluster } from 'ioredis';
 import type { Cache } from './cache.js';
 
-const PREFIX = 'sh:';
-const CHANNEL = 'sh:invalidate';
 
 // Keys share the `{ns}` hash tag so a namespace lives in one cluster slot.
 // ARGV[2] is the generation of the copy this process holds: when it is current and the entry still
@@ -41,7 +39,13 @@ export class RedisCache implements Cache {
   private readonly local = new Map<string, { gen: string; value: string }>();
   private static readonly LOCAL_MAX = 256;
 
-  constructor(private readonly url: string) {
+  private readonly channel: string;
+
+  constructor(
+    private readonly url: string,
+    private readonly prefix = 'sh',
+  ) {
+    this.channel = `${prefix}:invalidate`;
     this.client = connect(url);
     this.client.on('error', () => undefined); // surfaced through ping() and failed commands
     this.client.defineCommand('shRead', { numberOfKeys: 1, lua: READ });
@@ -49,7 +53,7 @@ export class RedisCache implements Cache {
   }
 
   private genKey(ns: string) {
-    return `${PREFIX}{${ns}}`;
+    return `${this.prefix}:{${ns}}`;
   }
 
   async read(ns: string, field: string) {
@@ -81,7 +85,7 @@ export class RedisCache implements Cache {
 
   async invalidate(ns: string) {
     await this.client.incr(this.genKey(ns));
-    await this.client.publish(CHANNEL, ns);
+    await this.client.publish(this.channel, ns);
   }
 
   onInvalidate(listener: (ns: string) => void) {
@@ -89,7 +93,7 @@ export class RedisCache implements Cache {
     if (!this.subscriber) {
       this.subscriber = connect(this.url);
       this.subscriber.on('error', () => undefined);
-      void this.subscriber.subscribe(CHANNEL);
+      void this.subscriber.subscribe(this.channel);
       this.subscriber.on('message', (_channel: string, ns: string) => {
         for (const l of this.listeners) l(ns);
       });

@@ -1,0 +1,51 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('configuration', () => {
+  it('has embedded defaults and generates a SECRET_KEY into DATA_DIR once', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    const cfg = loadConfig({ DATA_DIR: dir });
+    expect(cfg).toMatchObject({ port: 8080, embedded: true, dgaTimezone: 'Etc/GMT+4', logLevel: 'info' });
+    expect(cfg.dgaApiUrl).toBe('https://apimee.mop.gob.cl/api/v1');
+    expect(cfg.secretKey).toHaveLength(64);
+    expect(readFileSync(join(dir, 'secret.key'), 'utf8').trim()).toBe(cfg.secretKey);
+    expect(loadConfig({ DATA_DIR: dir }).secretKey).toBe(cfg.secretKey);
+  });
+
+  it('lists every bad variable in one error', () => {
+    let error: ConfigError | undefined;
+    try {
+      loadConfig({
+        PORT: 'eighty',
+        DATABASE_URL: 'mysql://x',
+        REDIS_URL: 'http://x',
+        KAFKA_BROKERS: 'localhost',
+        DGA_TIMEZONE: 'Mars/Olympus',
+        LOG_LEVEL: 'loud',
+        ADMIN_EMAIL: 'admin@x.cl',
+      });
+    } catch (err) {
+      error = err as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const text = error!.message;
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DGA_TIMEZONE', 'LOG_LEVEL', 'ADMIN_PASSWORD', 'SECRET_KEY']) {
+      expect(text).toContain(name);
+    }
+    expect(error!.problems.length).toBeGreaterThanOrEqual(8);
+  });
+
+  it('parses production settings', () => {
+    const cfg = loadConfig({
+      DATABASE_URL: 'postgres://u@db/x',
+      SECRET_KEY: 'k'.repeat(40),
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      KAFKA_BROKERS: 'k1:9092, k2:9092',
+      PORT: '9000',
+    });
+    expect(cfg).toMatchObject({ embedded: false, port: 9000, kafkaBrokers: ['k1:9092', 'k2:9092'] });
+  });
+});
