@@ -20,7 +20,6 @@ export interface AppOptions {
 export async function buildApp(c: Container, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
-    disableRequestLogging: false,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     bodyLimit: 5 * 1024 * 1024,

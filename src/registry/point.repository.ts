@@ -103,13 +103,12 @@ export class PointRepository {
   async activeJson(f: { tenant: number | null; frequency?: number; provider?: string }): Promise<{ json: string; total: number }> {
     const { where, params } = whereOf({ ...f, is_telemetry_active: true });
     const { rows } = await this.db.query<{ json: string; total: number }>(
-      `SELECT COALESCE(json_agg(json_build_object(
-          'id', p.id, 'title', p.title, 'provider', p.provider, 'frequency', p.frequency,
-          'project_id', p.project_id, 'client_id', pr.client_id,
-          'latitude', p.latitude, 'longitude', p.longitude,
-          'provider_device', p.provider_device, 'telemetry_start_at', p.telemetry_start_at,
-          'dga_send', p.dga_send) ORDER BY p.id), '[]')::text AS json, count(*)::int AS total
-        FROM catchment_points p JOIN projects pr ON pr.id = p.project_id ${where}`,
+      `SELECT COALESCE(json_agg(row_to_json(x) ORDER BY x.id), '[]')::text AS json, count(*)::int AS total
+       FROM (SELECT p.id, p.title, p.provider, p.frequency, p.project_id, pr.client_id, p.latitude, p.longitude,
+                    p.provider_device,
+                    to_char(p.telemetry_start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS telemetry_start_at,
+                    p.dga_send
+             FROM catchment_points p JOIN projects pr ON pr.id = p.project_id ${where}) x`,
       params,
     );
     return rows[0]!;

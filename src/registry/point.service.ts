@@ -48,6 +48,7 @@ export interface PointInput {
 
 export class PointService {
   private readonly repo: PointRepository;
+  private readonly encoded = new Map<string, { text: string; bytes: Buffer }>();
 
   constructor(private readonly deps: { db: Db; cache: Cache; secrets: SecretBox; events: RegistryEvents }) {
     this.repo = new PointRepository(deps.db);
@@ -75,14 +76,22 @@ export class PointService {
    * Active telemetry points (all, by frequency, by provider) as the JSON text of the seed's answer
    * `{"points":[…],"total":N,"filters":{…}}`, cached per tenant and filter for 300 s.
    */
-  async activeJson(actor: Principal, f: { frequency?: number; provider?: string }): Promise<string> {
+  async activeJson(actor: Principal, f: { frequency?: number; provider?: string }): Promise<Buffer> {
     const tenant = tenantOf(actor);
     const field = `c${tenant ?? '*'}|f${f.frequency ?? '*'}|p${f.provider ?? '*'}`;
-    return cached(this.deps.cache, CACHE_NS.activePoints, field, ACTIVE_POINTS_TTL_SECONDS, async () => {
+    const text = await cached(this.deps.cache, CACHE_NS.activePoints, field, ACTIVE_POINTS_TTL_SECONDS, async () => {
       const r = await this.repo.activeJson({ tenant, ...f });
       const filters = JSON.stringify({ frequency: f.frequency ?? null, provider: f.provider ?? null });
       return `{"points":${r.json},"total":${r.total},"filters":${filters}}`;
     });
+    // Encoding megabytes of text on every request costs more than the rest of the request: the
+    // cache hands back the same string object while it is current, so its bytes are kept beside it.
+    const memo = this.encoded.get(field);
+    if (memo && memo.text === text) return memo.bytes;
+    const bytes = Buffer.from(text);
+    this.encoded.set(field, { text, bytes });
+    if (this.encoded.size > 64) this.encoded.delete(this.encoded.keys().next().value as string);
+    return bytes;
   }
 
   async create(actor: Principal, input: PointInput): Promise<PointRow> {
