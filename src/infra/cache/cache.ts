@@ -16,6 +16,8 @@ export interface Cache {
   close(): Promise<void>;
 }
 
+import { metrics } from '../metrics.js';
+
 export interface CacheStats {
   hits: number;
   misses: number;
@@ -34,9 +36,11 @@ export async function cached(
   const { gen, value } = await cache.read(ns, field);
   if (value !== undefined) {
     cacheStats.hits++;
+    metrics.cacheRequests.inc({ result: 'hit' });
     return value;
   }
   cacheStats.misses++;
+  metrics.cacheRequests.inc({ result: 'miss' });
   const fresh = await load();
   await cache.write(ns, field, fresh, ttlSeconds, gen);
   return fresh;
