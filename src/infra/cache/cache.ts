@@ -10,6 +10,8 @@ export interface Cache {
   /** Stores only if `ns` is still at generation `gen`. */
   write(ns: string, field: string, value: string, ttlSeconds: number, gen: string): Promise<void>;
   invalidate(ns: string): Promise<void>;
+  /** `invalidate` of several namespaces at once (one pass over the in-process store). */
+  invalidateMany(namespaces: readonly string[]): Promise<void>;
   /** Called (in every process) after `ns` was invalidated anywhere. */
   onInvalidate(listener: (ns: string) => void): void;
   ping(): Promise<void>;

@@ -53,6 +53,17 @@ export class MemoryCache implements Cache {
     for (const l of this.listeners) l(ns);
   }
 
+  async invalidateMany(namespaces: readonly string[]) {
+    if (namespaces.length === 0) return;
+    const prefixes = new Set<string>();
+    for (const ns of namespaces) {
+      this.gens.set(ns, (this.gens.get(ns) ?? 0) + 1);
+      prefixes.add(ns);
+    }
+    for (const key of this.entries.keys()) if (prefixes.has(key.slice(0, key.indexOf('\u0000')))) this.entries.delete(key);
+    for (const ns of prefixes) for (const l of this.listeners) l(ns);
+  }
+
   onInvalidate(listener: (ns: string) => void) {
     this.listeners.push(listener);
   }

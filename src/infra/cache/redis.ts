@@ -88,6 +88,11 @@ export class RedisCache implements Cache {
     await this.client.publish(this.channel, ns);
   }
 
+  async invalidateMany(namespaces: readonly string[]) {
+    // Each namespace has its own hash slot, so no MULTI; ioredis pipelines the commands anyway.
+    await Promise.all(namespaces.map((ns) => this.invalidate(ns)));
+  }
+
   onInvalidate(listener: (ns: string) => void) {
     this.listeners.push(listener);
     if (!this.subscriber) {

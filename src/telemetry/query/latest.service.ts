@@ -1,0 +1,181 @@
+import type { Db } from '../../infra/db/index.js';
+import type { Cache } from '../../infra/cache/index.js';
+import { metrics } from '../../infra/metrics.js';
+import { cacheStats } from '../../infra/cache/cache.js';
+import { type Principal, tenantOf } from '../../auth/principal.js';
+import { NotFoundError } from '../../errors.js';
+import { CACHE_NS } from '../../registry/events.js';
+
+/** Points are cached in shards of consecutive ids: one write invalidates one shard, one read assembles a few. */
+export const LATEST_SHARD_SIZE = 256;
+/** Invalidation after each write keeps entries fresh; the TTL only bounds a missed invalidation. */
+export const LATEST_TTL_SECONDS = 120;
+const SHARD_NS = 'latest-values:';
+
+export interface LatestVariable {
+  variable: string;
+  value: number | string | boolean | null;
+  timestamp: string;
+  quality_score: number;
+}
+
+export interface PointLatest {
+  point_id: number;
+  variables: LatestVariable[];
+}
+
+interface Shard {
+  text: string;
+  /** point id → JSON text of its variables array. */
+  byPoint: Map<number, string>;
+}
+
+interface Visible {
+  text: string;
+  ids: number[];
+  set: Set<number>;
+}
+
+const shardOf = (pointId: number) => Math.floor(pointId / LATEST_SHARD_SIZE);
+
+/**
+ * Latest value of every variable of a point, from `latest_values` (which the processor upserts),
+ * served from the cache. The cache holds one entry per shard of points, each a list of
+ * `point id → variables JSON`; the dashboard of all visible points is assembled from those fragments
+ * and, while no shard changed, handed back as the same bytes. After a flush the shards are reloaded
+ * from `latest_values`, never from the measurement history.
+ */
+export class LatestValuesService {
+  private readonly shards = new Map<number, Shard>();
+  private readonly visible = new Map<string, Visible>();
+  private readonly loading = new Map<string, Promise<string>>();
+  private readonly assembled = new Map<string, { parts: string[]; bytes: Buffer }>();
+
+  constructor(private readonly deps: { db: Db; cache: Cache }) {}
+
+  /**
+   * The processor calls this after each commit with the points it wrote: their shards are invalidated
+   * in every process sharing the cache; the next read reloads them.
+   */
+  async onWritten(pointIds: readonly number[]): Promise<void> {
+    const namespaces = new Set<string>();
+    for (const id of pointIds) namespaces.add(SHARD_NS + shardOf(Number(id)));
+    if (namespaces.size > 0) await this.deps.cache.invalidateMany([...namespaces]);
+  }
+
+  async forPoint(actor: Principal, pointId: number): Promise<PointLatest> {
+    const visible = await this.visibleIds(actor);
+    if (!visible.set.has(pointId)) throw new NotFoundError('POINT_NOT_FOUND', `point ${pointId} does not exist`);
+    const shard = await this.shard(shardOf(pointId));
+    return { point_id: pointId, variables: JSON.parse(shard.byPoint.get(pointId) ?? '[]') as LatestVariable[] };
+  }
+
+  /** Every point the actor may see (or those of `pointIds` it may see), ascending id. */
+  async forPoints(actor: Principal, pointIds?: readonly number[]): Promise<{ items: PointLatest[]; total: number }> {
+    return JSON.parse((await this.forPointsJson(actor, pointIds)).toString('utf8')) as { items: PointLatest[]; total: number };
+  }
+
+  /**
+   * `{"items":[{"point_id","variables":[…]}],"total":N}` as bytes. Ids the actor may not see, or that
+   * do not exist, are left out.
+   */
+  async forPointsJson(actor: Principal, pointIds?: readonly number[]): Promise<Buffer> {
+    const visible = await this.visibleIds(actor);
+    const ids = pointIds ? [...new Set(pointIds)].filter((id) => visible.set.has(id)).sort((a, b) => a - b) : visible.ids;
+    const shardIds = [...new Set(ids.map(shardOf))];
+    const shards = await Promise.all(shardIds.map((k) => this.shard(k)));
+
+    const memoKey = `${tenantOf(actor) ?? '*'}|${pointIds ? ids.join(',') : 'all'}`;
+    const parts = [visible.text, ...shards.map((s) => s.text)];
+    const memo = this.assembled.get(memoKey);
+    if (memo && memo.parts.length === parts.length && memo.parts.every((p, i) => p === parts[i])) return memo.bytes;
+
+    const byShard = new Map(shardIds.map((k, i) => [k, shards[i]!]));
+    const items: string[] = new Array<string>(ids.length);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      items[i] = `{"point_id":${id},"variables":${byShard.get(shardOf(id))!.byPoint.get(id) ?? '[]'}}`;
+    }
+    const bytes = Buffer.from(`{"items":[${items.join(',')}],"total":${ids.length}}`);
+    this.assembled.delete(memoKey);
+    this.assembled.set(memoKey, { parts, bytes });
+    if (this.assembled.size > 32) this.assembled.delete(this.assembled.keys().next().value as string);
+    return bytes;
+  }
+
+  /** Ids of the points the actor may see, cached with the registry (invalidated on any registry change). */
+  private async visibleIds(actor: Principal): Promise<Visible> {
+    const tenant = tenantOf(actor);
+    const field = `latest-ids|c${tenant ?? '*'}`;
+    const text = await this.readThrough(CACHE_NS.activePoints, field, 300, async () => {
+      const { rows } = await this.deps.db.query<{ ids: string | null }>(
+        `SELECT string_agg(p.id::text, ',' ORDER BY p.id) AS ids
+         FROM catchment_points p JOIN projects pr ON pr.id = p.project_id
+         WHERE $1::bigint IS NULL OR pr.client_id = $1`,
+        [tenant],
+      );
+      return rows[0]?.ids ?? '';
+    });
+    const memo = this.visible.get(field);
+    if (memo && memo.text === text) return memo;
+    const ids = text === '' ? [] : text.split(',').map(Number);
+    const v = { text, ids, set: new Set(ids) };
+    this.visible.set(field, v);
+    return v;
+  }
+
+  private async shard(k: number): Promise<Shard> {
+    const text = await this.readThrough(SHARD_NS + k, 'v', LATEST_TTL_SECONDS, () => this.loadShard(k));
+    const memo = this.shards.get(k);
+    if (memo && memo.text === text) return memo;
+    const byPoint = new Map<number, string>();
+    for (const line of text.split('\n')) {
+      const tab = line.indexOf('\t');
+      if (tab > 0) byPoint.set(Number(line.slice(0, tab)), line.slice(tab + 1));
+    }
+    const s = { text, byPoint };
+    this.shards.set(k, s);
+    return s;
+  }
+
+  /** One line per point: `id<TAB>[{"variable","value","timestamp","quality_score"},…]`. */
+  private async loadShard(k: number): Promise<string> {
+    const { rows } = await this.deps.db.query<{ point_id: number; vars: string }>(
+      `SELECT l.point_id, '[' || string_agg(row_to_json(x)::text, ',' ORDER BY l.variable) || ']' AS vars
+       FROM latest_values l
+       CROSS JOIN LATERAL (
+         SELECT l.variable,
+                COALESCE(to_json(l.value_numeric), to_json(l.value_text), to_json(l.value_boolean)) AS value,
+                to_char(l.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "timestamp",
+                l.quality_score
+       ) x
+       WHERE l.point_id >= $1 AND l.point_id < $2
+       GROUP BY l.point_id`,
+      [k * LATEST_SHARD_SIZE, (k + 1) * LATEST_SHARD_SIZE],
+    );
+    return rows.map((r) => `${r.point_id}\t${r.vars}`).join('\n');
+  }
+
+  /** Read-through with one load in flight per entry and generation in this process. */
+  private async readThrough(ns: string, field: string, ttl: number, load: () => Promise<string>): Promise<string> {
+    const { gen, value } = await this.deps.cache.read(ns, field);
+    if (value !== undefined) {
+      cacheStats.hits++;
+      metrics.cacheRequests.inc({ result: 'hit' });
+      return value;
+    }
+    cacheStats.misses++;
+    metrics.cacheRequests.inc({ result: 'miss' });
+    const key = `${ns}\u0000${field}\u0000${gen}`;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const fresh = await load();
+        await this.deps.cache.write(ns, field, fresh, ttl, gen);
+        return fresh;
+      })().finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    return pending;
+  }
+}

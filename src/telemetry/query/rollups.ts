@@ -1,0 +1,175 @@
+import type { Db, Queryable } from '../../infra/db/index.js';
+
+/**
+ * Hourly and daily aggregates of numeric readings (`measurement_rollups`), UTC buckets.
+ *
+ * Two ways to maintain them, which give the same table:
+ * - `upsertRollups(tx, inserted)`: incremental, called by the processor inside its transaction with
+ *   exactly the rows `INSERT … ON CONFLICT DO NOTHING RETURNING` inserted. A late reading lands in its
+ *   own (old) bucket and widens first/last only when it is earlier/later than what the bucket holds; a
+ *   re-delivered reading is not returned by the insert, so it is never counted twice.
+ * - `rebuildRollups(db, range)`: recomputes buckets from `measurements` (bulk loads, repairs).
+ */
+
+export type RollupResolution = '1h' | '1d';
+
+export const ROLLUP_BUCKET_MS: Record<RollupResolution, number> = { '1h': 3_600_000, '1d': 86_400_000 };
+
+/** A row just inserted into `measurements` (what the processor's RETURNING gives back). */
+export interface InsertedMeasurement {
+  point_id: number | string;
+  variable: string;
+  ts: Date | string;
+  value_numeric: number | null;
+}
+
+/** One bucket's contribution of a batch. */
+export interface RollupDelta {
+  resolution: RollupResolution;
+  point_id: number;
+  variable: string;
+  bucket: Date;
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+  first_ts: Date;
+  first_value: number;
+  last_ts: Date;
+  last_value: number;
+}
+
+/**
+ * Folds a batch into one delta per (resolution, point, variable, bucket), sorted by that key (one
+ * upsert cannot touch a row twice, and a fixed order keeps concurrent processors from deadlocking).
+ * Non-numeric readings are left out; a reading repeated inside the batch counts once.
+ */
+export function rollupDeltas(rows: readonly InsertedMeasurement[]): RollupDelta[] {
+  const seen = new Set<string>();
+  const deltas = new Map<string, RollupDelta>();
+  for (const r of rows) {
+    const v = r.value_numeric;
+    if (v === null || !Number.isFinite(v)) continue;
+    const ts = r.ts instanceof Date ? r.ts : new Date(r.ts);
+    const t = ts.getTime();
+    if (!Number.isFinite(t)) continue;
+    const pointId = Number(r.point_id);
+    const id = `${pointId}\u0000${r.variable}\u0000${t}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    for (const resolution of ['1h', '1d'] as const) {
+      const width = ROLLUP_BUCKET_MS[resolution];
+      const bucketMs = Math.floor(t / width) * width;
+      const key = `${resolution}\u0000${pointId}\u0000${r.variable}\u0000${bucketMs}`;
+      const d = deltas.get(key);
+      if (!d) {
+        deltas.set(key, {
+          resolution, point_id: pointId, variable: r.variable, bucket: new Date(bucketMs),
+          n: 1, sum: v, min: v, max: v, first_ts: ts, first_value: v, last_ts: ts, last_value: v,
+        });
+        continue;
+      }
+      d.n++;
+      d.sum += v;
+      if (v < d.min) d.min = v;
+      if (v > d.max) d.max = v;
+      if (t < d.first_ts.getTime()) (d.first_ts = ts), (d.first_value = v);
+      if (t > d.last_ts.getTime()) (d.last_ts = ts), (d.last_value = v);
+    }
+  }
+  return [...deltas.values()].sort(
+    (a, b) =>
+      a.resolution.localeCompare(b.resolution) ||
+      a.point_id - b.point_id ||
+      (a.variable < b.variable ? -1 : a.variable > b.variable ? 1 : 0) ||
+      a.bucket.getTime() - b.bucket.getTime(),
+  );
+}
+
+/**
+ * Adds freshly inserted measurements to the hourly and daily rollups. Call it in the transaction that
+ * inserted them, with only the rows the insert returned: the arithmetic is additive (n, sum), so a row
+ * passed twice across calls would be counted twice. Safe under concurrent processors (row locks of
+ * ON CONFLICT, keys in a fixed order).
+ */
+export async function upsertRollups(tx: Queryable, rows: readonly InsertedMeasurement[]): Promise<void> {
+  const deltas = rollupDeltas(rows);
+  if (deltas.length === 0) return;
+  const payload = JSON.stringify(
+    deltas.map((d) => ({
+      r: d.resolution, p: d.point_id, v: d.variable, b: d.bucket.toISOString(), n: d.n, s: d.sum, mn: d.min, mx: d.max,
+      ft: d.first_ts.toISOString(), fv: d.first_value, lt: d.last_ts.toISOString(), lv: d.last_value,
+    })),
+  );
+  await tx.query(
+    `INSERT INTO measurement_rollups AS m
+       (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
+     SELECT r, p, v, b, n, s, mn, mx, ft, fv, lt, lv
+     FROM json_to_recordset($1::json) AS j(r text, p bigint, v text, b timestamptz, n int, s float8, mn float8,
+                                          mx float8, ft timestamptz, fv float8, lt timestamptz, lv float8)
+     ON CONFLICT (resolution, point_id, variable, bucket) DO UPDATE SET
+       n = m.n + EXCLUDED.n,
+       sum = m.sum + EXCLUDED.sum,
+       min = LEAST(m.min, EXCLUDED.min),
+       max = GREATEST(m.max, EXCLUDED.max),
+       first_ts = CASE WHEN EXCLUDED.first_ts < m.first_ts THEN EXCLUDED.first_ts ELSE m.first_ts END,
+       first_value = CASE WHEN EXCLUDED.first_ts < m.first_ts THEN EXCLUDED.first_value ELSE m.first_value END,
+       last_ts = CASE WHEN EXCLUDED.last_ts > m.last_ts THEN EXCLUDED.last_ts ELSE m.last_ts END,
+       last_value = CASE WHEN EXCLUDED.last_ts > m.last_ts THEN EXCLUDED.last_value ELSE m.last_value END`,
+    [payload],
+  );
+}
+
+export interface RebuildRange {
+  /** Start of the range; widened to its UTC day. Unset: from the first reading. */
+  from?: Date;
+  /** End of the range (exclusive); widened to the end of its UTC day. Unset: to the last reading. */
+  to?: Date;
+  /** Only these points; unset: all. */
+  pointIds?: number[];
+}
+
+const DAY_MS = ROLLUP_BUCKET_MS['1d'];
+
+/**
+ * Recomputes the rollups of whole UTC days from `measurements`: hourly buckets by GROUP BY over the
+ * rows, daily buckets from the hourly ones. Holds a lock that makes concurrent processor upserts wait,
+ * so a reading committed during the rebuild is neither lost nor counted twice.
+ * Returns the number of hourly and daily buckets written.
+ */
+export async function rebuildRollups(db: Db, range: RebuildRange = {}): Promise<{ hourly: number; daily: number }> {
+  const from = range.from ? new Date(Math.floor(range.from.getTime() / DAY_MS) * DAY_MS) : null;
+  const to = range.to ? new Date(Math.ceil(range.to.getTime() / DAY_MS) * DAY_MS) : null;
+  const ids = range.pointIds ?? null;
+  const params = [from, to, ids];
+  const where = (tsColumn: string) =>
+    `($1::timestamptz IS NULL OR ${tsColumn} >= $1) AND ($2::timestamptz IS NULL OR ${tsColumn} < $2)
+     AND ($3::bigint[] IS NULL OR point_id = ANY($3::bigint[]))`;
+  return db.transaction(async (tx) => {
+    await tx.query('LOCK TABLE measurement_rollups IN SHARE ROW EXCLUSIVE MODE');
+    await tx.query(`DELETE FROM measurement_rollups WHERE ${where('bucket')}`, params);
+    const hourly = await tx.query(
+      `INSERT INTO measurement_rollups
+         (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
+       SELECT '1h', point_id, variable, date_trunc('hour', ts, 'UTC'), count(*), sum(value_numeric),
+              min(value_numeric), max(value_numeric),
+              min(ts), (array_agg(value_numeric ORDER BY ts))[1], max(ts), (array_agg(value_numeric ORDER BY ts DESC))[1]
+       FROM measurements
+       WHERE value_numeric IS NOT NULL AND value_numeric NOT IN ('NaN', 'Infinity', '-Infinity') AND ${where('ts')}
+       GROUP BY point_id, variable, date_trunc('hour', ts, 'UTC')`,
+      params,
+    );
+    const daily = await tx.query(
+      `INSERT INTO measurement_rollups
+         (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
+       SELECT '1d', point_id, variable, date_trunc('day', bucket, 'UTC'), sum(n), sum(sum), min(min), max(max),
+              min(first_ts), (array_agg(first_value ORDER BY first_ts))[1],
+              max(last_ts), (array_agg(last_value ORDER BY last_ts DESC))[1]
+       FROM measurement_rollups
+       WHERE resolution = '1h' AND ${where('bucket')}
+       GROUP BY point_id, variable, date_trunc('day', bucket, 'UTC')`,
+      params,
+    );
+    return { hourly: hourly.rowCount, daily: daily.rowCount };
+  });
+}
