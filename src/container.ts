@@ -10,6 +10,7 @@ import { ClientService } from './registry/client.service.js';
 import { ProjectService } from './registry/project.service.js';
 import { PointService } from './registry/point.service.js';
 import { SchemaService } from './registry/schema.service.js';
+import { DgaService } from './dga/dga.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -24,6 +25,8 @@ export interface Container {
   projects: ProjectService;
   points: PointService;
   schemas: SchemaService;
+  /** DGA submissions, compliance and status (the reporter role builds its own DgaReporter). */
+  dga: DgaService;
   close(): Promise<void>;
 }
 
@@ -45,6 +48,11 @@ export async function buildContainer(
   const projects = new ProjectService({ db, events });
   const points = new PointService({ db, cache, secrets, events });
   const schemas = new SchemaService({ db, cache, events, points });
+  const dga = new DgaService({
+    db,
+    tz: config.dgaTimezone,
+    variablesConfig: async (pointId) => (await schemas.mergedConfig(pointId)).merged_config,
+  });
 
   return {
     config,
@@ -58,6 +66,7 @@ export async function buildContainer(
     projects,
     points,
     schemas,
+    dga,
     async close() {
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
       await db.close().catch((err: unknown) => logger.warn({ err }, 'closing database failed'));

@@ -7,6 +7,7 @@ import { registerAuth } from '../auth/auth.plugin.js';
 import { authRoutes } from '../auth/auth.routes.js';
 import { registryRoutes } from '../registry/registry.routes.js';
 import { pointRoutes } from '../registry/point.routes.js';
+import { dgaRoutes } from '../dga/dga.routes.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
@@ -56,6 +57,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         secured.addHook('onRequest', app.authenticate);
         await registryRoutes(secured, c);
         await pointRoutes(secured, c);
+        await dgaRoutes(secured, c);
       });
     },
     { prefix: '/api/v1' },

@@ -1,0 +1,174 @@
+/**
+ * Compliance of DGA reporting over a period: for every slot a point owed, what became of it.
+ *
+ * A slot is owed when it lies in [from, to), at or after the point's DGA start date, and not after now.
+ * Each owed slot is counted in exactly one bucket:
+ *
+ *   sent_on_time     a receipt obtained within ON_TIME_GRACE_MS of the slot (MAYOR: 1 h, MEDIO: 24 h,
+ *                    MENOR and CAUDALES_MUY_PEQUENOS: 7 days). The slot's data window closes at the slot
+ *                    time, so this is the delay between the data existing and DGA holding it.
+ *   sent_late        a receipt obtained later than that (a back-filled slot).
+ *   pending          not sent yet but still being worked on: queued, being sent, waiting for data, or
+ *                    without a row yet while its on-time grace has not run out.
+ *   failed           the last attempt failed (a retry may still be scheduled, see the submission).
+ *   needs_attention  DGA refused the credentials or gave no receipt; an operator must act.
+ *   missing          no submission at all and the grace has run out (no data, reporting was off, …).
+ *
+ * due = sent_on_time + sent_late + pending + failed + needs_attention + missing.
+ */
+import { nextSlot, slotStart } from './slots.js';
+import type { DgaStandard } from './types.js';
+import type { SubmissionStatus } from './submission.repository.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+export const ON_TIME_GRACE_MS: Readonly<Record<DgaStandard, number>> = {
+  MAYOR: HOUR,
+  MEDIO: DAY,
+  MENOR: 7 * DAY,
+  CAUDALES_MUY_PEQUENOS: 7 * DAY,
+};
+
+export interface ComplianceCounts {
+  due: number;
+  sent_on_time: number;
+  sent_late: number;
+  pending: number;
+  failed: number;
+  needs_attention: number;
+  missing: number;
+}
+
+export const COMPLIANCE_BUCKETS = ['sent_on_time', 'sent_late', 'pending', 'failed', 'needs_attention', 'missing'] as const;
+
+export const emptyCounts = (): ComplianceCounts => ({
+  due: 0,
+  sent_on_time: 0,
+  sent_late: 0,
+  pending: 0,
+  failed: 0,
+  needs_attention: 0,
+  missing: 0,
+});
+
+export function addCounts(into: ComplianceCounts, c: ComplianceCounts): ComplianceCounts {
+  into.due += c.due;
+  for (const k of COMPLIANCE_BUCKETS) into[k] += c[k];
+  return into;
+}
+
+/** Share of owed slots sent on time, in percent with one decimal; null when nothing was owed. */
+export function onTimePercent(c: ComplianceCounts): number | null {
+  return c.due === 0 ? null : Math.round((c.sent_on_time / c.due) * 1000) / 10;
+}
+
+/** The slots of `standard` in [max(from, startDate), to) that are not after `now`, oldest first. */
+export function owedSlots(
+  standard: DgaStandard,
+  p: { from: Date; to: Date; startDate: Date; now: Date; tz: string; limit?: number },
+): Date[] {
+  const lower = Math.max(p.from.getTime(), p.startDate.getTime());
+  const upper = Math.min(p.to.getTime() - 1, p.now.getTime());
+  const limit = p.limit ?? 100_000;
+  let slot = slotStart(standard, new Date(lower), p.tz);
+  if (slot.getTime() < lower) slot = nextSlot(standard, slot, p.tz);
+  const out: Date[] = [];
+  while (slot.getTime() <= upper && out.length < limit) {
+    out.push(slot);
+    slot = nextSlot(standard, slot, p.tz);
+  }
+  return out;
+}
+
+export interface SlotRecord {
+  slot_at: Date;
+  status: SubmissionStatus;
+  sent_at: Date | null;
+}
+
+export function pointCompliance(input: {
+  standard: DgaStandard;
+  startDate: Date;
+  from: Date;
+  to: Date;
+  now: Date;
+  tz: string;
+  submissions: readonly SlotRecord[];
+}): ComplianceCounts {
+  const grace = ON_TIME_GRACE_MS[input.standard];
+  const bySlot = new Map(input.submissions.map((s) => [s.slot_at.getTime(), s]));
+  const counts = emptyCounts();
+  for (const slot of owedSlots(input.standard, input)) {
+    counts.due++;
+    const s = bySlot.get(slot.getTime());
+    if (!s) {
+      if (input.now.getTime() < slot.getTime() + grace) counts.pending++;
+      else counts.missing++;
+      continue;
+    }
+    switch (s.status) {
+      case 'sent':
+        if (s.sent_at && s.sent_at.getTime() - slot.getTime() <= grace) counts.sent_on_time++;
+        else counts.sent_late++;
+        break;
+      case 'pending':
+      case 'sending':
+        counts.pending++;
+        break;
+      case 'failed':
+        counts.failed++;
+        break;
+      case 'needs_attention':
+        counts.needs_attention++;
+        break;
+    }
+  }
+  return counts;
+}
+
+export interface CompliancePointLine extends ComplianceCounts {
+  point_id: number;
+  point_title: string;
+  client_id: number;
+  client_name: string;
+  codigo_obra: string | null;
+  standard: DgaStandard;
+  on_time_pct: number | null;
+}
+
+export interface ComplianceClientLine extends ComplianceCounts {
+  client_id: number;
+  client_name: string;
+  points: number;
+  on_time_pct: number | null;
+}
+
+const CSV_COLUMNS = [
+  'level', 'client_id', 'client_name', 'point_id', 'point_title', 'codigo_obra', 'standard', 'due', ...COMPLIANCE_BUCKETS,
+  'on_time_pct',
+] as const;
+
+function csvCell(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  // Quote separators and neutralise spreadsheet formulas in free text (titles, names).
+  const safe = /^[=+\-@]/.test(s) && typeof v === 'string' ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+}
+
+/** One line per point, then one per client, then the total; `level` says which. */
+export function complianceCsv(r: {
+  from: Date;
+  to: Date;
+  points: CompliancePointLine[];
+  clients: ComplianceClientLine[];
+  totals: ComplianceCounts & { on_time_pct: number | null };
+}): string {
+  const lines = [CSV_COLUMNS.join(',')];
+  const line = (values: Record<string, unknown>) => lines.push(CSV_COLUMNS.map((c) => csvCell(values[c])).join(','));
+  for (const p of r.points) line({ level: 'point', ...p });
+  for (const c of r.clients) line({ level: 'client', ...c });
+  line({ level: 'total', ...r.totals });
+  return lines.join('\r\n') + '\r\n';
+}
