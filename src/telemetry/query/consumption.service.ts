@@ -1,0 +1,164 @@
+import type { Db } from '../../infra/db/index.js';
+import type { Principal } from '../../auth/principal.js';
+import type { PointService } from '../../registry/point.service.js';
+import type { SchemaService } from '../../registry/schema.service.js';
+import { ValidationError } from '../../errors.js';
+import {
+  averageFlowOver, DEFAULT_COUNTER_LIMITS, type CounterLimits, type PeriodKind, periodsBetween, readingsOf, volumeByPeriod,
+} from './consumption.js';
+import { SeriesRepository } from './series.repository.js';
+import { parseRange } from './time.js';
+
+export interface ConsumptionQuery {
+  from?: string;
+  to?: string;
+  period: PeriodKind;
+  /** The totalizer variable; default: the first variable of kind totalizer (else pulses) in the point's schema. */
+  variable?: string;
+}
+
+export interface ConsumptionFigures {
+  volume_m3: number | null;
+  /** Δtotalizer / Δt between `measured_from` and `measured_to`, L/s. */
+  avg_flow_ls: number | null;
+  /** Highest hourly maximum of the flow variable, L/s (null without a flow variable or readings). */
+  max_flow_ls: number | null;
+  /** avg_flow_ls as a percentage of the granted flow. */
+  pct_of_granted_flow: number | null;
+  /** max_flow_ls as a percentage of the granted flow. */
+  max_pct_of_granted_flow: number | null;
+  /** volume_m3 as a percentage of the granted annual volume. */
+  pct_of_annual_volume: number | null;
+  measured_from: string | null;
+  measured_to: string | null;
+  resets: number;
+  spikes_ignored: number;
+}
+
+export interface ConsumptionItem extends ConsumptionFigures {
+  period: string;
+  start: string;
+  end: string;
+}
+
+export interface ConsumptionResult {
+  point_id: number;
+  variable: string;
+  flow_variable: string | null;
+  period: PeriodKind;
+  timezone: string;
+  from: string;
+  to: string;
+  granted_flow_ls: number | null;
+  annual_volume_m3: number | null;
+  items: ConsumptionItem[];
+  total: number;
+  /** Exactly the requested [from, to), where the items are whole local periods. */
+  summary: ConsumptionFigures;
+}
+
+const MAX_PERIODS: Record<PeriodKind, number> = { day: 3700, month: 240 };
+const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * 86_400_000, month: 365 * 86_400_000 };
+const HOUR_MS = 3_600_000;
+
+type VariablesConfig = Record<string, { kind?: string; processing?: { max_m3_per_hour?: number; reset_tolerance_m3?: number } } | undefined>;
+
+/** Extracted volume per local day or month, average and peak flow, against the point's DGA grant. */
+export class ConsumptionService {
+  private readonly repo: SeriesRepository;
+
+  constructor(private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string }) {
+    this.repo = new SeriesRepository(deps.db);
+  }
+
+  async consumption(actor: Principal, pointId: number, q: ConsumptionQuery, now = new Date()): Promise<ConsumptionResult> {
+    const point = await this.deps.points.get(actor, pointId);
+    const tz = this.deps.timezone;
+    const { from, to } = parseRange(q, tz, DEFAULT_SPAN_MS[q.period], now);
+    const vars = await this.variables(pointId);
+    const byKind = (kind: string) => Object.keys(vars).sort().find((k) => vars[k]?.kind === kind) ?? null;
+    const variable = q.variable ?? byKind('totalizer') ?? byKind('pulses');
+    if (!variable) {
+      throw new ValidationError(`point ${pointId} has no totalizer variable in its schema; name the totalizer with variable=`, 'variable');
+    }
+    const flowVariable = byKind('flow');
+    const processing = vars[variable]?.processing ?? {};
+    const limits: CounterLimits = {
+      maxM3PerHour: processing.max_m3_per_hour ?? DEFAULT_COUNTER_LIMITS.maxM3PerHour,
+      resetToleranceM3: processing.reset_tolerance_m3 ?? DEFAULT_COUNTER_LIMITS.resetToleranceM3,
+    };
+
+    const periods = periodsBetween(from, to, q.period, tz);
+    if (periods.length > MAX_PERIODS[q.period]) {
+      throw new ValidationError(`at most ${MAX_PERIODS[q.period]} periods of a ${q.period} per request`, 'from');
+    }
+    const start = periods[0]!.start;
+    const end = periods[periods.length - 1]!.end;
+    const hourStart = new Date(Math.floor(start.getTime() / HOUR_MS) * HOUR_MS);
+    const [before, buckets, flowMax] = await Promise.all([
+      this.repo.counterBefore(pointId, variable, hourStart),
+      this.repo.counterBuckets(pointId, variable, hourStart, end),
+      flowVariable ? this.repo.hourlyMax(pointId, flowVariable, hourStart, end) : Promise.resolve([]),
+    ]);
+    const readings = [...(before ? [before] : []), ...readingsOf(buckets)];
+    const volumes = volumeByPeriod(readings, periods, limits);
+    const [whole] = volumeByPeriod(readings, [{ label: 'range', start: from, end: to }], limits);
+
+    const granted = point.dga_granted_flow ?? null;
+    const annual = point.dga_annual_volume ?? null;
+    const peak = (s: Date, e: Date) => {
+      let m: number | null = null;
+      for (const h of flowMax) {
+        const t = h.bucket.getTime();
+        if (t >= s.getTime() && t < e.getTime() && (m === null || h.max > m)) m = h.max;
+      }
+      return m;
+    };
+    const figures = (v: (typeof volumes)[number], maxFlow: number | null): ConsumptionFigures => {
+      const avg = averageFlowOver(v.volume_m3, v.measured_from, v.measured_to);
+      return {
+        volume_m3: v.volume_m3 === null ? null : round(v.volume_m3, 3),
+        avg_flow_ls: avg === null ? null : round(avg, 3),
+        max_flow_ls: maxFlow === null ? null : round(maxFlow, 3),
+        pct_of_granted_flow: avg !== null && granted ? round((avg / granted) * 100, 2) : null,
+        max_pct_of_granted_flow: maxFlow !== null && granted ? round((maxFlow / granted) * 100, 2) : null,
+        pct_of_annual_volume: v.volume_m3 !== null && annual ? round((v.volume_m3 / annual) * 100, 2) : null,
+        measured_from: v.measured_from?.toISOString() ?? null,
+        measured_to: v.measured_to?.toISOString() ?? null,
+        resets: v.resets,
+        spikes_ignored: v.spikes_ignored,
+      };
+    };
+    const items = volumes.map((v) => ({
+      period: v.label,
+      start: v.start.toISOString(),
+      end: v.end.toISOString(),
+      ...figures(v, peak(v.start, v.end)),
+    }));
+    return {
+      point_id: pointId,
+      variable,
+      flow_variable: flowVariable,
+      period: q.period,
+      timezone: tz,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      granted_flow_ls: granted,
+      annual_volume_m3: annual,
+      items,
+      total: items.length,
+      summary: figures(whole!, peak(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to)),
+    };
+  }
+
+  private async variables(pointId: number): Promise<VariablesConfig> {
+    const schema = await this.deps.schemas.mergedConfig(pointId).catch(() => null);
+    const merged = schema?.merged_config;
+    return merged && typeof merged === 'object' && !Array.isArray(merged) ? (merged as VariablesConfig) : {};
+  }
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

@@ -1,0 +1,184 @@
+import type { Readable } from 'node:stream';
+import type { Db } from '../../infra/db/index.js';
+import type { Principal } from '../../auth/principal.js';
+import type { PointService } from '../../registry/point.service.js';
+import type { SchemaService } from '../../registry/schema.service.js';
+import { AppError, NotFoundError, ValidationError } from '../../errors.js';
+import { alignRange, bucketCount, BUCKETS, chooseBucket, type BucketName } from './buckets.js';
+import { BUCKET_CSV_HEADER, bucketCsvLine, csvFilename, RAW_CSV_HEADER, streamOf } from './csv.js';
+import { type RawRow, SeriesRepository } from './series.repository.js';
+import { parseRange } from './time.js';
+
+export type BucketParam = 'raw' | 'auto' | BucketName;
+
+export interface SeriesQuery {
+  variable?: string;
+  from?: string;
+  to?: string;
+  bucket: BucketParam;
+  /** Raw JSON only: at most this many rows. */
+  limit?: number;
+}
+
+export interface SeriesBucket {
+  timestamp: string;
+  avg: number;
+  min: number;
+  max: number;
+  count: number;
+  last: number;
+}
+
+export interface SeriesReading {
+  variable: string;
+  timestamp: string;
+  value: number | string | boolean | null;
+  quality_score: number;
+  quality_flags: string[];
+}
+
+export interface SeriesResult {
+  point_id: number;
+  variable: string;
+  bucket: 'raw' | BucketName;
+  /** The range covered: the request's, widened to whole buckets. */
+  from: string;
+  to: string;
+  items: SeriesBucket[] | SeriesReading[];
+  total: number;
+  /** Raw only, when `limit` cut the answer: pass it as `from` for the next page. */
+  next_from?: string | null;
+}
+
+export const DEFAULT_SPAN_MS = 24 * 3_600_000;
+export const RAW_DEFAULT_LIMIT = 10_000;
+export const RAW_MAX_LIMIT = 100_000;
+/** A JSON answer never holds more buckets than this; CSV has no limit. */
+export const MAX_JSON_BUCKETS = 100_000;
+const CSV_PAGE_ROWS = 10_000;
+const CSV_PAGE_BUCKETS = 5_000;
+
+/** Measurements of one point: buckets (avg, min, max, count, last) or raw readings, JSON or streamed CSV. */
+export class SeriesService {
+  private readonly repo: SeriesRepository;
+
+  constructor(private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string }) {
+    this.repo = new SeriesRepository(deps.db);
+  }
+
+  async series(actor: Principal, pointId: number, q: SeriesQuery, now = new Date()): Promise<SeriesResult> {
+    await this.deps.points.get(actor, pointId);
+    if (!q.variable) throw new ValidationError('variable is required (e.g. variable=flow); only a raw CSV export may leave it out', 'variable');
+    const variable = q.variable;
+    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, now);
+
+    if (q.bucket === 'raw') {
+      const limit = q.limit ?? RAW_DEFAULT_LIMIT;
+      if (limit > RAW_MAX_LIMIT) throw new ValidationError(`limit must be at most ${RAW_MAX_LIMIT}; export larger ranges with format=csv`, 'limit');
+      const rows = await this.repo.raw(pointId, variable, from, to, limit + 1);
+      if (rows.length === 0) await this.ensureVariable(pointId, variable);
+      const more = rows.length > limit;
+      const items = (more ? rows.slice(0, limit) : rows).map(toReading);
+      const lastTs = more ? rows[limit - 1]!.ts.getTime() : null;
+      return {
+        point_id: pointId, variable, bucket: 'raw', from: from.toISOString(), to: to.toISOString(), items, total: items.length,
+        next_from: lastTs === null ? null : new Date(lastTs + 1).toISOString(),
+      };
+    }
+
+    const bucket = q.bucket === 'auto' ? chooseBucket(from, to) : q.bucket;
+    const n = bucketCount(from, to, bucket);
+    if (n > MAX_JSON_BUCKETS) {
+      throw new ValidationError(
+        `${n} buckets of ${bucket} is too many for one answer (at most ${MAX_JSON_BUCKETS}); use a coarser bucket, bucket=auto or format=csv`,
+        'bucket',
+      );
+    }
+    const { start, end } = alignRange(from, to, bucket);
+    const rows = await this.repo.buckets(pointId, variable, bucket, start, end);
+    if (rows.length === 0) await this.ensureVariable(pointId, variable);
+    const items = rows.map((b) => ({ timestamp: b.t.toISOString(), avg: b.avg, min: b.min, max: b.max, count: Number(b.count), last: b.last }));
+    return { point_id: pointId, variable, bucket, from: start.toISOString(), to: end.toISOString(), items, total: items.length };
+  }
+
+  /** The same data as CSV, streamed page by page. Without `variable` (raw only) every variable of the point, one after the other. */
+  async csv(actor: Principal, pointId: number, q: SeriesQuery, now = new Date()): Promise<{ filename: string; stream: Readable }> {
+    await this.deps.points.get(actor, pointId);
+    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, now);
+    const known = await this.knownVariables(pointId);
+    if (q.variable !== undefined && !known.includes(q.variable)) throw unknownVariable(pointId, q.variable, known);
+
+    if (q.bucket === 'raw') {
+      const variables = q.variable !== undefined ? [q.variable] : await this.repo.variablesWithData(pointId);
+      return { filename: csvFilename(pointId, q.variable, 'raw'), stream: streamOf(this.rawCsv(pointId, variables, from, to)) };
+    }
+    if (q.variable === undefined) throw new ValidationError('variable is required for bucketed series', 'variable');
+    const bucket = q.bucket === 'auto' ? chooseBucket(from, to) : q.bucket;
+    const { start, end } = alignRange(from, to, bucket);
+    return { filename: csvFilename(pointId, q.variable, bucket), stream: streamOf(this.bucketCsv(pointId, q.variable, bucket, start, end)) };
+  }
+
+  private async *rawCsv(pointId: number, variables: string[], from: Date, to: Date): AsyncGenerator<string> {
+    yield RAW_CSV_HEADER;
+    for (const variable of variables) {
+      let after: string | null = null;
+      for (;;) {
+        const page = await this.repo.rawCsvPage(pointId, variable, from, to, after, CSV_PAGE_ROWS);
+        if (page.length === 0) break;
+        let chunk = '';
+        for (const r of page) chunk += r.line + '\n';
+        yield chunk;
+        if (page.length < CSV_PAGE_ROWS) break;
+        after = page[page.length - 1]!.k;
+      }
+    }
+  }
+
+  private async *bucketCsv(pointId: number, variable: string, bucket: BucketName, start: Date, end: Date): AsyncGenerator<string> {
+    yield BUCKET_CSV_HEADER;
+    const window = BUCKETS[bucket].ms * CSV_PAGE_BUCKETS;
+    for (let t = start.getTime(); t < end.getTime(); t += window) {
+      const rows = await this.repo.buckets(pointId, variable, bucket, new Date(t), new Date(Math.min(t + window, end.getTime())));
+      if (rows.length === 0) continue;
+      let chunk = '';
+      for (const b of rows) chunk += bucketCsvLine(pointId, variable, { ...b, count: Number(b.count) }) + '\n';
+      yield chunk;
+    }
+  }
+
+  /** Variables of the point's schema and those it has readings of. */
+  async knownVariables(pointId: number): Promise<string[]> {
+    const [schema, withData] = await Promise.all([
+      this.deps.schemas.mergedConfig(pointId).catch(() => null),
+      this.repo.variablesWithData(pointId),
+    ]);
+    const configured = schema && schema.merged_config && typeof schema.merged_config === 'object' && !Array.isArray(schema.merged_config)
+      ? Object.keys(schema.merged_config)
+      : [];
+    return [...new Set([...configured, ...withData])].sort();
+  }
+
+  /** An empty answer for a variable the point does not have is a typo, not an empty series. */
+  private async ensureVariable(pointId: number, variable: string): Promise<void> {
+    const known = await this.knownVariables(pointId);
+    if (!known.includes(variable)) throw unknownVariable(pointId, variable, known);
+  }
+}
+
+function unknownVariable(pointId: number, variable: string, known: string[]): AppError {
+  return new NotFoundError(
+    'VARIABLE_NOT_FOUND',
+    `point ${pointId} has no variable "${variable}"${known.length ? `; its variables are ${known.join(', ')}` : ' (it has no variables configured and no readings)'}`,
+    { field: 'variable', known },
+  );
+}
+
+function toReading(r: RawRow): SeriesReading {
+  return {
+    variable: r.variable,
+    timestamp: r.ts.toISOString(),
+    value: r.value_numeric ?? r.value_text ?? r.value_boolean,
+    quality_score: r.quality_score,
+    quality_flags: r.quality_flags,
+  };
+}

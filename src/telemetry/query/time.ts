@@ -1,0 +1,45 @@
+import { ValidationError } from '../../errors.js';
+import { fromLocal } from '../../dga/timezone.js';
+
+const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/**
+ * An instant from a query parameter. With an offset (`Z`, `-04:00`) it is that instant; without one
+ * (`2025-03-01`, `2025-03-01T08:00`) it is a wall-clock time in `tz`, the DGA time zone, because that is
+ * the calendar the users of the API live in.
+ */
+export function parseInstant(text: string, field: string, tz: string): Date {
+  const m = DATE_TIME.exec(text.trim());
+  if (!m) throw new ValidationError(`${field} must be an ISO 8601 date or date-time, e.g. 2025-03-01 or 2025-03-01T00:00:00Z (got "${text}")`, field);
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  const fields = {
+    year: Number(y), month: Number(mo), day: Number(d),
+    hour: Number(h ?? 0), minute: Number(mi ?? 0), second: Number(s ?? 0),
+  };
+  const ms = frac ? Number(frac.padEnd(3, '0').slice(0, 3)) : 0;
+  const probe = new Date(Date.UTC(fields.year, fields.month - 1, fields.day, fields.hour, fields.minute, fields.second));
+  if (
+    probe.getUTCFullYear() !== fields.year || probe.getUTCMonth() !== fields.month - 1 || probe.getUTCDate() !== fields.day ||
+    fields.hour > 23 || fields.minute > 59 || fields.second > 59
+  ) {
+    throw new ValidationError(`${field} is not a valid calendar date-time (got "${text}")`, field);
+  }
+  if (zone) {
+    const offsetMin = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
+    return new Date(probe.getTime() + ms - offsetMin * 60_000);
+  }
+  return new Date(fromLocal(fields, tz).getTime() + ms);
+}
+
+/** from/to of a query with defaults: `to` now, `from` `defaultSpanMs` before `to`; `from` must be before `to`. */
+export function parseRange(
+  q: { from?: string; to?: string },
+  tz: string,
+  defaultSpanMs: number,
+  now: Date = new Date(),
+): { from: Date; to: Date } {
+  const to = q.to ? parseInstant(q.to, 'to', tz) : now;
+  const from = q.from ? parseInstant(q.from, 'from', tz) : new Date(to.getTime() - defaultSpanMs);
+  if (from.getTime() >= to.getTime()) throw new ValidationError('from must be before to', 'from');
+  return { from, to };
+}
