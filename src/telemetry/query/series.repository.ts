@@ -140,6 +140,12 @@ export class SeriesRepository {
     return rows;
   }
 
+  /** Whether any reading of the variable is stored (imported history may have no latest value). */
+  async hasReadings(pointId: number, variable: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM measurements WHERE point_id = $1 AND variable = $2 LIMIT 1', [pointId, variable]);
+    return rows.length > 0;
+  }
+
   /** Variables the point has readings of (from latest_values, not the history). */
   async variablesWithData(pointId: number): Promise<string[]> {
     const { rows } = await this.db.query<{ variable: string }>(

@@ -105,11 +105,10 @@ export class SeriesService {
   async csv(actor: Principal, pointId: number, q: SeriesQuery, now = new Date()): Promise<{ filename: string; stream: Readable }> {
     await this.deps.points.get(actor, pointId);
     const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, now);
-    const known = await this.knownVariables(pointId);
-    if (q.variable !== undefined && !known.includes(q.variable)) throw unknownVariable(pointId, q.variable, known);
+    if (q.variable !== undefined) await this.ensureVariable(pointId, q.variable);
 
     if (q.bucket === 'raw') {
-      const variables = q.variable !== undefined ? [q.variable] : await this.repo.variablesWithData(pointId);
+      const variables = q.variable !== undefined ? [q.variable] : await this.knownVariables(pointId);
       return { filename: csvFilename(pointId, q.variable, 'raw'), stream: streamOf(this.rawCsv(pointId, variables, from, to)) };
     }
     if (q.variable === undefined) throw new ValidationError('variable is required for bucketed series', 'variable');
@@ -161,7 +160,8 @@ export class SeriesService {
   /** An empty answer for a variable the point does not have is a typo, not an empty series. */
   private async ensureVariable(pointId: number, variable: string): Promise<void> {
     const known = await this.knownVariables(pointId);
-    if (!known.includes(variable)) throw unknownVariable(pointId, variable, known);
+    if (known.includes(variable) || (await this.repo.hasReadings(pointId, variable))) return;
+    throw unknownVariable(pointId, variable, known);
   }
 }
 
