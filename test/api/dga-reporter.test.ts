@@ -367,6 +367,20 @@ describe('DGA reporter against the simulator', () => {
     expect(bodyOf(last).medicionSubterranea).toEqual(expectedMeasurement(data, Date.parse('2026-06-17T14:00:00Z'), HOUR, true));
   });
 
+  it('leaves out readings the processor flagged as spikes', async () => {
+    const clock = new FakeClock(Date.parse('2026-06-19T13:07:00Z'));
+    simClock = clock;
+    const data = wellSeries({ from: new Date('2026-06-19T12:00:00Z'), to: new Date('2026-06-19T13:05:00Z') });
+    const isSpike = (s: StoredSample) => s.variable === 'totalizador' && s.ts.toISOString() === '2026-06-19T13:00:00.000Z';
+    const stored = data.all.map((s) => (isSpike(s) ? { ...s, value: 4_294_967_295, flags: ['spike'] } : s));
+    const p = await dgaPoint({ startDate: '2026-06-19' }, stored);
+    expect((await reporter(clock).tick()).outcomes).toEqual(['sent', 'sent']);
+    const clean = { ...data, totalizer: data.totalizer.filter((s) => !isSpike(s)) };
+    const last = sim.received(p.code).at(-1)!;
+    expect(bodyOf(last).medicionSubterranea).toEqual(expectedMeasurement(clean, Date.parse('2026-06-19T13:00:00Z'), HOUR, true));
+    expect(Number(bodyOf(last).medicionSubterranea.totalizador)).toBeLessThan(2_000_000);
+  });
+
   it('two reporters sharing the database never send a slot twice', async () => {
     const clock = new FakeClock(Date.parse('2026-06-18T20:07:00Z'));
     simClock = clock;
