@@ -133,7 +133,11 @@ export async function dgaStatusSummary(
       startDate: p.dga_start_date ? localMidnight(p.dga_start_date, deps.tz) : null,
     });
     const problems = parsed.ok
-      ? variableProblems(dgaVariables(await deps.variablesConfig(p.id)), parsed.config.type, parsed.config.standard)
+      ? variableProblems(
+          dgaVariables(await deps.variablesConfig(p.id).catch(() => null)),
+          parsed.config.type,
+          parsed.config.standard,
+        )
       : parsed.errors.map((e) => `${e.field}: ${e.message}`);
     if (problems.length > 0) configProblems.push({ point_id: p.id, point_title: p.title, problems });
   }

@@ -345,7 +345,13 @@ export class DgaReporter {
     });
     if (!parsed.ok) problems.push(...parsed.errors.map((e) => `${e.field}: ${e.message}`));
     if (!parsed.ok || problems.length > 0) return { ok: false, problems };
-    const vars = dgaVariables(await this.deps.variablesConfig(point.id));
+    let variablesConfig: unknown;
+    try {
+      variablesConfig = await this.deps.variablesConfig(point.id);
+    } catch (err) {
+      return { ok: false, problems: [`the point schema cannot be read: ${(err as Error).message}`] };
+    }
+    const vars = dgaVariables(variablesConfig);
     const varProblems = variableProblems(vars, parsed.config.type, parsed.config.standard);
     if (varProblems.length > 0) return { ok: false, problems: varProblems };
     return { ok: true, config: parsed.config, vars };
