@@ -132,6 +132,8 @@ CREATE TABLE totalizer_resets (
 -- Every reading the processor could not use, with the reason (also published to telemetry.dlq.v1).
 CREATE TABLE dead_letters (
   id           bigserial PRIMARY KEY,
+  -- topic/partition/offset/index of the reading: a re-delivered batch does not count twice.
+  fingerprint  text NOT NULL UNIQUE,
   received_at  timestamptz NOT NULL DEFAULT now(),
   point_id     bigint,
   variable     text,

@@ -15,6 +15,10 @@ export interface Config {
   adminEmail?: string;
   adminPassword?: string;
   dgaApiUrl: string;
+  /** False when DGA_API_URL was not set (demo mode then uses the built-in DGA simulator). */
+  dgaApiUrlExplicit: boolean;
+  /** Measurements older than this are dropped (whole monthly partitions) and rejected on arrival. */
+  retentionDays: number;
   dgaTimezone: string;
   logLevel: string;
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
@@ -106,6 +110,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`DGA_TIMEZONE must be an IANA time zone such as Etc/GMT+4 or America/Santiago (got "${dgaTimezone}")`);
   }
 
+  let retentionDays = 3650;
+  const retentionText = str('RETENTION_DAYS');
+  if (retentionText !== undefined) {
+    retentionDays = Number(retentionText);
+    if (!Number.isInteger(retentionDays) || retentionDays < 31) problems.push('RETENTION_DAYS must be an integer of at least 31');
+  }
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -125,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminEmail,
     adminPassword,
     dgaApiUrl,
+    dgaApiUrlExplicit: str('DGA_API_URL') !== undefined,
+    retentionDays,
     dgaTimezone,
     logLevel,
     embedded: databaseUrl === undefined,

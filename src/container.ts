@@ -10,7 +10,16 @@ import { ClientService } from './registry/client.service.js';
 import { ProjectService } from './registry/project.service.js';
 import { PointService } from './registry/point.service.js';
 import { SchemaService } from './registry/schema.service.js';
+import { LatestValuesService } from './telemetry/query/latest.service.js';
+import { SeriesService } from './telemetry/query/series.service.js';
+import { ConsumptionService } from './telemetry/query/consumption.service.js';
+import { StatsService } from './telemetry/query/stats.service.js';
+import { upsertRollups } from './telemetry/query/rollups.js';
 import { DgaService } from './dga/dga.service.js';
+import { createBus, KafkaBus, TOPICS, type Bus } from './infra/bus/index.js';
+import { ProviderAccountService } from './providers/account.service.js';
+import { CollectionService } from './telemetry/collection.service.js';
+import { ProcessorService, type ProcessorHooks } from './telemetry/processor.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -25,8 +34,18 @@ export interface Container {
   projects: ProjectService;
   points: PointService;
   schemas: SchemaService;
+  latest: LatestValuesService;
+  series: SeriesService;
+  consumption: ConsumptionService;
+  stats: StatsService;
   /** DGA submissions, compliance and status (the reporter role builds its own DgaReporter). */
   dga: DgaService;
+  bus: Bus;
+  providerAccounts: ProviderAccountService;
+  collection: CollectionService;
+  processor: ProcessorService;
+  /** Hooks other modules attach to the processor's write path (rollups, latest-value cache). */
+  processorHooks: ProcessorHooks;
   close(): Promise<void>;
 }
 
@@ -53,6 +72,18 @@ export async function buildContainer(
     tz: config.dgaTimezone,
     variablesConfig: async (pointId) => (await schemas.mergedConfig(pointId)).merged_config,
   });
+  const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
+  if (bus instanceof KafkaBus) await bus.ensureTopics(Object.values(TOPICS), 6);
+  const providerAccounts = new ProviderAccountService({ db, secrets, events });
+  const collection = new CollectionService({ db, cache, bus, schemas, secrets, accounts: providerAccounts, logger });
+  const processorHooks: ProcessorHooks = {};
+  const processor = new ProcessorService({ db, bus, schemas, logger, retentionDays: config.retentionDays, hooks: processorHooks });
+  const latest = new LatestValuesService({ db, cache });
+  processorHooks.afterInsert = upsertRollups;
+  processorHooks.onWritten = (pointIds) => latest.onWritten(pointIds);
+  const series = new SeriesService({ db, points, schemas, timezone: config.dgaTimezone });
+  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.dgaTimezone });
+  const stats = new StatsService({ db, cache, bus, timezone: config.dgaTimezone });
 
   return {
     config,
@@ -66,8 +97,18 @@ export async function buildContainer(
     projects,
     points,
     schemas,
+    latest,
+    series,
+    consumption,
+    stats,
     dga,
+    bus,
+    providerAccounts,
+    collection,
+    processor,
+    processorHooks,
     async close() {
+      await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
       await db.close().catch((err: unknown) => logger.warn({ err }, 'closing database failed'));
     },

@@ -7,6 +7,10 @@ import { migrate } from './infra/db/migrate.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { seedDemo } from './demo/seed.js';
 import { startApi, type RunningRole } from './roles/api.js';
+import { startCollector } from './roles/collector.js';
+import { startProcessor } from './roles/processor.js';
+import { startScheduler } from './roles/scheduler.js';
+import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { runBench } from './bench/bench.js';
 
 const USAGE = `usage: smarthydro <command> [options]
@@ -14,6 +18,7 @@ const USAGE = `usage: smarthydro <command> [options]
 commands:
   start [--roles api,collector,processor,reporter,scheduler] [--demo]   run roles (all by default)
   migrate                                                              apply database migrations
+  simulate [--port N]                                                  provider (Twin, Nettra, Novus) and DGA simulators
   bench [--json] [--points N] [--requests N]                           performance report
   help                                                                 this text
 
@@ -21,7 +26,15 @@ configuration comes from the environment: PORT, DATA_DIR, DATABASE_URL, REDIS_UR
 SECRET_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, DGA_API_URL, DGA_TIMEZONE, LOG_LEVEL (see README).`;
 
 export const ALL_ROLES = ['api', 'collector', 'processor', 'reporter', 'scheduler'] as const;
-const AVAILABLE_ROLES = new Set(['api']);
+type RoleStarter = (c: Container) => Promise<RunningRole>;
+
+/** Start order: partitions first, then the consumer, then producers of work, then the API. */
+const ROLE_STARTERS: [string, RoleStarter][] = [
+  ['scheduler', startScheduler],
+  ['processor', (c) => startProcessor(c)],
+  ['collector', (c) => startCollector(c)],
+  ['api', startApi],
+];
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
       return migrateCommand();
     case 'bench':
       return bench(rest);
+    case 'simulate':
+      return simulate(rest);
     case undefined:
     case 'help':
     case '--help':
@@ -73,27 +88,34 @@ async function start(args: string[]): Promise<number> {
     return 2;
   }
   const cfg = config();
+  let simulators: RunningSimulators | undefined;
+  if (values.demo) {
+    simulators = await startSimulators({ dgaTimeZone: cfg.dgaTimezone });
+    if (!cfg.dgaApiUrlExplicit) cfg.dgaApiUrl = `${simulators.url}/dga`;
+  }
   const c = await buildContainer(cfg);
   const running: RunningRole[] = [];
-  const shutdown = installShutdown(c, running);
+  const shutdown = installShutdown(c, running, simulators);
   try {
     const admin = await ensureFirstAdmin(c, values.demo);
-    if (values.demo) {
+    if (values.demo && simulators) {
       const seeded = await seedDemo(c);
       if (seeded.seeded) c.logger.info({ points: seeded.points }, 'demo data seeded');
+      await ensureDemoAccounts(c, simulators.url);
+      console.log(`provider and DGA simulators at ${simulators.url} (DGA: ${cfg.dgaApiUrl})`);
     }
-    for (const role of roles) {
-      if (!AVAILABLE_ROLES.has(role)) {
-        c.logger.warn({ role }, 'role not available in this version; skipped');
-        continue;
-      }
-      if (role === 'api') {
-        const api = await startApi(c);
-        running.push(api);
-        const shown = api.url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
+    for (const [role, starter] of ROLE_STARTERS) {
+      if (!roles.includes(role)) continue;
+      const r = await starter(c);
+      running.push(r);
+      if ('url' in r && typeof r.url === 'string') {
+        const shown = r.url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
         console.log(`\nSmartHydro is running at ${shown}  (API docs: ${shown}/docs)`);
       }
     }
+    const missing = roles.filter((r) => !ROLE_STARTERS.some(([name]) => name === r));
+    if (missing.length) c.logger.warn({ roles: missing }, 'roles not available in this version; skipped');
+    c.logger.info({ roles: running.map((r) => r.name) }, 'roles started');
     if (admin.created && admin.password) {
       console.log(`admin login: ${admin.email}  password: ${admin.password}  (shown once; keep it)\n`);
     } else if (values.demo) {
@@ -107,7 +129,7 @@ async function start(args: string[]): Promise<number> {
 }
 
 /** SIGTERM/SIGINT: stop roles (they finish in-flight work), then close every connection. */
-function installShutdown(c: Container, running: RunningRole[]) {
+function installShutdown(c: Container, running: RunningRole[], simulators?: RunningSimulators) {
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (resolveDone = r));
   let stopping = false;
@@ -118,6 +140,7 @@ function installShutdown(c: Container, running: RunningRole[]) {
       await role.stop().catch((err: unknown) => c.logger.error({ err, role: role.name }, 'role did not stop cleanly'));
     }
     await c.close();
+    await simulators?.close();
   };
   const onSignal = (signal: string) => {
     c.logger.info({ signal }, 'shutting down');
@@ -126,6 +149,19 @@ function installShutdown(c: Container, running: RunningRole[]) {
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));
   return { done, now };
+}
+
+async function simulate(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '8090' }, host: { type: 'string', default: '127.0.0.1' } } });
+  const sims = await startSimulators({ port: Number(values.port), host: values.host });
+  console.log(`provider simulators: ${sims.url}/twin  ${sims.url}/nettra  ${sims.url}/novus   (faults: POST ${sims.url}/_sim/faults)`);
+  console.log(`DGA simulator:       ${sims.url}/dga  (received: GET ${sims.url}/dga/_sim/received)`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await sims.close();
+  return 0;
 }
 
 async function bench(args: string[]): Promise<number> {

@@ -53,6 +53,7 @@ const CLIENTS: { name: string; body: number; email: string; projects: [string, s
 ];
 
 export const DEMO_POINTS_PER_PROJECT = 11;
+export const DEMO_HISTORY_HOURS = 48;
 
 /** Deterministic PRNG so every demo database looks the same. */
 function mulberry32(seed: number) {
@@ -115,7 +116,8 @@ export async function seedDemo(c: Container, now = new Date()): Promise<{ seeded
     templates.set(provider, t.id);
   }
 
-  const start = new Date(now.getTime() - 3 * 24 * 3600_000);
+  // Two days of history: enough for DGA back-fill and charts, small enough for PGlite to ingest in about a minute.
+  const start = new Date(now.getTime() - DEMO_HISTORY_HOURS * 3600_000);
   start.setUTCMinutes(0, 0, 0);
   let n = 0;
   for (const [ci, spec] of CLIENTS.entries()) {

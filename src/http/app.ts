@@ -8,10 +8,14 @@ import { authRoutes } from '../auth/auth.routes.js';
 import { registryRoutes } from '../registry/registry.routes.js';
 import { pointRoutes } from '../registry/point.routes.js';
 import { dgaRoutes } from '../dga/dga.routes.js';
+import { providerAccountRoutes } from '../providers/account.routes.js';
 import { errorHandler, sendProblem } from './problem.js';
 import { ProblemSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
+import { registerMetrics } from './metrics.routes.js';
+import { statsRoutes } from './stats.routes.js';
+import { queryRoutes } from '../telemetry/query/query.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -46,9 +50,11 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  registerMetrics(app, { bus: c.bus });
 
   await registerAuth(app, c);
   await app.register(healthRoutes(c, opts.healthChecks ?? {}));
+  await statsRoutes(app, c.stats);
 
   await app.register(
     async (api) => {
@@ -57,7 +63,9 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         secured.addHook('onRequest', app.authenticate);
         await registryRoutes(secured, c);
         await pointRoutes(secured, c);
+        await queryRoutes(secured, c);
         await dgaRoutes(secured, c);
+        await providerAccountRoutes(secured, c);
       });
     },
     { prefix: '/api/v1' },

@@ -26,6 +26,10 @@ export const healthRoutes =
     const checks: Record<string, HealthCheck> = {
       database: async () => (await c.db.ping(), { ok: true, detail: c.db.kind }),
       cache: async () => (await c.cache.ping(), { ok: true, detail: c.cache.kind }),
+      bus: async () => {
+        const h = await c.bus.health();
+        return { ok: h.ok, detail: h.detail ?? c.bus.kind };
+      },
       ...extra,
     };
     app.get('/health', { schema: { tags: ['operations'], security: [] } }, async (_req, reply) => {

@@ -1,0 +1,44 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Container } from '../container.js';
+import { buildProviderSimulator } from '../providers/simulator/index.js';
+import { TWIN_DEMO_PASSWORD } from '../providers/simulator/index.js';
+import { dgaSimulatorPlugin, DgaSimulatorState } from '../dga/simulator.js';
+import { PROVIDERS } from '../providers/provider.js';
+
+export interface RunningSimulators {
+  /** Provider APIs at `${url}/twin|nettra|novus`, the DGA API at `${url}/dga`. */
+  url: string;
+  dga: DgaSimulatorState;
+  close(): Promise<void>;
+}
+
+/** The provider simulators and the DGA simulator on one HTTP server (`smarthydro simulate`, demo mode). */
+export async function startSimulators(opts: { port?: number; host?: string; logger?: FastifyBaseLogger; dgaTimeZone?: string } = {}): Promise<RunningSimulators> {
+  const app = buildProviderSimulator({ logger: opts.logger });
+  const dga = new DgaSimulatorState();
+  await app.register(dgaSimulatorPlugin, { prefix: '/dga', state: dga, timeZone: opts.dgaTimeZone });
+  const host = opts.host ?? '127.0.0.1';
+  await app.listen({ port: opts.port ?? 0, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : opts.port;
+  return { url: `http://${host}:${port}`, dga, close: () => app.close() };
+}
+
+/** Demo provider accounts pointing at the built-in simulator (its port changes at every start). */
+export async function ensureDemoAccounts(c: Container, simulatorUrl: string): Promise<void> {
+  for (const provider of PROVIDERS) {
+    const name = `demo-${provider}`;
+    const baseUrl = `${simulatorUrl}/${provider}`;
+    const { rows } = await c.db.query<{ id: number }>('SELECT id FROM provider_accounts WHERE provider = $1 AND name = $2', [provider, name]);
+    if (rows[0]) {
+      await c.db.query('UPDATE provider_accounts SET base_url = $2, updated_at = now() WHERE id = $1', [rows[0].id, baseUrl]);
+    } else {
+      await c.db.query(
+        `INSERT INTO provider_accounts (provider, name, base_url, username, password_enc, is_default)
+         VALUES ($1, $2, $3, $4, $5, NOT EXISTS (SELECT 1 FROM provider_accounts WHERE provider = $1 AND is_default))`,
+        [provider, name, baseUrl, provider === 'twin' ? 'demo@smarthydro.local' : null, provider === 'twin' ? c.secrets.encrypt(TWIN_DEMO_PASSWORD) : null],
+      );
+    }
+  }
+  await c.events.registryChanged();
+}

@@ -1,0 +1,50 @@
+import type { Container } from '../container.js';
+import { TOPICS } from '../infra/bus/index.js';
+import { metrics } from '../infra/metrics.js';
+import { PROCESSOR_GROUP } from '../telemetry/processor.service.js';
+import type { RunningRole } from './api.js';
+
+/** The processor role: one consumer group on telemetry.raw.v1; offsets commit after the database commit. */
+export async function startProcessor(c: Container, opts: { maxBatch?: number } = {}): Promise<RunningRole> {
+  await c.processor.measurements.createAhead(new Date());
+  const window = { readings: 0, stored: 0, deadLetters: 0, since: Date.now() };
+  const summary = setInterval(() => {
+    if (window.readings > 0) {
+      const seconds = (Date.now() - window.since) / 1000;
+      c.logger.info({ ...window, since: undefined, per_second: Math.round(window.readings / seconds) }, 'processor throughput');
+    }
+    Object.assign(window, { readings: 0, stored: 0, deadLetters: 0, since: Date.now() });
+  }, 30_000);
+  summary.unref();
+  const sub = await c.bus.subscribe({
+    group: PROCESSOR_GROUP,
+    topics: [TOPICS.raw],
+    maxBatch: opts.maxBatch ?? 5000,
+    handler: async (batch) => {
+      try {
+        const r = await c.processor.handleBatch(batch);
+        window.readings += r.readings;
+        window.stored += r.stored;
+        window.deadLetters += r.deadLetters;
+      } catch (err) {
+        c.logger.error({ err, messages: batch.length }, 'processing a batch failed; it will be delivered again');
+        throw err;
+      }
+    },
+  });
+  const lagTimer = setInterval(() => {
+    c.bus.lag(PROCESSOR_GROUP, [TOPICS.raw]).then(
+      (lag) => metrics.busLag.set({ group: PROCESSOR_GROUP }, lag),
+      () => undefined,
+    );
+  }, 10_000);
+  lagTimer.unref();
+  return {
+    name: 'processor',
+    async stop() {
+      clearInterval(lagTimer);
+      clearInterval(summary);
+      await sub.stop();
+    },
+  };
+}

@@ -1,0 +1,275 @@
+import type { Db } from '../infra/db/index.js';
+import type { Cache } from '../infra/cache/index.js';
+import { cached } from '../infra/cache/index.js';
+import type { Bus } from '../infra/bus/index.js';
+import { TOPICS } from '../infra/bus/index.js';
+import type { Logger } from '../infra/logger.js';
+import type { SecretBox } from '../infra/secrets.js';
+import { metrics } from '../infra/metrics.js';
+import { CACHE_NS } from '../registry/events.js';
+import type { SchemaService } from '../registry/schema.service.js';
+import type { ProviderAccountService } from '../providers/account.service.js';
+import { createAdapter, createProviderHttp, type CreateAdapterOptions, type ResilientHttp } from '../providers/index.js';
+import type { DeviceRef, ProviderAdapter, ProviderName } from '../providers/provider.js';
+import { encodeRawBatches } from './raw-message.js';
+
+export interface CollectPoint {
+  id: number;
+  provider: ProviderName | 'push';
+  frequency: number;
+  provider_device: string | null;
+  provider_token_enc: string | null;
+  provider_account_id: number | null;
+  telemetry_start_at: string | null;
+}
+
+export interface CollectionStats {
+  points: number;
+  ok: number;
+  no_data: number;
+  failed: number;
+  readings: number;
+}
+
+export type PointResult = 'ok' | 'no_data' | 'request_failed';
+
+/** A backlog is fetched in windows of this length (see collectPoints). */
+export const COLLECTION_WINDOW_MS = 6 * 3600_000;
+
+interface PointJob {
+  point: CollectPoint;
+  adapter: ProviderAdapter;
+  device: DeviceRef;
+  variablesByChannel: Map<string, string[]>;
+  cursorOf: Map<string, number>;
+  /** Start of the next window (exclusive) and the end of the whole collection. */
+  from: number;
+  to: number;
+  readings: number;
+  failed: boolean;
+}
+
+/** With no telemetry start date, a new point's first collection looks back this far. */
+export const DEFAULT_LOOKBACK_MS = 24 * 3600_000;
+
+/**
+ * The collector (seed `collect_by_frequency`): active points of a frequency come from the cache,
+ * grouped by provider, providers in parallel. Each point variable has a cursor; collection asks for
+ * everything since it, publishes raw readings, and moves the cursor only after the bus acknowledged.
+ */
+export class CollectionService {
+  private readonly adapters = new Map<string, ProviderAdapter>();
+  private readonly http = new Map<ProviderName, ResilientHttp>();
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      cache: Cache;
+      bus: Bus;
+      schemas: SchemaService;
+      secrets: SecretBox;
+      accounts: ProviderAccountService;
+      logger: Logger;
+      now?: () => Date;
+      adapterOptions?: CreateAdapterOptions;
+    },
+  ) {}
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
+  }
+
+  /** Active points to collect, from the cache (invalidated by any registry change). Ciphertext only. */
+  async activePoints(frequency?: number): Promise<CollectPoint[]> {
+    const text = await cached(this.deps.cache, CACHE_NS.activePoints, `collector|f${frequency ?? '*'}`, 300, async () => {
+      const { rows } = await this.deps.db.query<CollectPoint>(
+        `SELECT id, provider, frequency, provider_device, provider_token_enc, provider_account_id,
+                to_char(telemetry_start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS telemetry_start_at
+         FROM catchment_points
+         WHERE is_telemetry_active AND provider IN ('twin', 'nettra', 'novus') ${frequency ? 'AND frequency = $1' : ''}
+         ORDER BY id`,
+        frequency ? [frequency] : [],
+      );
+      return JSON.stringify(rows);
+    });
+    return JSON.parse(text) as CollectPoint[];
+  }
+
+  async collectFrequency(frequency: number, signal?: AbortSignal): Promise<CollectionStats> {
+    const started = performance.now();
+    const stats = await this.collectPoints(await this.activePoints(frequency), signal);
+    metrics.collectionDuration.observe({ frequency: String(frequency) }, (performance.now() - started) / 1000);
+    return stats;
+  }
+
+  /** Catch-up: active points (of the given frequencies) whose oldest cursor is more than one period behind. */
+  async collectLagging(frequencies?: readonly number[], signal?: AbortSignal): Promise<CollectionStats> {
+    const now = this.now().getTime();
+    const points = (await this.activePoints()).filter((p) => !frequencies || frequencies.includes(p.frequency));
+    const cursors = await this.loadCursors(points.map((p) => p.id));
+    const lagging = points.filter((p) => {
+      const own = cursors.get(p.id);
+      const oldest = own && own.size > 0 ? Math.min(...own.values()) : this.startOf(p);
+      return now - oldest > p.frequency * 60_000;
+    });
+    if (lagging.length > 0) this.deps.logger.info({ points: lagging.length }, 'catching up points behind their cursor');
+    return this.collectPoints(lagging, signal);
+  }
+
+  /**
+   * Collects each point from its cursor to now. A long backlog is fetched in windows, round-robin
+   * across points, so every point's recent hours arrive early instead of after the whole backlog of
+   * the points before it; within a point, windows go oldest first so the processor sees time order.
+   */
+  async collectPoints(points: CollectPoint[], signal?: AbortSignal): Promise<CollectionStats> {
+    const stats: CollectionStats = { points: points.length, ok: 0, no_data: 0, failed: 0, readings: 0 };
+    if (points.length === 0) return stats;
+    const [accounts, cursors] = await Promise.all([this.deps.accounts.forCollection(), this.loadCursors(points.map((p) => p.id))]);
+    const to = this.now();
+    const jobs: PointJob[] = [];
+    for (const p of points) {
+      const job = await this.prepare(p, accounts, cursors.get(p.id) ?? new Map(), to);
+      if (typeof job === 'string') this.count(stats, p.provider, job, 0);
+      else jobs.push(job);
+    }
+    let pending = jobs;
+    // Stopping ends the collection after the window in flight: the cursors keep the rest for later.
+    while (pending.length > 0 && !signal?.aborted) {
+      await Promise.all(
+        pending.map((job) =>
+          this.collectWindow(job).catch((err: unknown) => {
+            this.deps.logger.error({ err, point_id: job.point.id, provider: job.point.provider }, 'collection of a point failed');
+            job.failed = true;
+          }),
+        ),
+      );
+      pending = pending.filter((j) => !j.failed && j.from < j.to);
+    }
+    for (const job of jobs) {
+      this.count(stats, job.point.provider, job.failed ? 'request_failed' : job.readings > 0 ? 'ok' : 'no_data', job.readings);
+    }
+    return stats;
+  }
+
+  private count(stats: CollectionStats, provider: string, result: PointResult, readings: number) {
+    stats[result === 'request_failed' ? 'failed' : result]++;
+    stats.readings += readings;
+    metrics.collectionRequests.inc({ provider, result });
+    if (readings) metrics.collectionReadings.inc({ provider }, readings);
+  }
+
+  private startOf(p: CollectPoint): number {
+    return p.telemetry_start_at ? Date.parse(p.telemetry_start_at) : this.now().getTime() - DEFAULT_LOOKBACK_MS;
+  }
+
+  /** Resolves account, adapter, device and channels of a point; a string when there is nothing to fetch. */
+  private async prepare(
+    point: CollectPoint,
+    accounts: Awaited<ReturnType<ProviderAccountService['forCollection']>>,
+    cursors: Map<string, number>,
+    to: Date,
+  ): Promise<PointJob | PointResult> {
+    const provider = point.provider as ProviderName;
+    const accountId = point.provider_account_id ?? accounts.defaults.get(provider);
+    const account = accountId === undefined ? undefined : accounts.byId.get(accountId);
+    if (!account) {
+      this.deps.logger.warn({ point_id: point.id, provider }, `no ${provider} provider account: create one (POST /api/v1/provider-accounts) or mark one as default`);
+      return 'request_failed';
+    }
+    const config = (await this.deps.schemas.mergedConfig(point.id)).merged_config as Record<string, { channel?: string }>;
+    const variablesByChannel = new Map<string, string[]>();
+    for (const [variable, v] of Object.entries(config ?? {})) {
+      if (!v || typeof v.channel !== 'string') continue;
+      variablesByChannel.set(v.channel, [...(variablesByChannel.get(v.channel) ?? []), variable]);
+    }
+    if (variablesByChannel.size === 0) return 'no_data';
+    const start = this.startOf(point);
+    const all = [...variablesByChannel.values()].flat();
+    const cursorOf = new Map(all.map((v) => [v, cursors.get(v) ?? start]));
+    const from = Math.min(...cursorOf.values());
+    if (from >= to.getTime()) return 'no_data';
+    return {
+      point,
+      adapter: this.adapterFor(accountId!, account, provider),
+      device: {
+        deviceId: point.provider_device ?? undefined,
+        token: point.provider_token_enc ? this.deps.secrets.decrypt(point.provider_token_enc) : undefined,
+      },
+      variablesByChannel,
+      cursorOf,
+      from,
+      to: to.getTime(),
+      readings: 0,
+      failed: false,
+    };
+  }
+
+  /** Fetches the job's next window, publishes it, and moves the cursors once the bus acknowledged. */
+  private async collectWindow(job: PointJob): Promise<void> {
+    const windowEnd = Math.min(job.from + COLLECTION_WINDOW_MS, job.to);
+    const res = await job.adapter.history(job.device, [...job.variablesByChannel.keys()], new Date(job.from), new Date(windowEnd));
+    if (res.status === 'request_failed') {
+      this.deps.logger.warn({ point_id: job.point.id, provider: job.point.provider, error: res.error, http_status: res.httpStatus }, 'provider request failed; the cursor stays and the next tick retries');
+      job.failed = true;
+      return;
+    }
+    job.from = windowEnd;
+    if (res.status === 'no_data') return;
+    const readings: { variable: string; ts: string; raw: unknown }[] = [];
+    const newest = new Map<string, number>();
+    for (const r of res.readings) {
+      const t = r.ts.getTime();
+      for (const variable of job.variablesByChannel.get(r.channel) ?? []) {
+        if (t <= job.cursorOf.get(variable)!) continue;
+        readings.push({ variable, ts: r.ts.toISOString(), raw: r.value });
+        if (t > (newest.get(variable) ?? 0)) newest.set(variable, t);
+      }
+    }
+    if (readings.length === 0) return;
+    readings.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
+    await this.deps.bus.publish(
+      TOPICS.raw,
+      encodeRawBatches({ point_id: job.point.id, provider: job.point.provider, collected_at: new Date(job.to).toISOString() }, readings),
+    );
+    await this.saveCursors(job.point.id, newest);
+    for (const [v, t] of newest) job.cursorOf.set(v, t);
+    job.readings += readings.length;
+  }
+
+  private adapterFor(accountId: number, account: Parameters<typeof createAdapter>[1], provider: ProviderName): ProviderAdapter {
+    const key = `${accountId}|${account.baseUrl}|${account.username ?? ''}|${account.password ?? ''}`;
+    let adapter = this.adapters.get(key);
+    if (!adapter) {
+      let http = this.http.get(provider);
+      if (!http) this.http.set(provider, (http = createProviderHttp(provider, this.deps.adapterOptions?.resilience, this.deps.logger)));
+      adapter = createAdapter(provider, account, { ...this.deps.adapterOptions, http, logger: this.deps.logger });
+      this.adapters.set(key, adapter);
+    }
+    return adapter;
+  }
+
+  private async loadCursors(pointIds: number[]): Promise<Map<number, Map<string, number>>> {
+    const out = new Map<number, Map<string, number>>();
+    if (pointIds.length === 0) return out;
+    const { rows } = await this.deps.db.query<{ point_id: number; variable: string; cursor_ts: Date }>(
+      'SELECT point_id, variable, cursor_ts FROM collection_cursors WHERE point_id = ANY($1::bigint[])',
+      [pointIds],
+    );
+    for (const r of rows) {
+      const id = Number(r.point_id);
+      if (!out.has(id)) out.set(id, new Map());
+      out.get(id)!.set(r.variable, new Date(r.cursor_ts).getTime());
+    }
+    return out;
+  }
+
+  private async saveCursors(pointId: number, newest: Map<string, number>): Promise<void> {
+    if (newest.size === 0) return;
+    await this.deps.db.query(
+      `INSERT INTO collection_cursors (point_id, variable, cursor_ts)
+       SELECT $1, v, t FROM json_to_recordset($2::json) AS j(v text, t timestamptz)
+       ON CONFLICT (point_id, variable) DO UPDATE SET cursor_ts = GREATEST(collection_cursors.cursor_ts, EXCLUDED.cursor_ts), updated_at = now()`,
+      [pointId, JSON.stringify([...newest].map(([v, t]) => ({ v, t: new Date(t).toISOString() })))],
+    );
+  }
+}

@@ -1,0 +1,214 @@
+import type { Db, Queryable } from '../infra/db/index.js';
+import type { Measurement, ResetEvent, TotalizerState } from './processing/index.js';
+
+export interface MeasurementRow extends Measurement {
+  point_id: number;
+  provider: string;
+}
+
+export interface InsertedRow {
+  point_id: number;
+  variable: string;
+  ts: Date;
+  value_numeric: number | null;
+}
+
+export interface DeadLetterRow {
+  fingerprint: string;
+  point_id: number | null;
+  variable: string | null;
+  ts: string | null;
+  code: string;
+  reason: string;
+  payload: unknown;
+}
+
+
+/** SQL of the write path: measurements, latest values, totalizer state, resets, dead letters. */
+export class MeasurementRepository {
+  private readonly knownPartitions = new Set<string>();
+
+  constructor(private readonly db: Db) {}
+
+  /** Creates the monthly partitions the rows fall in (remembered per process). */
+  async ensurePartitions(timestamps: Iterable<Date>): Promise<void> {
+    const months = new Map<string, Date>();
+    for (const ts of timestamps) {
+      const key = ts.toISOString().slice(0, 7);
+      if (!this.knownPartitions.has(key) && !months.has(key)) months.set(key, ts);
+    }
+    for (const [key, ts] of months) {
+      await this.db.query('SELECT sh_ensure_measurement_partition($1)', [ts]);
+      this.knownPartitions.add(key);
+    }
+  }
+
+  /** Partitions for this month and the next `ahead` months. */
+  async createAhead(now: Date, ahead = 2): Promise<void> {
+    const stamps = Array.from({ length: ahead + 1 }, (_, i) => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + i, 1)));
+    this.knownPartitions.clear();
+    await this.ensurePartitions(stamps);
+  }
+
+  /** Drops whole monthly partitions that end before `before`. Returns the dropped names. */
+  async dropPartitionsBefore(before: Date): Promise<string[]> {
+    const { rows } = await this.db.query<{ name: string; upper: string }>(
+      `SELECT c.relname AS name, pg_get_expr(c.relpartbound, c.oid) AS upper
+       FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+       WHERE i.inhparent = 'measurements'::regclass`,
+    );
+    const dropped: string[] = [];
+    for (const r of rows) {
+      const m = /TO \('([^']+)'\)/.exec(r.upper);
+      if (!m) continue;
+      const end = new Date(m[1]!.replace(' ', 'T').replace(/\+00$/, 'Z'));
+      if (end.getTime() <= before.getTime()) {
+        await this.db.exec(`DROP TABLE IF EXISTS "${r.name.replace(/"/g, '')}"`);
+        dropped.push(r.name);
+      }
+    }
+    if (dropped.length) this.knownPartitions.clear();
+    return dropped;
+  }
+
+  /** Inserts rows, skipping those already stored; returns exactly the rows inserted now. */
+  async insert(tx: Queryable, rows: MeasurementRow[]): Promise<InsertedRow[]> {
+    if (rows.length === 0) return [];
+    const payload = JSON.stringify(
+      rows.map((r) => ({
+        p: r.point_id,
+        v: r.variable,
+        t: r.ts.toISOString(),
+        n: r.value_numeric,
+        x: r.value_text,
+        b: r.value_boolean,
+        r: r.raw_value === undefined ? null : r.raw_value,
+        q: r.quality_score,
+        f: r.quality_flags,
+        pr: r.provider,
+        c: r.processing_config,
+      })),
+    );
+    const { rows: inserted } = await tx.query<InsertedRow>(
+      `INSERT INTO measurements (point_id, variable, ts, value_numeric, value_text, value_boolean, raw_value,
+                                 quality_score, quality_flags, provider, processing_config)
+       SELECT p, v, t, n, x, b, r, q, ARRAY(SELECT json_array_elements_text(f)), pr, c
+       FROM json_to_recordset($1::json) AS j(p bigint, v text, t timestamptz, n float8, x text, b boolean,
+                                            r jsonb, q real, f json, pr text, c jsonb)
+       ON CONFLICT (point_id, variable, ts) DO NOTHING
+       RETURNING point_id, variable, ts, value_numeric`,
+      [payload],
+    );
+    return inserted;
+  }
+
+  async upsertLatest(tx: Queryable, rows: MeasurementRow[]): Promise<void> {
+    const newest = new Map<string, MeasurementRow>();
+    for (const r of rows) {
+      const k = `${r.point_id}\u0000${r.variable}`;
+      const cur = newest.get(k);
+      if (!cur || cur.ts < r.ts) newest.set(k, r);
+    }
+    if (newest.size === 0) return;
+    const payload = JSON.stringify(
+      [...newest.values()].map((r) => ({
+        p: r.point_id, v: r.variable, t: r.ts.toISOString(), n: r.value_numeric, x: r.value_text,
+        b: r.value_boolean, q: r.quality_score, f: r.quality_flags,
+      })),
+    );
+    await tx.query(
+      `INSERT INTO latest_values AS l (point_id, variable, ts, value_numeric, value_text, value_boolean, quality_score, quality_flags)
+       SELECT p, v, t, n, x, b, q, ARRAY(SELECT json_array_elements_text(f))
+       FROM json_to_recordset($1::json) AS j(p bigint, v text, t timestamptz, n float8, x text, b boolean, q real, f json)
+       WHERE EXISTS (SELECT 1 FROM catchment_points cp WHERE cp.id = j.p)
+       ON CONFLICT (point_id, variable) DO UPDATE SET
+         ts = EXCLUDED.ts, value_numeric = EXCLUDED.value_numeric, value_text = EXCLUDED.value_text,
+         value_boolean = EXCLUDED.value_boolean, quality_score = EXCLUDED.quality_score, quality_flags = EXCLUDED.quality_flags
+       WHERE EXCLUDED.ts >= l.ts`,
+      [payload],
+    );
+  }
+
+  async loadStates(pointIds: number[]): Promise<Map<string, TotalizerState>> {
+    const out = new Map<string, TotalizerState>();
+    if (pointIds.length === 0) return out;
+    const { rows } = await this.db.query<{ point_id: number; variable: string; state: SerializedState }>(
+      'SELECT point_id, variable, state FROM totalizer_state WHERE point_id = ANY($1::bigint[])',
+      [pointIds],
+    );
+    for (const r of rows) out.set(`${r.point_id}\u0000${r.variable}`, deserializeState(r.state));
+    return out;
+  }
+
+  async saveStates(tx: Queryable, states: { point_id: number; variable: string; state: TotalizerState }[]): Promise<void> {
+    if (states.length === 0) return;
+    const payload = JSON.stringify(states.map((s) => ({ p: s.point_id, v: s.variable, s: serializeState(s.state) })));
+    await tx.query(
+      `INSERT INTO totalizer_state (point_id, variable, state)
+       SELECT p, v, s FROM json_to_recordset($1::json) AS j(p bigint, v text, s jsonb)
+       WHERE EXISTS (SELECT 1 FROM catchment_points cp WHERE cp.id = j.p)
+       ON CONFLICT (point_id, variable) DO UPDATE SET state = EXCLUDED.state, updated_at = now()`,
+      [payload],
+    );
+  }
+
+  async logResets(tx: Queryable, resets: { point_id: number; reset: ResetEvent }[]): Promise<void> {
+    if (resets.length === 0) return;
+    const payload = JSON.stringify(
+      resets.map(({ point_id, reset: r }) => ({
+        p: point_id, v: r.variable, t: r.ts.toISOString(), a: r.previousRaw, b: r.newRaw, l: r.lostVolume,
+        o1: r.offsetBefore, o2: r.offsetAfter,
+      })),
+    );
+    await tx.query(
+      `INSERT INTO totalizer_resets (point_id, variable, ts, previous_raw, new_raw, lost_volume, offset_before, offset_after)
+       SELECT p, v, t, a, b, l, o1, o2 FROM json_to_recordset($1::json)
+         AS j(p bigint, v text, t timestamptz, a float8, b float8, l float8, o1 float8, o2 float8)
+       WHERE EXISTS (SELECT 1 FROM catchment_points cp WHERE cp.id = j.p)
+       ON CONFLICT (point_id, variable, ts) DO NOTHING`,
+      [payload],
+    );
+  }
+
+  /** Returns how many were new (a re-delivered batch does not count twice). */
+  async deadLetters(tx: Queryable, rows: DeadLetterRow[]): Promise<number> {
+    if (rows.length === 0) return 0;
+    const r = await tx.query(
+      `INSERT INTO dead_letters (fingerprint, point_id, variable, ts, code, reason, payload)
+       SELECT fp, p, v, t, c, r, pl FROM json_to_recordset($1::json)
+         AS j(fp text, p bigint, v text, t timestamptz, c text, r text, pl jsonb)
+       ON CONFLICT (fingerprint) DO NOTHING`,
+      [JSON.stringify(rows.map((d) => ({ fp: d.fingerprint, p: d.point_id, v: d.variable, t: d.ts, c: d.code, r: d.reason, pl: d.payload })))],
+    );
+    return r.rowCount;
+  }
+}
+
+interface SerializedState {
+  offset: number;
+  lastRaw: number | null;
+  lastValue: number | null;
+  lastTs: string | null;
+  preSpike?: { raw: number; ts: string } | null;
+}
+
+function serializeState(s: TotalizerState): SerializedState {
+  return {
+    offset: s.offset,
+    lastRaw: s.lastRaw,
+    lastValue: s.lastValue,
+    lastTs: s.lastTs ? s.lastTs.toISOString() : null,
+    preSpike: s.preSpike ? { raw: s.preSpike.raw, ts: s.preSpike.ts.toISOString() } : null,
+  };
+}
+
+function deserializeState(s: SerializedState): TotalizerState {
+  return {
+    offset: s.offset,
+    lastRaw: s.lastRaw,
+    lastValue: s.lastValue,
+    lastTs: s.lastTs ? new Date(s.lastTs) : null,
+    preSpike: s.preSpike ? { raw: s.preSpike.raw, ts: new Date(s.preSpike.ts) } : null,
+  };
+}
+

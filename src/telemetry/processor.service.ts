@@ -1,0 +1,224 @@
+import type { Db, Queryable } from '../infra/db/index.js';
+import type { Bus, IncomingMessage } from '../infra/bus/index.js';
+import { TOPICS } from '../infra/bus/index.js';
+import type { Logger } from '../infra/logger.js';
+import { metrics } from '../infra/metrics.js';
+import type { SchemaService } from '../registry/schema.service.js';
+import {
+  emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
+  type TotalizerState, type VariableConfig,
+} from './processing/index.js';
+import { decodeRawBatch } from './raw-message.js';
+import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
+
+export const PROCESSOR_GROUP = 'smarthydro-processor';
+
+export interface ProcessorHooks {
+  /** Inside the transaction, with exactly the rows inserted now (rollups). */
+  afterInsert?: (tx: Queryable, inserted: InsertedRow[]) => Promise<void>;
+  /** After the commit (latest-value cache). */
+  onWritten?: (pointIds: number[]) => Promise<void>;
+}
+
+export interface BatchResult {
+  readings: number;
+  stored: number;
+  duplicates: number;
+  deadLetters: number;
+  resets: number;
+}
+
+interface PointInfo {
+  id: number;
+  is_telemetry_active: boolean;
+  provider: string | null;
+  level_sensor_position: number | null;
+  max_m3_per_hour: number | null;
+  initial_meter_reading: number | null;
+}
+
+/**
+ * The processor (SPEC §7): turns raw batches into measurements. One call handles one bus batch:
+ * everything it writes commits in one transaction, and the caller commits the offsets only after.
+ */
+export class ProcessorService {
+  private readonly repo: MeasurementRepository;
+
+  constructor(
+    private readonly deps: {
+      db: Db;
+      bus: Bus;
+      schemas: SchemaService;
+      logger: Logger;
+      retentionDays: number;
+      hooks?: ProcessorHooks;
+      now?: () => Date;
+    },
+  ) {
+    this.repo = new MeasurementRepository(deps.db);
+  }
+
+  get measurements(): MeasurementRepository {
+    return this.repo;
+  }
+
+  async handleBatch(messages: IncomingMessage[]): Promise<BatchResult> {
+    const started = performance.now();
+    const now = this.deps.now?.() ?? new Date();
+    const dead: DeadLetterRow[] = [];
+    // point → variable → readings, remembering where each reading came from for dead letters.
+    const groups = new Map<number, Map<string, { reading: RawReading; fp: string; provider: string }[]>>();
+    let readingsTotal = 0;
+
+    for (const msg of messages) {
+      const batch = decodeRawBatch(msg.value);
+      const fpBase = `${msg.topic}/${msg.partition}/${msg.offset}`;
+      if ('error' in batch) {
+        dead.push({ fingerprint: fpBase, point_id: null, variable: null, ts: null, code: 'malformed_message', reason: batch.error, payload: { value: msg.value.slice(0, 10_000) } });
+        continue;
+      }
+      batch.readings.forEach((r, i) => {
+        readingsTotal++;
+        const ts = new Date(r.ts);
+        const fp = `${fpBase}/${i}`;
+        if (typeof r.variable !== 'string' || Number.isNaN(ts.getTime())) {
+          dead.push({ fingerprint: fp, point_id: batch.point_id, variable: String(r.variable), ts: null, code: 'invalid_reading', reason: `reading has no variable name or an invalid timestamp "${String(r.ts)}"`, payload: r });
+          return;
+        }
+        let byVar = groups.get(batch.point_id);
+        if (!byVar) groups.set(batch.point_id, (byVar = new Map()));
+        let list = byVar.get(r.variable);
+        if (!list) byVar.set(r.variable, (list = []));
+        list.push({ reading: { variable: r.variable, ts, raw: r.raw }, fp, provider: batch.provider });
+      });
+    }
+
+    const pointIds = [...groups.keys()];
+    const [points, states] = await Promise.all([this.loadPoints(pointIds), this.repo.loadStates(pointIds)]);
+    const rows: MeasurementRow[] = [];
+    const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
+    const resets: { point_id: number; reset: ResetEvent }[] = [];
+
+    for (const [pointId, byVar] of groups) {
+      const point = points.get(pointId);
+      const reject = (code: string, reason: string) => {
+        for (const list of byVar.values()) {
+          for (const e of list) dead.push({ fingerprint: e.fp, point_id: pointId, variable: e.reading.variable, ts: e.reading.ts.toISOString(), code, reason, payload: { raw: e.reading.raw } });
+        }
+      };
+      if (!point) {
+        reject('unknown_point', `point ${pointId} does not exist`);
+        continue;
+      }
+      if (!point.is_telemetry_active) {
+        reject('inactive_point', `point ${pointId} has telemetry switched off`);
+        continue;
+      }
+      const variables = (await this.deps.schemas.mergedConfig(pointId)).merged_config as unknown as Record<string, VariableConfig>;
+      const ctx: PointContext = {
+        levelSensorPosition: point.level_sensor_position,
+        maxM3PerHour: point.max_m3_per_hour ?? undefined,
+        retentionDays: this.deps.retentionDays,
+      };
+      for (const [variable, list] of byVar) {
+        const config = variables?.[variable];
+        if (!config || typeof config !== 'object' || !config.kind) {
+          for (const e of list) dead.push({ fingerprint: e.fp, point_id: pointId, variable, ts: e.reading.ts.toISOString(), code: 'unknown_variable', reason: `variable "${variable}" is not in point ${pointId}'s schema`, payload: { raw: e.reading.raw } });
+          continue;
+        }
+        const key = `${pointId}\u0000${variable}`;
+        const totalizer = isTotalizer(config.kind);
+        const initial = totalizer ? (states.get(key) ?? emptyTotalizerState(point.initial_meter_reading ?? 0)) : undefined;
+        const series = processSeries(list.map((e) => e.reading), config, ctx, initial, now);
+        const fpByReading = new Map(list.map((e) => [e.reading, e]));
+        for (const { reading, outcome } of series.outcomes) {
+          const origin = fpByReading.get(reading)!;
+          if (!outcome.ok) {
+            dead.push({ fingerprint: origin.fp, point_id: pointId, variable, ts: Number.isNaN(reading.ts.getTime()) ? null : reading.ts.toISOString(), code: outcome.code, reason: outcome.reason, payload: { raw: reading.raw } });
+            continue;
+          }
+          rows.push({ ...outcome.measurement, point_id: pointId, provider: origin.provider });
+        }
+        if (totalizer && series.state) newStates.push({ point_id: pointId, variable, state: series.state });
+        for (const reset of series.resets) resets.push({ point_id: pointId, reset });
+      }
+    }
+
+    await this.repo.ensurePartitions(rows.map((r) => r.ts));
+    const { inserted, newDead } = await this.deps.db.transaction(async (tx) => {
+      const inserted = await this.repo.insert(tx, rows);
+      if (inserted.length > 0) await this.deps.hooks?.afterInsert?.(tx, inserted);
+      await this.repo.upsertLatest(tx, rows);
+      await this.repo.saveStates(tx, newStates);
+      await this.repo.logResets(tx, resets);
+      const newDead = await this.repo.deadLetters(tx, dead);
+      return { inserted, newDead };
+    });
+
+    // After the commit: downstream topics and caches. A failure here re-delivers the batch, which
+    // the database absorbs (nothing is inserted twice; dead letters are keyed by fingerprint).
+    if (dead.length > 0) {
+      await this.deps.bus.publish(
+        TOPICS.dlq,
+        dead.map((d) => ({ key: String(d.point_id ?? 'unknown'), value: JSON.stringify(d) })),
+      );
+    }
+    if (inserted.length > 0) {
+      await this.deps.bus.publish(TOPICS.measurements, summarize(inserted));
+      await this.deps.hooks?.onWritten?.([...new Set(inserted.map((r) => Number(r.point_id)))]);
+    }
+    for (const r of resets) {
+      this.deps.logger.warn({ point_id: r.point_id, variable: r.reset.variable, ts: r.reset.ts, lost_volume: r.reset.lostVolume }, 'totalizer counter reset');
+    }
+
+    const result: BatchResult = {
+      readings: readingsTotal,
+      stored: inserted.length,
+      duplicates: rows.length - inserted.length,
+      deadLetters: dead.length,
+      resets: resets.length,
+    };
+    metrics.processedReadings.inc({ outcome: 'stored' }, result.stored);
+    metrics.processedReadings.inc({ outcome: 'duplicate' }, result.duplicates);
+    metrics.processedReadings.inc({ outcome: 'dead_letter' }, newDead);
+    metrics.processingDuration.observe((performance.now() - started) / 1000);
+    return result;
+  }
+
+  private async loadPoints(ids: number[]): Promise<Map<number, PointInfo>> {
+    if (ids.length === 0) return new Map();
+    const { rows } = await this.deps.db.query<PointInfo & { well_defaults: { max_m3_per_hour?: number } | null }>(
+      `SELECT p.id, p.is_telemetry_active, p.provider, p.level_sensor_position, p.initial_meter_reading,
+              t.well_defaults
+       FROM catchment_points p
+       LEFT JOIN dynamic_schemas s ON s.point_id = p.id
+       LEFT JOIN schema_templates t ON t.id = s.template_id
+       WHERE p.id = ANY($1::bigint[])`,
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [Number(r.id), { ...r, id: Number(r.id), max_m3_per_hour: r.well_defaults?.max_m3_per_hour ?? null }]),
+    );
+  }
+}
+
+/** telemetry.measurements.v1: per point, what was stored (variables and time range). */
+function summarize(inserted: InsertedRow[]) {
+  const byPoint = new Map<number, { variables: Set<string>; from: number; to: number; count: number }>();
+  for (const r of inserted) {
+    const id = Number(r.point_id);
+    const t = new Date(r.ts).getTime();
+    const s = byPoint.get(id);
+    if (!s) byPoint.set(id, { variables: new Set([r.variable]), from: t, to: t, count: 1 });
+    else {
+      s.variables.add(r.variable);
+      s.from = Math.min(s.from, t);
+      s.to = Math.max(s.to, t);
+      s.count++;
+    }
+  }
+  return [...byPoint].map(([id, s]) => ({
+    key: String(id),
+    value: JSON.stringify({ v: 1, point_id: id, variables: [...s.variables], from: new Date(s.from).toISOString(), to: new Date(s.to).toISOString(), count: s.count }),
+  }));
+}
