@@ -1,8 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
 import {
-  ADMIN_ACTOR, configureDgaPoint, FakeClock, insertMeasurements, wellSeries, type DgaPointSettings, type StoredSample,
-  type WellSeries,
+  ADMIN_ACTOR, configureDgaPoint, expectedMeasurement, FakeClock, insertMeasurements, local, wellSeries,
+  type DgaPointSettings, type StoredSample, type WellSeries,
 } from '../support/dga-fixtures.js';
 import { DEFAULT_MIN_SPACING_MS, DgaReporter, type DgaReporterOptions } from '../../src/dga/reporter.service.js';
 import { startDgaSimulator, type ReceivedDgaRequest, type RunningDgaSimulator } from '../../src/dga/simulator.js';
@@ -60,38 +60,6 @@ async function dgaPoint(settings: Partial<DgaPointSettings> & { startDate: strin
 async function rows(pointId: number): Promise<SubmissionRow[]> {
   const r = await t.c.db.query<SubmissionRow>('SELECT * FROM dga_submissions WHERE point_id = $1 ORDER BY slot_at', [pointId]);
   return r.rows;
-}
-
-/** Local wall-clock (UTC−4) date and time of an instant, computed without the code under test. */
-function local(ms: number): { fecha: string; hora: string } {
-  const iso = new Date(ms - 4 * HOUR).toISOString();
-  return { fecha: iso.slice(0, 10), hora: iso.slice(11, 19) };
-}
-
-const fix2 = (x: number) => (Math.round(Number((x * 100).toPrecision(12))) / 100).toFixed(2);
-
-/** The DGA body a slot must carry, from the raw series: see SPEC §8 and slots.ts for the window. */
-function expectedMeasurement(s: WellSeries, slot: number, windowMs: number, withLevel: boolean) {
-  const from = slot - windowMs;
-  const atOrBefore = (xs: StoredSample[], at: number) => [...xs].reverse().find((x) => x.ts.getTime() <= at);
-  const start = atOrBefore(s.totalizer, from) ?? s.totalizer.find((x) => x.ts.getTime() > from);
-  const end = atOrBefore(s.totalizer, slot)!;
-  let caudal: number;
-  if (start && end.ts.getTime() > start.ts.getTime()) {
-    caudal = ((end.value - start.value) * 1000) / ((end.ts.getTime() - start.ts.getTime()) / 1000);
-  } else {
-    const inside = s.flow.filter((x) => x.ts.getTime() > from && x.ts.getTime() <= slot);
-    caudal = inside.reduce((a, x) => a + x.value, 0) / inside.length;
-  }
-  const { fecha, hora } = local(slot);
-  const m: Record<string, string> = {
-    caudal: fix2(caudal),
-    fechaMedicion: fecha,
-    horaMedicion: hora,
-    totalizador: String(Math.floor(end.value)),
-  };
-  if (withLevel) m.nivelFreaticoDelPozo = fix2(atOrBefore(s.level, slot)!.value);
-  return m;
 }
 
 const bodyOf = (r: ReceivedDgaRequest) => r.body as Record<string, any>;

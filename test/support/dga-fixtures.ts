@@ -7,6 +7,8 @@ import type { Container } from '../../src/container.js';
 import type { Queryable } from '../../src/infra/db/index.js';
 import type { Principal } from '../../src/auth/principal.js';
 
+const HOUR = 3_600_000;
+
 export const ADMIN_ACTOR: Principal = { userId: 1, role: 'admin', clientId: null };
 
 export interface StoredSample {
@@ -106,6 +108,38 @@ export async function configureDgaPoint(c: Container, pointId: number, s: DgaPoi
     dga_start_date: s.startDate,
   });
   await c.schemas.setPointSchema(ADMIN_ACTOR, pointId, { custom_config: WELL_VARIABLES });
+}
+
+/** Local wall-clock (UTC−4) date and time of an instant, computed without the code under test. */
+export function local(ms: number): { fecha: string; hora: string } {
+  const iso = new Date(ms - 4 * HOUR).toISOString();
+  return { fecha: iso.slice(0, 10), hora: iso.slice(11, 19) };
+}
+
+export const fix2 = (x: number) => (Math.round(Number((x * 100).toPrecision(12))) / 100).toFixed(2);
+
+/** The DGA body a slot must carry, from the raw series: see SPEC §8 and slots.ts for the window. */
+export function expectedMeasurement(s: WellSeries, slot: number, windowMs: number, withLevel: boolean) {
+  const from = slot - windowMs;
+  const atOrBefore = (xs: StoredSample[], at: number) => [...xs].reverse().find((x) => x.ts.getTime() <= at);
+  const start = atOrBefore(s.totalizer, from) ?? s.totalizer.find((x) => x.ts.getTime() > from);
+  const end = atOrBefore(s.totalizer, slot)!;
+  let caudal: number;
+  if (start && end.ts.getTime() > start.ts.getTime()) {
+    caudal = ((end.value - start.value) * 1000) / ((end.ts.getTime() - start.ts.getTime()) / 1000);
+  } else {
+    const inside = s.flow.filter((x) => x.ts.getTime() > from && x.ts.getTime() <= slot);
+    caudal = inside.reduce((a, x) => a + x.value, 0) / inside.length;
+  }
+  const { fecha, hora } = local(slot);
+  const m: Record<string, string> = {
+    caudal: fix2(caudal),
+    fechaMedicion: fecha,
+    horaMedicion: hora,
+    totalizador: String(Math.floor(end.value)),
+  };
+  if (withLevel) m.nivelFreaticoDelPozo = fix2(atOrBefore(s.level, slot)!.value);
+  return m;
 }
 
 /** A clock tests move by hand. */
