@@ -4,9 +4,10 @@ import type { PointService } from '../../registry/point.service.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import { ValidationError } from '../../errors.js';
 import {
-  averageFlowOver, DEFAULT_COUNTER_LIMITS, type CounterLimits, type PeriodKind, periodsBetween, readingsOf, volumeByPeriod,
+  averageFlowOver, type CounterBucket, DEFAULT_COUNTER_LIMITS, type CounterLimits, type PeriodKind, periodsBetween, readingsOf,
+  volumeByPeriod, wholeDays,
 } from './consumption.js';
-import { SeriesRepository } from './series.repository.js';
+import { ConsumptionRepository } from './consumption.repository.js';
 import { parseRange } from './time.js';
 
 export interface ConsumptionQuery {
@@ -60,15 +61,16 @@ export interface ConsumptionResult {
 const MAX_PERIODS: Record<PeriodKind, number> = { day: 3700, month: 240 };
 const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * 86_400_000, month: 365 * 86_400_000 };
 const HOUR_MS = 3_600_000;
+const DAY_MS = 86_400_000;
 
 type VariablesConfig = Record<string, { kind?: string; processing?: { max_m3_per_hour?: number; reset_tolerance_m3?: number } } | undefined>;
 
 /** Extracted volume per local day or month, average and peak flow, against the point's DGA grant. */
 export class ConsumptionService {
-  private readonly repo: SeriesRepository;
+  private readonly repo: ConsumptionRepository;
 
   constructor(private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string }) {
-    this.repo = new SeriesRepository(deps.db);
+    this.repo = new ConsumptionRepository(deps.db);
   }
 
   async consumption(actor: Principal, pointId: number, q: ConsumptionQuery, now = new Date()): Promise<ConsumptionResult> {
@@ -94,23 +96,34 @@ export class ConsumptionService {
     }
     const start = periods[0]!.start;
     const end = periods[periods.length - 1]!.end;
-    const hourStart = new Date(Math.floor(start.getTime() / HOUR_MS) * HOUR_MS);
-    const [before, buckets, flowMax] = await Promise.all([
-      this.repo.counterBefore(pointId, variable, hourStart),
-      this.repo.counterBuckets(pointId, variable, hourStart, end),
-      flowVariable ? this.repo.hourlyMax(pointId, flowVariable, hourStart, end) : Promise.resolve([]),
+    // Daily rollups where a day can stand for its hours, hourly ones around period edges and wherever
+    // the series is not simple (see wholeDays): the same volumes as all hours, with far fewer rows.
+    const dayStart = new Date(Math.floor(start.getTime() / DAY_MS) * DAY_MS);
+    const dayEnd = new Date(Math.ceil(end.getTime() / DAY_MS) * DAY_MS);
+    const edges = [...periods.map((p) => p.start.getTime()), end.getTime(), from.getTime(), to.getTime()];
+    const [before, days, flowDays] = await Promise.all([
+      this.repo.before(pointId, variable, dayStart),
+      this.repo.days(pointId, variable, dayStart, dayEnd),
+      flowVariable ? this.repo.days(pointId, flowVariable, dayStart, dayEnd) : Promise.resolve([]),
     ]);
+    const whole = wholeDays(days, edges, limits);
+    const flowWhole = wholeDays(flowDays, edges, { maxM3PerHour: Infinity, resetToleranceM3: Infinity });
+    const [hours, flowHours] = await Promise.all([
+      this.repo.hoursOf(pointId, variable, days.filter((_, i) => !whole[i]).map((d) => new Date(d.ms))),
+      flowVariable ? this.repo.hoursOf(pointId, flowVariable, flowDays.filter((_, i) => !flowWhole[i]).map((d) => new Date(d.ms))) : Promise.resolve([]),
+    ]);
+    const buckets = merge(days, whole, hours);
+    const flowMax = merge(flowDays, flowWhole, flowHours).map((b) => ({ ms: b.ms, max: b.max }));
     const readings = [...(before ? [before] : []), ...readingsOf(buckets)];
     const volumes = volumeByPeriod(readings, periods, limits);
-    const [whole] = volumeByPeriod(readings, [{ label: 'range', start: from, end: to }], limits);
+    const [whole1] = volumeByPeriod(readings, [{ label: 'range', start: from, end: to }], limits);
 
     const granted = point.dga_granted_flow ?? null;
     const annual = point.dga_annual_volume ?? null;
     const peak = (s: Date, e: Date) => {
       let m: number | null = null;
       for (const h of flowMax) {
-        const t = h.bucket.getTime();
-        if (t >= s.getTime() && t < e.getTime() && (m === null || h.max > m)) m = h.max;
+        if (h.ms >= s.getTime() && h.ms < e.getTime() && (m === null || h.max > m)) m = h.max;
       }
       return m;
     };
@@ -147,7 +160,7 @@ export class ConsumptionService {
       annual_volume_m3: annual,
       items,
       total: items.length,
-      summary: figures(whole!, peak(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to)),
+      summary: figures(whole1!, peak(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to)),
     };
   }
 
@@ -156,6 +169,21 @@ export class ConsumptionService {
     const merged = schema?.merged_config;
     return merged && typeof merged === 'object' && !Array.isArray(merged) ? (merged as VariablesConfig) : {};
   }
+}
+
+/** Days in order, each replaced by its hours where it cannot stand for them. */
+function merge(days: CounterBucket[], whole: boolean[], hours: CounterBucket[]): CounterBucket[] {
+  const out: CounterBucket[] = [];
+  let h = 0;
+  days.forEach((d, i) => {
+    while (h < hours.length && hours[h]!.ms < d.ms) h++;
+    if (whole[i]) {
+      out.push(d);
+      return;
+    }
+    while (h < hours.length && hours[h]!.ms < d.ms + DAY_MS) out.push(hours[h++]!);
+  });
+  return out;
 }
 
 function round(x: number, digits: number): number {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { averageFlowOver, periodsBetween, readingsOf, volumeByPeriod, type CounterReading } from './consumption.js';
+import { averageFlowOver, periodsBetween, readingsOf, volumeByPeriod, wholeDays, type CounterBucket, type CounterReading } from './consumption.js';
 
 const TZ = 'Etc/GMT+4'; // UTC−4: local midnight is 04:00Z
-const r = (iso: string, value: number): CounterReading => ({ ts: new Date(iso), value });
+const r = (iso: string, value: number): CounterReading => ({ ms: Date.parse(iso), value });
 const days = (from: string, to: string) => periodsBetween(new Date(from), new Date(to), 'day', TZ);
 
 describe('consumption periods', () => {
@@ -65,9 +65,10 @@ describe('volume per period', () => {
     expect(v[0]!.resets).toBe(0);
   });
 
-  it('re-bases on an implausible rise the series then continues from, without counting the jump', () => {
+  it('counts an implausible rise the series then carries on from, as the totalizer does', () => {
     const v = volumeByPeriod([r('2025-03-01T05:00:00Z', 1000), r('2025-03-01T05:05:00Z', 50000), r('2025-03-01T05:10:00Z', 50002)], two);
-    expect(v[0]!.volume_m3).toBe(2);
+    expect(v[0]!.volume_m3).toBe(49002);
+    expect(v[0]!.spikes_ignored).toBe(0);
   });
 
   it('accepts a large rise after a gap of more than 2 hours (a backlog, not a spike)', () => {
@@ -82,12 +83,12 @@ describe('volume per period', () => {
     expect(v[2]!.measured_from?.toISOString()).toBe('2025-03-01T20:00:00.000Z');
   });
 
-  it('takes the first and (when later) the last reading of each hourly bucket', () => {
-    const t = (iso: string) => new Date(iso);
+  it('takes the first and (when later) the last reading of each bucket', () => {
+    const t = Date.parse;
     expect(
       readingsOf([
-        { first_ts: t('2025-03-01T05:00:00Z'), first_value: 1, last_ts: t('2025-03-01T05:59:00Z'), last_value: 2 },
-        { first_ts: t('2025-03-01T06:10:00Z'), first_value: 3, last_ts: t('2025-03-01T06:10:00Z'), last_value: 3 },
+        { ms: t('2025-03-01T05:00:00Z'), first_ms: t('2025-03-01T05:00:00Z'), first_value: 1, last_ms: t('2025-03-01T05:59:00Z'), last_value: 2, min: 1, max: 2 },
+        { ms: t('2025-03-01T06:00:00Z'), first_ms: t('2025-03-01T06:10:00Z'), first_value: 3, last_ms: t('2025-03-01T06:10:00Z'), last_value: 3, min: 3, max: 3 },
       ]).map((x) => x.value),
     ).toEqual([1, 2, 3]);
   });
@@ -95,5 +96,27 @@ describe('volume per period', () => {
   it('average flow is Δm³ over Δt between the readings, in L/s', () => {
     expect(averageFlowOver(36, new Date('2025-03-01T00:00:00Z'), new Date('2025-03-01T01:00:00Z'))).toBe(10);
     expect(averageFlowOver(null, null, null)).toBeNull();
+  });
+});
+
+describe('whole days', () => {
+  const day = (iso: string, first: number, last: number, min = first, max = last): CounterBucket => {
+    const ms = Date.parse(iso);
+    return { ms, first_ms: ms, first_value: first, last_ms: ms + 86_340_000, last_value: last, min, max };
+  };
+
+  it('uses a daily bucket alone only when nothing in it needs the hours', () => {
+    const days = [
+      day('2025-03-01T00:00:00Z', 0, 100),
+      day('2025-03-02T00:00:00Z', 100, 200),
+      day('2025-03-03T00:00:00Z', 200, 150, 150, 200), // a drop inside: a reset or a reverted spike
+      day('2025-03-04T00:00:00Z', 150, 250),
+      day('2025-03-05T00:00:00Z', 250, 260),
+      day('2025-03-06T00:00:00Z', 100, 120), // starts below the day before ended
+      day('2025-03-07T00:00:00Z', 120, 130),
+      day('2025-03-08T00:00:00Z', 130, 90_000), // more than the spike rule allows in a day
+    ];
+    const monthEdge = Date.parse('2025-03-02T04:00:00Z');
+    expect(wholeDays(days, [monthEdge])).toEqual([true, false, false, true, false, false, true, false]);
   });
 });

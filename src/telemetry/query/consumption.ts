@@ -17,8 +17,12 @@ import { BACKLOG_GAP_MS, DEFAULT_MAX_M3_PER_HOUR, DEFAULT_RESET_TOLERANCE_M3 } f
  *   new reading is what it counted since;
  * - a rise faster than max m³/h (the processor's spike rule, not applied after a gap of more than 2 h)
  *   is held back: if the next reading falls back to the old level it was a glitch and is ignored; if the
- *   next reading continues from it, the meter was re-based and the series continues from there without
- *   counting the jump.
+ *   next reading continues from it, it is counted, as it is in the totalizer the processor keeps (and
+ *   reports to DGA).
+ *
+ * Hourly first/last readings are needed only where the series is not simple: `wholeDays` tells which
+ * UTC days can be taken from their daily rollup alone (monotone, plausible, no boundary inside, no
+ * drop at either end), which gives the same volumes with a twentieth of the rows.
  */
 
 export type PeriodKind = 'day' | 'month';
@@ -30,16 +34,20 @@ export interface Period {
 }
 
 export interface CounterReading {
-  ts: Date;
+  /** Epoch milliseconds. */
+  ms: number;
   value: number;
 }
 
-/** First and last reading of one hourly rollup bucket of the totalizer. */
+/** One rollup bucket (hour or day) of the totalizer; times in epoch milliseconds. */
 export interface CounterBucket {
-  first_ts: Date;
+  ms: number;
+  first_ms: number;
   first_value: number;
-  last_ts: Date;
+  last_ms: number;
   last_value: number;
+  min: number;
+  max: number;
 }
 
 export interface CounterLimits {
@@ -87,14 +95,39 @@ export function periodsBetween(from: Date, to: Date, kind: PeriodKind, tz: strin
   return out;
 }
 
-/** Readings in time order from hourly buckets: each bucket's first and (when later) last reading. */
+/** Readings in time order from buckets: each bucket's first and (when later) last reading. */
 export function readingsOf(buckets: readonly CounterBucket[]): CounterReading[] {
   const out: CounterReading[] = [];
   for (const b of buckets) {
-    out.push({ ts: b.first_ts, value: b.first_value });
-    if (b.last_ts.getTime() > b.first_ts.getTime()) out.push({ ts: b.last_ts, value: b.last_value });
+    out.push({ ms: b.first_ms, value: b.first_value });
+    if (b.last_ms > b.first_ms) out.push({ ms: b.last_ms, value: b.last_value });
   }
   return out;
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Which daily buckets can stand for their hours: no boundary strictly inside the day, monotone within
+ * the tolerance, a rise the spike rule accepts over the day's span, and no drop from the day before or
+ * into the day after (a reset or a reverted spike at the edge).
+ */
+export function wholeDays(days: readonly CounterBucket[], boundaries: readonly number[], limits: CounterLimits = DEFAULT_COUNTER_LIMITS): boolean[] {
+  const tol = limits.resetToleranceM3;
+  const sorted = [...boundaries].sort((a, b) => a - b);
+  let bi = 0;
+  return days.map((d, i) => {
+    while (bi < sorted.length && sorted[bi]! <= d.ms) bi++;
+    if (bi < sorted.length && sorted[bi]! < d.ms + DAY_MS) return false;
+    if (d.min < d.first_value - tol || d.max > d.last_value + tol || d.last_value < d.first_value - tol) return false;
+    const hours = Math.max(1, (d.last_ms - d.first_ms) / HOUR_MS);
+    if (d.last_value - d.first_value > limits.maxM3PerHour * hours) return false;
+    const prev = days[i - 1];
+    const next = days[i + 1];
+    if (prev && d.first_value < prev.last_value - tol) return false;
+    if (next && next.first_value < d.last_value - tol) return false;
+    return true;
+  });
 }
 
 /**
@@ -107,34 +140,43 @@ export function volumeByPeriod(readings: readonly CounterReading[], periods: rea
   }));
   let level: CounterReading | null = null;
   let pending: CounterReading | null = null;
+  let pendingPeriod: PeriodVolume | null = null;
   let pi = 0;
   const implausible = (rise: number, from: CounterReading, to: CounterReading) => {
-    const dt = to.ts.getTime() - from.ts.getTime();
+    const dt = to.ms - from.ms;
     if (dt > BACKLOG_GAP_MS) return false;
     return dt <= 0 || rise / (dt / HOUR_MS) > limits.maxM3PerHour;
   };
 
   for (const r of readings) {
-    const t = r.ts.getTime();
+    const t = r.ms;
     while (pi < out.length && t >= out[pi]!.end.getTime()) pi++;
     if (pi >= out.length) break;
     const period = out[pi]!;
     const inPeriod = t >= period.start.getTime();
     const count = (volume: number) => {
       if (!inPeriod) return;
-      period.measured_from ??= level?.ts ?? r.ts;
+      period.measured_from ??= new Date(level?.ms ?? r.ms);
       period.volume_m3 = (period.volume_m3 ?? 0) + volume;
     };
 
     if (level === null) {
       level = r;
       count(0);
-      if (inPeriod) period.measured_to = r.ts;
+      if (inPeriod) period.measured_to = new Date(r.ms);
       continue;
     }
     if (pending !== null) {
       const fromPending = r.value - pending.value;
-      if (fromPending >= -limits.resetToleranceM3 && !implausible(Math.max(0, fromPending), pending, r)) level = pending;
+      if (fromPending >= -limits.resetToleranceM3 && !implausible(Math.max(0, fromPending), pending, r)) {
+        // The series carried on from the jump: it was real. Counted where it happened.
+        const p = pendingPeriod!;
+        p.measured_from ??= new Date(level.ms);
+        p.volume_m3 = (p.volume_m3 ?? 0) + (pending.value - level.value);
+        p.measured_to = new Date(pending.ms);
+        p.spikes_ignored--;
+        level = pending;
+      }
       pending = null;
     }
     const rise = r.value - level.value;
@@ -146,16 +188,17 @@ export function volumeByPeriod(readings: readonly CounterReading[], periods: rea
       level = r;
     } else if (rise <= 0) {
       count(0);
-      level = { ts: r.ts, value: level.value };
-    } else if (implausible(rise, level, r)) {
-      if (inPeriod) period.spikes_ignored++;
+      level = { ms: r.ms, value: level.value };
+    } else if (implausible(rise, level, r) && inPeriod) {
+      period.spikes_ignored++;
       pending = r;
+      pendingPeriod = period;
       continue;
     } else {
       count(rise);
       level = r;
     }
-    if (inPeriod) period.measured_to = r.ts;
+    if (inPeriod) period.measured_to = new Date(r.ms);
   }
   for (const p of out) if (p.volume_m3 !== null) p.volume_m3 = Math.round(p.volume_m3 * 1e6) / 1e6;
   return out;

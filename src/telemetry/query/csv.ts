@@ -10,8 +10,8 @@ export function csvField(v: unknown): string {
 export const RAW_CSV_HEADER = 'point_id,variable,timestamp,value,quality_score,quality_flags\n';
 export const BUCKET_CSV_HEADER = 'point_id,variable,timestamp,avg,min,max,count,last\n';
 
-export function bucketCsvLine(pointId: number, variable: string, b: { t: Date; avg: number; min: number; max: number; count: number; last: number }): string {
-  return `${pointId},${csvField(variable)},${b.t.toISOString()},${b.avg},${b.min},${b.max},${b.count},${b.last}`;
+export function bucketCsvLine(pointId: number, variable: string, b: { ms: number; avg: number; min: number; max: number; count: number; last: number }): string {
+  return `${pointId},${csvField(variable)},${new Date(b.ms).toISOString()},${b.avg},${b.min},${b.max},${b.count},${b.last}`;
 }
 
 /** `point-12-flow-1h.csv`: only letters, digits, dot, dash and underscore survive. */

@@ -3,8 +3,7 @@ import type { Cache } from '../../infra/cache/index.js';
 import { metrics } from '../../infra/metrics.js';
 import { cacheStats } from '../../infra/cache/cache.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
-import { NotFoundError } from '../../errors.js';
-import { CACHE_NS } from '../../registry/events.js';
+import { PointVisibility } from './visibility.js';
 
 /** Points are cached in shards of consecutive ids: one write invalidates one shard, one read assembles a few. */
 export const LATEST_SHARD_SIZE = 256;
@@ -30,12 +29,6 @@ interface Shard {
   byPoint: Map<number, string>;
 }
 
-interface Visible {
-  text: string;
-  ids: number[];
-  set: Set<number>;
-}
-
 const shardOf = (pointId: number) => Math.floor(pointId / LATEST_SHARD_SIZE);
 
 /**
@@ -47,11 +40,14 @@ const shardOf = (pointId: number) => Math.floor(pointId / LATEST_SHARD_SIZE);
  */
 export class LatestValuesService {
   private readonly shards = new Map<number, Shard>();
-  private readonly visible = new Map<string, Visible>();
   private readonly loading = new Map<string, Promise<string>>();
   private readonly assembled = new Map<string, { parts: string[]; bytes: Buffer }>();
 
-  constructor(private readonly deps: { db: Db; cache: Cache }) {}
+  private readonly visibility: PointVisibility;
+
+  constructor(private readonly deps: { db: Db; cache: Cache; visibility?: PointVisibility }) {
+    this.visibility = deps.visibility ?? new PointVisibility(deps);
+  }
 
   /**
    * The processor calls this after each commit with the points it wrote: their shards are invalidated
@@ -64,8 +60,7 @@ export class LatestValuesService {
   }
 
   async forPoint(actor: Principal, pointId: number): Promise<PointLatest> {
-    const visible = await this.visibleIds(actor);
-    if (!visible.set.has(pointId)) throw new NotFoundError('POINT_NOT_FOUND', `point ${pointId} does not exist`);
+    await this.visibility.assertVisible(actor, pointId);
     const shard = await this.shard(shardOf(pointId));
     return { point_id: pointId, variables: JSON.parse(shard.byPoint.get(pointId) ?? '[]') as LatestVariable[] };
   }
@@ -80,7 +75,7 @@ export class LatestValuesService {
    * do not exist, are left out.
    */
   async forPointsJson(actor: Principal, pointIds?: readonly number[]): Promise<Buffer> {
-    const visible = await this.visibleIds(actor);
+    const visible = await this.visibility.visible(actor);
     const ids = pointIds ? [...new Set(pointIds)].filter((id) => visible.set.has(id)).sort((a, b) => a - b) : visible.ids;
     const shardIds = [...new Set(ids.map(shardOf))];
     const shards = await Promise.all(shardIds.map((k) => this.shard(k)));
@@ -101,27 +96,6 @@ export class LatestValuesService {
     this.assembled.set(memoKey, { parts, bytes });
     if (this.assembled.size > 32) this.assembled.delete(this.assembled.keys().next().value as string);
     return bytes;
-  }
-
-  /** Ids of the points the actor may see, cached with the registry (invalidated on any registry change). */
-  private async visibleIds(actor: Principal): Promise<Visible> {
-    const tenant = tenantOf(actor);
-    const field = `latest-ids|c${tenant ?? '*'}`;
-    const text = await this.readThrough(CACHE_NS.activePoints, field, 300, async () => {
-      const { rows } = await this.deps.db.query<{ ids: string | null }>(
-        `SELECT string_agg(p.id::text, ',' ORDER BY p.id) AS ids
-         FROM catchment_points p JOIN projects pr ON pr.id = p.project_id
-         WHERE $1::bigint IS NULL OR pr.client_id = $1`,
-        [tenant],
-      );
-      return rows[0]?.ids ?? '';
-    });
-    const memo = this.visible.get(field);
-    if (memo && memo.text === text) return memo;
-    const ids = text === '' ? [] : text.split(',').map(Number);
-    const v = { text, ids, set: new Set(ids) };
-    this.visible.set(field, v);
-    return v;
   }
 
   private async shard(k: number): Promise<Shard> {

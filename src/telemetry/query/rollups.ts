@@ -131,6 +131,9 @@ export interface RebuildRange {
 
 const DAY_MS = ROLLUP_BUCKET_MS['1d'];
 
+/** Value at the earliest/latest time of a group in one pass (arrays compare element by element; no sort per group). */
+const edge = (fn: 'min' | 'max', ts: string, value: string) => `(${fn}(ARRAY[extract(epoch FROM ${ts})::float8, ${value}]))[2]`;
+
 /**
  * Recomputes the rollups of whole UTC days from `measurements`: hourly buckets by GROUP BY over the
  * rows, daily buckets from the hourly ones. Holds a lock that makes concurrent processor upserts wait,
@@ -153,7 +156,7 @@ export async function rebuildRollups(db: Db, range: RebuildRange = {}): Promise<
          (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
        SELECT '1h', point_id, variable, date_trunc('hour', ts, 'UTC'), count(*), sum(value_numeric),
               min(value_numeric), max(value_numeric),
-              min(ts), (array_agg(value_numeric ORDER BY ts))[1], max(ts), (array_agg(value_numeric ORDER BY ts DESC))[1]
+              min(ts), ${edge('min', 'ts', 'value_numeric')}, max(ts), ${edge('max', 'ts', 'value_numeric')}
        FROM measurements
        WHERE value_numeric IS NOT NULL AND value_numeric NOT IN ('NaN', 'Infinity', '-Infinity') AND ${where('ts')}
        GROUP BY point_id, variable, date_trunc('hour', ts, 'UTC')`,
@@ -163,8 +166,7 @@ export async function rebuildRollups(db: Db, range: RebuildRange = {}): Promise<
       `INSERT INTO measurement_rollups
          (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
        SELECT '1d', point_id, variable, date_trunc('day', bucket, 'UTC'), sum(n), sum(sum), min(min), max(max),
-              min(first_ts), (array_agg(first_value ORDER BY first_ts))[1],
-              max(last_ts), (array_agg(last_value ORDER BY last_ts DESC))[1]
+              min(first_ts), ${edge('min', 'first_ts', 'first_value')}, max(last_ts), ${edge('max', 'last_ts', 'last_value')}
        FROM measurement_rollups
        WHERE resolution = '1h' AND ${where('bucket')}
        GROUP BY point_id, variable, date_trunc('day', bucket, 'UTC')`,

@@ -1,9 +1,9 @@
 import type { Db } from '../../infra/db/index.js';
-import type { CounterBucket } from './consumption.js';
 import { BUCKET_ORIGIN, BUCKETS, bucketInterval, type BucketName } from './buckets.js';
 
 export interface BucketRow {
-  t: Date;
+  /** Bucket start, epoch milliseconds. */
+  ms: number;
   avg: number;
   min: number;
   max: number;
@@ -11,14 +11,10 @@ export interface BucketRow {
   last: number;
 }
 
-export interface RawRow {
-  variable: string;
-  ts: Date;
-  value_numeric: number | null;
-  value_text: string | null;
-  value_boolean: boolean | null;
-  quality_score: number;
-  quality_flags: string[];
+/** A raw reading as the JSON text of the API, formatted by the database, with its time in epoch ms. */
+export interface JsonReading {
+  ms: number;
+  j: string;
 }
 
 /** A raw row already formatted as a CSV line by the database, with its timestamp as keyset key. */
@@ -30,6 +26,10 @@ export interface CsvLine {
 const FINITE = `value_numeric NOT IN ('NaN', 'Infinity', '-Infinity')`;
 const quoted = (expr: string) => `'"' || replace(${expr}, '"', '""') || '"'`;
 const ISO = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const MS = (col: string) => `extract(epoch FROM ${col})::float8 * 1000`;
+// The value of the latest row of a group in one pass (arrays compare element by element), where
+// array_agg(… ORDER BY …)[1] would sort every group.
+const LATEST = (tsCol: string, valueCol: string) => `(max(ARRAY[extract(epoch FROM ${tsCol})::float8, ${valueCol}]))[2]`;
 
 /** SQL of the read side: buckets from rollups or raw rows, raw pages by keyset. */
 export class SeriesRepository {
@@ -41,18 +41,18 @@ export class SeriesRepository {
     const base = [pointId, variable, start, end];
     if (source === 'measurements') {
       const { rows } = await this.db.query<BucketRow>(
-        `SELECT date_bin($5::interval, ts, $6::timestamptz) AS t, avg(value_numeric) AS avg, min(value_numeric) AS min,
-                max(value_numeric) AS max, count(*) AS count, (array_agg(value_numeric ORDER BY ts DESC))[1] AS last
+        `SELECT ${MS('date_bin($5::interval, ts, $6::timestamptz)')} AS ms, avg(value_numeric) AS avg, min(value_numeric) AS min,
+                max(value_numeric) AS max, count(*) AS count, ${LATEST('ts', 'value_numeric')} AS last
          FROM measurements
          WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND ts < $4 AND value_numeric IS NOT NULL AND ${FINITE}
-         GROUP BY 1 ORDER BY 1`,
+         GROUP BY date_bin($5::interval, ts, $6::timestamptz) ORDER BY 1`,
         [...base, bucketInterval(bucket), BUCKET_ORIGIN],
       );
       return rows;
     }
     if (bucket === source) {
       const { rows } = await this.db.query<BucketRow>(
-        `SELECT bucket AS t, sum / n AS avg, min, max, n AS count, last_value AS last
+        `SELECT ${MS('bucket')} AS ms, sum / n AS avg, min, max, n AS count, last_value AS last
          FROM measurement_rollups
          WHERE resolution = $5 AND point_id = $1 AND variable = $2 AND bucket >= $3 AND bucket < $4
          ORDER BY bucket`,
@@ -61,22 +61,28 @@ export class SeriesRepository {
       return rows;
     }
     const { rows } = await this.db.query<BucketRow>(
-      `SELECT date_bin($6::interval, bucket, $7::timestamptz) AS t, sum(sum) / sum(n) AS avg, min(min) AS min,
-              max(max) AS max, sum(n) AS count, (array_agg(last_value ORDER BY last_ts DESC))[1] AS last
+      `SELECT ${MS('date_bin($6::interval, bucket, $7::timestamptz)')} AS ms, sum(sum) / sum(n) AS avg, min(min) AS min,
+              max(max) AS max, sum(n) AS count, ${LATEST('last_ts', 'last_value')} AS last
        FROM measurement_rollups
        WHERE resolution = $5 AND point_id = $1 AND variable = $2 AND bucket >= $3 AND bucket < $4
-       GROUP BY 1 ORDER BY 1`,
+       GROUP BY date_bin($6::interval, bucket, $7::timestamptz) ORDER BY 1`,
       [...base, source, bucketInterval(bucket), BUCKET_ORIGIN],
     );
     return rows;
   }
 
-  /** Raw readings of [start, end), ascending, at most `limit`. */
-  async raw(pointId: number, variable: string, start: Date, end: Date, limit: number): Promise<RawRow[]> {
-    const { rows } = await this.db.query<RawRow>(
-      `SELECT variable, ts, value_numeric, value_text, value_boolean, quality_score, quality_flags
-       FROM measurements WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND ts < $4
-       ORDER BY ts LIMIT $5`,
+  /** Raw readings of [start, end), ascending, at most `limit`, as `{variable,timestamp,value,quality_score,quality_flags}` JSON. */
+  async rawJson(pointId: number, variable: string, start: Date, end: Date, limit: number): Promise<JsonReading[]> {
+    const { rows } = await this.db.query<JsonReading>(
+      `SELECT ${MS('m.ts')} AS ms, row_to_json(x)::text AS j
+       FROM measurements m
+       CROSS JOIN LATERAL (
+         SELECT m.variable, to_char(m.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "timestamp",
+                COALESCE(to_json(m.value_numeric), to_json(m.value_text), to_json(m.value_boolean)) AS value,
+                m.quality_score, m.quality_flags
+       ) x
+       WHERE m.point_id = $1 AND m.variable = $2 AND m.ts >= $3 AND m.ts < $4
+       ORDER BY m.ts LIMIT $5`,
       [pointId, variable, start, end, limit],
     );
     return rows;
@@ -103,39 +109,6 @@ export class SeriesRepository {
        WHERE point_id = $1 AND variable = $2 AND ts ${afterKey === null ? '>=' : '>'} $3::timestamptz AND ts < $4
        ORDER BY ts LIMIT $5`,
       [pointId, variable, afterKey ?? start, end, limit],
-    );
-    return rows;
-  }
-
-  /** First and last reading of each hourly bucket of [start, end), ascending. */
-  async counterBuckets(pointId: number, variable: string, start: Date, end: Date): Promise<CounterBucket[]> {
-    const { rows } = await this.db.query<CounterBucket>(
-      `SELECT first_ts, first_value, last_ts, last_value FROM measurement_rollups
-       WHERE resolution = '1h' AND point_id = $1 AND variable = $2 AND bucket >= $3 AND bucket < $4
-       ORDER BY bucket`,
-      [pointId, variable, start, end],
-    );
-    return rows;
-  }
-
-  /** The last reading before `before`, from the hourly rollups. */
-  async counterBefore(pointId: number, variable: string, before: Date): Promise<{ ts: Date; value: number } | null> {
-    const { rows } = await this.db.query<{ ts: Date; value: number }>(
-      `SELECT last_ts AS ts, last_value AS value FROM measurement_rollups
-       WHERE resolution = '1h' AND point_id = $1 AND variable = $2 AND bucket < $3
-       ORDER BY bucket DESC LIMIT 1`,
-      [pointId, variable, before],
-    );
-    return rows[0] ?? null;
-  }
-
-  /** Highest value of each hourly bucket of [start, end) (peak flow). */
-  async hourlyMax(pointId: number, variable: string, start: Date, end: Date): Promise<{ bucket: Date; max: number }[]> {
-    const { rows } = await this.db.query<{ bucket: Date; max: number }>(
-      `SELECT bucket, max FROM measurement_rollups
-       WHERE resolution = '1h' AND point_id = $1 AND variable = $2 AND bucket >= $3 AND bucket < $4
-       ORDER BY bucket`,
-      [pointId, variable, start, end],
     );
     return rows;
   }
