@@ -114,7 +114,7 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
       const { format, ...query } = req.query;
       const csv = format === 'csv' || (format === undefined && (req.headers.accept ?? '').includes('text/csv'));
       const sq = { ...query, bucket: query.bucket as never };
-      if (!csv) return q.series.series(req.principal, req.params.id, sq);
+      if (!csv) return reply.type('application/json').send(Buffer.from(await q.series.seriesJson(req.principal, req.params.id, sq)));
       const { filename, stream } = await q.series.csv(req.principal, req.params.id, sq);
       stream.on('error', (err) => req.log.error({ err }, 'CSV export failed after the headers were sent'));
       return reply
