@@ -15,6 +15,7 @@ import { SeriesService } from './telemetry/query/series.service.js';
 import { ConsumptionService } from './telemetry/query/consumption.service.js';
 import { StatsService } from './telemetry/query/stats.service.js';
 import { upsertRollups } from './telemetry/query/rollups.js';
+import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
 import { createBus, KafkaBus, TOPICS, type Bus } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
@@ -78,10 +79,11 @@ export async function buildContainer(
   const collection = new CollectionService({ db, cache, bus, schemas, secrets, accounts: providerAccounts, logger });
   const processorHooks: ProcessorHooks = {};
   const processor = new ProcessorService({ db, bus, schemas, logger, retentionDays: config.retentionDays, hooks: processorHooks });
-  const latest = new LatestValuesService({ db, cache });
+  const visibility = new PointVisibility({ db, cache });
+  const latest = new LatestValuesService({ db, cache, visibility });
   processorHooks.afterInsert = upsertRollups;
   processorHooks.onWritten = (pointIds) => latest.onWritten(pointIds);
-  const series = new SeriesService({ db, points, schemas, timezone: config.dgaTimezone });
+  const series = new SeriesService({ db, cache, points, schemas, timezone: config.dgaTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.dgaTimezone });
   const stats = new StatsService({ db, cache, bus, timezone: config.dgaTimezone });
 

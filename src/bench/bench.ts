@@ -63,7 +63,9 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
     const token = await fetchToken(c);
     const api = await startApi(c);
     try {
-      const headers = { authorization: `Bearer ${token}` };
+      // Uncompressed answers, as for points/active: the figures are server latency, not zlib speed (on a real
+      // network /api/v1/latest is also served gzip-compressed, compressed once per change).
+      const headers = { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' };
       const http = async (label: string, path: string) => {
         say(`measuring GET ${path.length > 110 ? path.slice(0, 110) + '…' : path} (${requests} requests) …`);
         const samples = (await httpLoad(api.url + path, headers, 30, requests)).sort((a, b) => a - b);

@@ -32,7 +32,9 @@ const VALUE: Record<(typeof VARIABLES)[number], string> = {
   totalizer: `${BASE} * 0.06 * ${M} + 0.24 * 1440 / (2 * pi()) * (1 - cos(2 * pi() * ${M} / 1440))`,
   level: `30 + p.id % 11 + 0.5 * sin(2 * pi() * ${M} / 10080)`,
 };
-const valueCase = `CASE v.variable ${VARIABLES.map((k) => `WHEN '${k}' THEN ${VALUE[k]}`).join(' ')} END`;
+// Rounded as loggers report them (flow and level to 0.01, the totalizer to the litre).
+const DIGITS: Record<(typeof VARIABLES)[number], number> = { flow: 2, totalizer: 3, level: 2 };
+const valueCase = `CASE v.variable ${VARIABLES.map((k) => `WHEN '${k}' THEN round((${VALUE[k]})::numeric, ${DIGITS[k]})::float8`).join(' ')} END`;
 
 /** 10 clients × 10 projects, points spread over Chile, 1/5/60-minute frequencies, three providers; a schema per point. */
 export async function buildPoints(c: Container, n: number): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Db } from '../../infra/db/index.js';
 import type { CounterBucket, CounterReading } from './consumption.js';
 
+const DAY_MS = 86_400_000;
 const MS = (col: string) => `extract(epoch FROM ${col})::float8 * 1000`;
 const COUNTER = `${MS('bucket')} AS ms, ${MS('first_ts')} AS first_ms, first_value, ${MS('last_ts')} AS last_ms, last_value, min, max`;
 
@@ -18,15 +19,26 @@ export class ConsumptionRepository {
     return rows;
   }
 
-  /** Hourly buckets of the given UTC days, ascending. */
+  /**
+   * Hourly buckets of the given UTC days, ascending: one index range scan per run of consecutive days
+   * (a join against the list of days lets the planner scan every hour of the point instead).
+   */
   async hoursOf(pointId: number, variable: string, dayStarts: Date[]): Promise<CounterBucket[]> {
-    if (dayStarts.length === 0) return [];
-    const { rows } = await this.db.query<CounterBucket>(
-      `SELECT ${COUNTER} FROM measurement_rollups r
-       JOIN unnest($3::timestamptz[]) d ON r.bucket >= d AND r.bucket < d + interval '1 day'
-       WHERE r.resolution = '1h' AND r.point_id = $1 AND r.variable = $2 ORDER BY r.bucket`,
-      [pointId, variable, dayStarts],
-    );
+    const runs: [number, number][] = [];
+    for (const d of [...dayStarts].map((x) => x.getTime()).sort((a, b) => a - b)) {
+      const last = runs[runs.length - 1];
+      if (last && last[1] >= d) last[1] = Math.max(last[1], d + DAY_MS);
+      else runs.push([d, d + DAY_MS]);
+    }
+    if (runs.length === 0) return [];
+    const params: unknown[] = [pointId, variable];
+    const parts = runs.map(([from, to]) => {
+      const a = params.push(new Date(from));
+      const b = params.push(new Date(to));
+      return `(SELECT ${COUNTER} FROM measurement_rollups
+               WHERE resolution = '1h' AND point_id = $1 AND variable = $2 AND bucket >= $${a} AND bucket < $${b})`;
+    });
+    const { rows } = await this.db.query<CounterBucket>(`${parts.join(' UNION ALL ')} ORDER BY 1`, params);
     return rows;
   }
 

@@ -101,17 +101,20 @@ export class ConsumptionService {
     const dayStart = new Date(Math.floor(start.getTime() / DAY_MS) * DAY_MS);
     const dayEnd = new Date(Math.ceil(end.getTime() / DAY_MS) * DAY_MS);
     const edges = [...periods.map((p) => p.start.getTime()), end.getTime(), from.getTime(), to.getTime()];
-    const [before, days, flowDays] = await Promise.all([
+    const edgeDays = [...new Set(edges.filter((e) => e % DAY_MS !== 0).map((e) => Math.floor(e / DAY_MS) * DAY_MS))].map((d) => new Date(d));
+    const [before, days, edgeHours, flowDays, flowHours] = await Promise.all([
       this.repo.before(pointId, variable, dayStart),
       this.repo.days(pointId, variable, dayStart, dayEnd),
+      this.repo.hoursOf(pointId, variable, edgeDays),
       flowVariable ? this.repo.days(pointId, flowVariable, dayStart, dayEnd) : Promise.resolve([]),
+      flowVariable ? this.repo.hoursOf(pointId, flowVariable, edgeDays) : Promise.resolve([]),
     ]);
     const whole = wholeDays(days, edges, limits);
-    const flowWhole = wholeDays(flowDays, edges, { maxM3PerHour: Infinity, resetToleranceM3: Infinity });
-    const [hours, flowHours] = await Promise.all([
-      this.repo.hoursOf(pointId, variable, days.filter((_, i) => !whole[i]).map((d) => new Date(d.ms))),
-      flowVariable ? this.repo.hoursOf(pointId, flowVariable, flowDays.filter((_, i) => !flowWhole[i]).map((d) => new Date(d.ms))) : Promise.resolve([]),
-    ]);
+    const fetched = new Set(edgeDays.map((d) => d.getTime()));
+    const more = days.filter((d, i) => !whole[i] && !fetched.has(d.ms)).map((d) => new Date(d.ms));
+    // A second round trip only when the series has a reset, a glitch or an implausible day away from the edges.
+    const hours = more.length ? [...edgeHours, ...(await this.repo.hoursOf(pointId, variable, more))].sort((a, b) => a.ms - b.ms) : edgeHours;
+    const flowWhole = flowDays.map((d) => !fetched.has(d.ms));
     const buckets = merge(days, whole, hours);
     const flowMax = merge(flowDays, flowWhole, flowHours).map((b) => ({ ms: b.ms, max: b.max }));
     const readings = [...(before ? [before] : []), ...readingsOf(buckets)];

@@ -89,7 +89,12 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
     },
     handler: async (req, reply) => {
       const ids = req.query.point_ids?.split(',').map(Number);
-      return reply.type('application/json').send(await q.latest.forPointsJson(req.principal, ids));
+      reply.type('application/json').header('vary', 'accept-encoding');
+      if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
+        const gz = await q.latest.forPointsGzip(req.principal, ids);
+        if (gz) return reply.header('content-encoding', 'gzip').send(gz);
+      }
+      return reply.send(await q.latest.forPointsJson(req.principal, ids));
     },
   });
 
