@@ -3,6 +3,8 @@ import { createTestContext, seedTenant, type TestContext } from '../support/cont
 import { MemoryCache } from '../../src/infra/cache/memory.js';
 import { rebuildRollups } from '../../src/telemetry/query/rollups.js';
 import { emptyTotalizerState, processSeries, type VariableConfig } from '../../src/telemetry/processing/index.js';
+import { LatestValuesService } from '../../src/telemetry/query/latest.service.js';
+import { gunzipSync } from 'node:zlib';
 import { store, type Reading } from './query.support.js';
 
 /**
@@ -92,6 +94,16 @@ describe('latest values', () => {
     const dashboard = await get(clientToken, '/api/v1/latest');
     const p0 = dashboard.body.items.find((i: any) => i.point_id === mine.points[0]);
     expect(p0.variables.map((v: any) => [v.variable, v.value])).toEqual([['flow', 14], ['status', 'pump on']]);
+  });
+
+  it('offers the dashboard gzip-compressed, the same JSON, and says the answer varies by encoding', async () => {
+    const service = new LatestValuesService({ db: t.c.db, cache: t.c.cache, gzipMinBytes: 0 });
+    const admin = { userId: 1, role: 'admin' as const, clientId: null };
+    const gz = await service.forPointsGzip(admin);
+    expect(gunzipSync(gz!).toString()).toBe((await service.forPointsJson(admin)).toString());
+    const small = await get(clientToken, '/api/v1/latest', { 'accept-encoding': 'gzip' });
+    expect(small.headers['vary']).toBe('accept-encoding');
+    expect(small.headers['content-encoding']).toBeUndefined(); // a few points: not worth compressing
   });
 
   it('follows a point created after the dashboard was cached', async () => {
