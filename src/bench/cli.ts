@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import { loadConfig } from '../config.js';
+import { runBench, type BenchOptions } from './bench.js';
+
+export const BENCH_USAGE =
+  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--quick]';
+
+/** Options of `smarthydro bench`; unknown options are an error. */
+export function parseBenchArgs(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      json: { type: 'boolean', default: false },
+      points: { type: 'string', default: '10000' },
+      requests: { type: 'string', default: '1000' },
+      sample: { type: 'string' },
+      'history-hours': { type: 'string' },
+      'csv-rows': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+    },
+  });
+  const int = (name: string, v: string | undefined, min: number) => {
+    if (v === undefined) return undefined;
+    const n = Number(v.replace(/_/g, ''));
+    if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min} (got "${v}")`);
+    return n;
+  };
+  return {
+    json: values.json,
+    points: int('points', values.points, 1)!,
+    requests: int('requests', values.requests, 1)!,
+    sample: int('sample', values.sample, 1),
+    historyHours: int('history-hours', values['history-hours'], 1),
+    csvRows: int('csv-rows', values['csv-rows'], 1),
+    quick: values.quick,
+  };
+}
+
+// `node --import tsx src/bench/cli.ts …` runs the report with every option, whatever the main CLI passes on.
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  runBench(loadConfig(), parseBenchArgs(process.argv.slice(2))).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+      process.exit(1);
+    },
+  );
+}
