@@ -11,6 +11,8 @@ export interface Config {
   /** Key prefix in Redis, so several deployments (or test runs) can share one server. */
   cachePrefix: string;
   kafkaBrokers?: string[];
+  /** Prefix of topic and consumer-group names (see busNames). */
+  busNamespace: string;
   secretKey: string;
   adminEmail?: string;
   adminPassword?: string;
@@ -69,6 +71,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const cachePrefix = str('CACHE_PREFIX') ?? 'sh';
   if (!/^[\w.-]{1,40}$/.test(cachePrefix)) problems.push('CACHE_PREFIX must be 1-40 letters, digits, dots, dashes or underscores');
+
+  const busNamespace = str('BUS_NAMESPACE') ?? '';
+  if (!/^[\w-]{0,40}$/.test(busNamespace)) problems.push('BUS_NAMESPACE must be up to 40 letters, digits, dashes or underscores');
 
   let kafkaBrokers: string[] | undefined;
   const brokersText = str('KAFKA_BROKERS');
@@ -132,6 +137,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl,
     cachePrefix,
     kafkaBrokers,
+    busNamespace,
     secretKey,
     adminEmail,
     adminPassword,

@@ -17,7 +17,7 @@ import { StatsService } from './telemetry/query/stats.service.js';
 import { upsertRollups } from './telemetry/query/rollups.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
-import { createBus, KafkaBus, TOPICS, type Bus } from './infra/bus/index.js';
+import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection.service.js';
 import { ProcessorService, type ProcessorHooks } from './telemetry/processor.service.js';
@@ -42,6 +42,8 @@ export interface Container {
   /** DGA submissions, compliance and status (the reporter role builds its own DgaReporter). */
   dga: DgaService;
   bus: Bus;
+  /** Topic and group names of this deployment. */
+  topics: BusNames;
   providerAccounts: ProviderAccountService;
   collection: CollectionService;
   processor: ProcessorService;
@@ -74,18 +76,19 @@ export async function buildContainer(
     variablesConfig: async (pointId) => (await schemas.mergedConfig(pointId)).merged_config,
   });
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
-  if (bus instanceof KafkaBus) await bus.ensureTopics(Object.values(TOPICS), 6);
+  const topics = busNames(config.busNamespace);
+  if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
-  const collection = new CollectionService({ db, cache, bus, schemas, secrets, accounts: providerAccounts, logger });
+  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger });
   const processorHooks: ProcessorHooks = {};
-  const processor = new ProcessorService({ db, bus, schemas, logger, retentionDays: config.retentionDays, hooks: processorHooks });
+  const processor = new ProcessorService({ db, bus, topics, schemas, logger, retentionDays: config.retentionDays, hooks: processorHooks });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
   processorHooks.afterInsert = upsertRollups;
   processorHooks.onWritten = (pointIds) => latest.onWritten(pointIds);
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.dgaTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.dgaTimezone });
-  const stats = new StatsService({ db, cache, bus, timezone: config.dgaTimezone });
+  const stats = new StatsService({ db, cache, bus, timezone: config.dgaTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {
     config,
@@ -105,6 +108,7 @@ export async function buildContainer(
     stats,
     dga,
     bus,
+    topics,
     providerAccounts,
     collection,
     processor,

@@ -10,6 +10,7 @@ import { startApi, type RunningRole } from './roles/api.js';
 import { startCollector } from './roles/collector.js';
 import { startProcessor } from './roles/processor.js';
 import { startScheduler } from './roles/scheduler.js';
+import { startReporter } from './roles/reporter.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { runBench } from './bench/bench.js';
 
@@ -33,6 +34,7 @@ const ROLE_STARTERS: [string, RoleStarter][] = [
   ['scheduler', startScheduler],
   ['processor', (c) => startProcessor(c)],
   ['collector', (c) => startCollector(c)],
+  ['reporter', (c) => startReporter(c)],
   ['api', startApi],
 ];
 

@@ -25,16 +25,29 @@ export interface BenchResult {
   pass: boolean | null;
 }
 
-export function result(name: string, value: number, unit: string, target: number | null, baseline: number | null): BenchResult {
+/**
+ * `better` says which way is good: for latencies ('lower') ratio = baseline / value (a speed-up); for
+ * rates ('higher') ratio = value / baseline (e.g. ingestion as a fraction of a bare COPY).
+ */
+export function result(
+  name: string,
+  value: number,
+  unit: string,
+  target: number | null,
+  baseline: number | null,
+  better: 'lower' | 'higher' = 'lower',
+): BenchResult {
   const round = (x: number) => Math.round(x * 1000) / 1000;
+  const ratio =
+    baseline === null || value === 0 || baseline === 0 ? null : round(better === 'lower' ? baseline / value : value / baseline);
   return {
     name,
     value: round(value),
     unit,
     target,
     baseline: baseline === null ? null : round(baseline),
-    ratio: baseline === null || value === 0 ? null : round(baseline / value),
-    pass: target === null ? null : value <= target,
+    ratio,
+    pass: target === null ? null : better === 'lower' ? value <= target : value >= target,
   };
 }
 
@@ -44,7 +57,7 @@ export function printTable(results: BenchResult[]): void {
     rows.push([
       r.name,
       `${r.value} ${r.unit}`,
-      r.target === null ? '-' : `≤ ${r.target} ${r.unit}`,
+      r.target === null ? '-' : `${/\/s$/.test(r.unit) ? '≥' : '≤'} ${r.target} ${r.unit}`,
       r.baseline === null ? '-' : `${r.baseline} ${r.unit}`,
       r.ratio === null ? '-' : `${r.ratio}×`,
       r.pass === null ? '-' : r.pass ? 'yes' : 'NO',

@@ -13,8 +13,10 @@ export interface RunningSimulators {
 }
 
 /** The provider simulators and the DGA simulator on one HTTP server (`smarthydro simulate`, demo mode). */
-export async function startSimulators(opts: { port?: number; host?: string; logger?: FastifyBaseLogger; dgaTimeZone?: string } = {}): Promise<RunningSimulators> {
-  const app = buildProviderSimulator({ logger: opts.logger });
+export async function startSimulators(
+  opts: { port?: number; host?: string; logger?: FastifyBaseLogger; dgaTimeZone?: string; clock?: () => Date } = {},
+): Promise<RunningSimulators> {
+  const app = buildProviderSimulator({ logger: opts.logger, clock: opts.clock });
   const dga = new DgaSimulatorState();
   await app.register(dgaSimulatorPlugin, { prefix: '/dga', state: dga, timeZone: opts.dgaTimeZone });
   const host = opts.host ?? '127.0.0.1';

@@ -1,7 +1,5 @@
 import type { Container } from '../container.js';
-import { TOPICS } from '../infra/bus/index.js';
 import { metrics } from '../infra/metrics.js';
-import { PROCESSOR_GROUP } from '../telemetry/processor.service.js';
 import type { RunningRole } from './api.js';
 
 /** The processor role: one consumer group on telemetry.raw.v1; offsets commit after the database commit. */
@@ -17,8 +15,8 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
   }, 30_000);
   summary.unref();
   const sub = await c.bus.subscribe({
-    group: PROCESSOR_GROUP,
-    topics: [TOPICS.raw],
+    group: c.topics.processorGroup,
+    topics: [c.topics.raw],
     maxBatch: opts.maxBatch ?? 5000,
     handler: async (batch) => {
       try {
@@ -33,8 +31,8 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
     },
   });
   const lagTimer = setInterval(() => {
-    c.bus.lag(PROCESSOR_GROUP, [TOPICS.raw]).then(
-      (lag) => metrics.busLag.set({ group: PROCESSOR_GROUP }, lag),
+    c.bus.lag(c.topics.processorGroup, [c.topics.raw]).then(
+      (lag) => metrics.busLag.set({ group: c.topics.processorGroup }, lag),
       () => undefined,
     );
   }, 10_000);

@@ -2,7 +2,7 @@ import type { Db } from '../infra/db/index.js';
 import type { Cache } from '../infra/cache/index.js';
 import { cached } from '../infra/cache/index.js';
 import type { Bus } from '../infra/bus/index.js';
-import { TOPICS } from '../infra/bus/index.js';
+import type { BusNames } from '../infra/bus/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { SecretBox } from '../infra/secrets.js';
 import { metrics } from '../infra/metrics.js';
@@ -66,6 +66,7 @@ export class CollectionService {
       db: Db;
       cache: Cache;
       bus: Bus;
+      topics: BusNames;
       schemas: SchemaService;
       secrets: SecretBox;
       accounts: ProviderAccountService;
@@ -228,7 +229,7 @@ export class CollectionService {
     if (readings.length === 0) return;
     readings.sort((a, b) => (a.ts < b.ts ? -1 : a.ts > b.ts ? 1 : 0));
     await this.deps.bus.publish(
-      TOPICS.raw,
+      this.deps.topics.raw,
       encodeRawBatches({ point_id: job.point.id, provider: job.point.provider, collected_at: new Date(job.to).toISOString() }, readings),
     );
     await this.saveCursors(job.point.id, newest);

@@ -1,6 +1,6 @@
 import type { Db, Queryable } from '../infra/db/index.js';
 import type { Bus, IncomingMessage } from '../infra/bus/index.js';
-import { TOPICS } from '../infra/bus/index.js';
+import type { BusNames } from '../infra/bus/index.js';
 import type { Logger } from '../infra/logger.js';
 import { metrics } from '../infra/metrics.js';
 import type { SchemaService } from '../registry/schema.service.js';
@@ -10,8 +10,6 @@ import {
 } from './processing/index.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
-
-export const PROCESSOR_GROUP = 'smarthydro-processor';
 
 export interface ProcessorHooks {
   /** Inside the transaction, with exactly the rows inserted now (rollups). */
@@ -48,6 +46,7 @@ export class ProcessorService {
     private readonly deps: {
       db: Db;
       bus: Bus;
+      topics: BusNames;
       schemas: SchemaService;
       logger: Logger;
       retentionDays: number;
@@ -159,12 +158,12 @@ export class ProcessorService {
     // the database absorbs (nothing is inserted twice; dead letters are keyed by fingerprint).
     if (dead.length > 0) {
       await this.deps.bus.publish(
-        TOPICS.dlq,
+        this.deps.topics.dlq,
         dead.map((d) => ({ key: String(d.point_id ?? 'unknown'), value: JSON.stringify(d) })),
       );
     }
     if (inserted.length > 0) {
-      await this.deps.bus.publish(TOPICS.measurements, summarize(inserted));
+      await this.deps.bus.publish(this.deps.topics.measurements, summarize(inserted));
       await this.deps.hooks?.onWritten?.([...new Set(inserted.map((r) => Number(r.point_id)))]);
     }
     for (const r of resets) {

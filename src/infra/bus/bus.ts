@@ -5,6 +5,27 @@ export const TOPICS = {
   dlq: 'telemetry.dlq.v1',
 } as const;
 
+export interface BusNames {
+  raw: string;
+  measurements: string;
+  dlq: string;
+  processorGroup: string;
+}
+
+/**
+ * Topic and consumer-group names under a namespace (BUS_NAMESPACE), so several deployments or test
+ * runs can share one Kafka cluster without reading each other's messages or offsets.
+ */
+export function busNames(namespace = ''): BusNames {
+  const p = namespace ? `${namespace}.` : '';
+  return {
+    raw: `${p}${TOPICS.raw}`,
+    measurements: `${p}${TOPICS.measurements}`,
+    dlq: `${p}${TOPICS.dlq}`,
+    processorGroup: `${p}smarthydro-processor`,
+  };
+}
+
 export interface OutgoingMessage {
   key: string;
   value: string;
