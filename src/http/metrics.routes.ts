@@ -2,8 +2,6 @@ import type { FastifyInstance } from 'fastify';
 import { Gauge } from 'prom-client';
 import { metrics, registry } from '../infra/metrics.js';
 import { cacheStats } from '../infra/cache/cache.js';
-import type { Bus } from '../infra/bus/index.js';
-import { DEFAULT_BUS_GROUPS } from '../telemetry/query/stats.service.js';
 
 // Derived at scrape time; hits and misses are also exported as smarthydro_cache_requests_total.
 new Gauge({
@@ -21,7 +19,7 @@ new Gauge({
  * histogram, labelled by route pattern (`/api/v1/points/:id`), never by the raw URL, so the number
  * of series stays bounded. Register on the root instance before the routes.
  */
-export function registerMetrics(app: FastifyInstance, opts: { bus?: Bus; busGroups?: { group: string; topics: string[] }[] } = {}) {
+export function registerMetrics(app: FastifyInstance, opts: { refreshBusLag?: () => Promise<unknown> } = {}) {
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
@@ -31,15 +29,8 @@ export function registerMetrics(app: FastifyInstance, opts: { bus?: Bus; busGrou
   });
 
   app.get('/metrics', { schema: { tags: ['operations'], security: [], summary: 'Prometheus metrics' } }, async (_req, reply) => {
-    const bus = opts.bus;
-    if (bus) {
-      await Promise.all(
-        (opts.busGroups ?? DEFAULT_BUS_GROUPS).map(async ({ group, topics }) => {
-          const lag = await bus.lag(group, topics).catch(() => null);
-          if (lag !== null) metrics.busLag.set({ group }, lag);
-        }),
-      );
-    }
+    // Lag is asked of the broker at scrape time (it sets smarthydro_bus_consumer_lag per group).
+    await opts.refreshBusLag?.().catch(() => undefined);
     return reply.type(registry.contentType).send(await registry.metrics());
   });
 }

@@ -150,7 +150,8 @@ export class StatsService {
     };
   }
 
-  private async busLag(): Promise<Record<string, unknown> | null> {
+  /** Lag of each consumer group (also set on the smarthydro_bus_consumer_lag gauge); null without a bus. */
+  async busLag(): Promise<Record<string, unknown> | null> {
     const bus = this.deps.bus;
     if (!bus) return null;
     const groups = this.deps.busGroups ?? DEFAULT_BUS_GROUPS;
