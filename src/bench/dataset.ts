@@ -160,6 +160,7 @@ export async function buildExportPoint(c: Container, n: number, progress: Progre
      SELECT id, 'CSV export point', false, 'twin', 1 FROM projects ORDER BY id LIMIT 1 RETURNING id`,
   );
   const pointId = rows[0]!.id;
+  await c.events.registryChanged();
   const from = new Date(Date.UTC(2023, 0, 1));
   const to = new Date(from.getTime() + n * 1000);
   await db.query(
