@@ -13,6 +13,8 @@ export interface Config {
   kafkaBrokers?: string[];
   /** Prefix of topic and consumer-group names (see busNames). */
   busNamespace: string;
+  /** Consumers the processor role runs in its group (each handles its own partitions). */
+  processorConcurrency: number;
   secretKey: string;
   adminEmail?: string;
   adminPassword?: string;
@@ -74,6 +76,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   const busNamespace = str('BUS_NAMESPACE') ?? '';
   if (!/^[\w-]{0,40}$/.test(busNamespace)) problems.push('BUS_NAMESPACE must be up to 40 letters, digits, dashes or underscores');
+
+  let processorConcurrency = 2;
+  const concurrencyText = str('PROCESSOR_CONCURRENCY');
+  if (concurrencyText !== undefined) {
+    processorConcurrency = Number(concurrencyText);
+    if (!Number.isInteger(processorConcurrency) || processorConcurrency < 1 || processorConcurrency > 32) {
+      problems.push('PROCESSOR_CONCURRENCY must be an integer from 1 to 32');
+    }
+  }
 
   let kafkaBrokers: string[] | undefined;
   const brokersText = str('KAFKA_BROKERS');
@@ -138,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     cachePrefix,
     kafkaBrokers,
     busNamespace,
+    processorConcurrency,
     secretKey,
     adminEmail,
     adminPassword,

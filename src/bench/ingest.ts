@@ -9,6 +9,8 @@ import { result, type BenchResult } from './stats.js';
 export interface IngestOptions {
   readings: number;
   points: number;
+  /** Processor consumers in the group (each handles its own partitions). */
+  consumers?: number;
   progress: (msg: string) => void;
 }
 
@@ -46,23 +48,27 @@ export async function benchIngestion(c: Container, opts: IngestOptions): Promise
   const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
-  const sub = await bus.subscribe({
-    group: `bench-${topic}`,
-    topics: [topic],
-    maxBatch: 50,
-    handler: async (batch) => {
-      const r = await c.processor.handleBatch(batch);
-      stored += r.stored;
-      if (stored >= total) done();
-    },
-  });
+  const subs = await Promise.all(
+    Array.from({ length: opts.consumers ?? 2 }, () =>
+      bus.subscribe({
+        group: `bench-${topic}`,
+        topics: [topic],
+        maxBatch: 10,
+        handler: async (batch) => {
+          const r = await c.processor.handleBatch(batch);
+          stored += r.stored;
+          if (stored >= total) done();
+        },
+      }),
+    ),
+  );
   const t0 = performance.now();
   for (let i = 0; i < messages.length; i += 200) await bus.publish(topic, messages.slice(i, i + 200));
   const published = performance.now() - t0;
   await finished;
   const elapsed = performance.now() - t0;
   clearInterval(rssTimer);
-  await sub.stop();
+  await Promise.all(subs.map((s) => s.stop()));
   await bus.close();
   const rate = total / (elapsed / 1000);
   progress(`ingestion: ${total} measurements in ${(elapsed / 1000).toFixed(1)} s (published in ${(published / 1000).toFixed(1)} s); bare COPY …`);

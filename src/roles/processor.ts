@@ -2,7 +2,11 @@ import type { Container } from '../container.js';
 import { metrics } from '../infra/metrics.js';
 import type { RunningRole } from './api.js';
 
-/** The processor role: one consumer group on telemetry.raw.v1; offsets commit after the database commit. */
+/**
+ * The processor role: one consumer group on telemetry.raw.v1 with PROCESSOR_CONCURRENCY consumers
+ * (partitions are keyed by point, so a point's readings stay in order on one consumer); offsets
+ * commit after the database commit.
+ */
 export async function startProcessor(c: Container, opts: { maxBatch?: number } = {}): Promise<RunningRole> {
   await c.processor.measurements.createAhead(new Date());
   const window = { readings: 0, stored: 0, deadLetters: 0, since: Date.now() };
@@ -14,10 +18,10 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
     Object.assign(window, { readings: 0, stored: 0, deadLetters: 0, since: Date.now() });
   }, 30_000);
   summary.unref();
-  const sub = await c.bus.subscribe({
+  const subscribe = () => c.bus.subscribe({
     group: c.topics.processorGroup,
     topics: [c.topics.raw],
-    maxBatch: opts.maxBatch ?? 5000,
+    maxBatch: opts.maxBatch ?? 10,
     handler: async (batch) => {
       try {
         const r = await c.processor.handleBatch(batch);
@@ -30,6 +34,7 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
       }
     },
   });
+  const subs = await Promise.all(Array.from({ length: c.config.processorConcurrency }, subscribe));
   const lagTimer = setInterval(() => {
     c.bus.lag(c.topics.processorGroup, [c.topics.raw]).then(
       (lag) => metrics.busLag.set({ group: c.topics.processorGroup }, lag),
@@ -42,7 +47,7 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
     async stop() {
       clearInterval(lagTimer);
       clearInterval(summary);
-      await sub.stop();
+      await Promise.all(subs.map((s) => s.stop()));
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../infra/db/index.js';
+import { escapeCopyText, type Db, type Queryable } from '../infra/db/index.js';
 import type { Measurement, ResetEvent, TotalizerState } from './processing/index.js';
 
 export interface MeasurementRow extends Measurement {
@@ -71,9 +71,29 @@ export class MeasurementRepository {
     return dropped;
   }
 
-  /** Inserts rows, skipping those already stored; returns exactly the rows inserted now. */
+  /**
+   * Inserts rows, skipping those already stored; returns exactly the rows inserted now.
+   * On PostgreSQL the batch is first tried as one COPY (several times faster than INSERT … ON
+   * CONFLICT); a unique violation — a re-delivered batch, a repeated reading — rolls back to a
+   * savepoint and the batch goes through the conflict-skipping INSERT instead.
+   */
   async insert(tx: Queryable, rows: MeasurementRow[]): Promise<InsertedRow[]> {
     if (rows.length === 0) return [];
+    if (tx.copyFrom) {
+      await tx.exec('SAVEPOINT measurements_copy');
+      try {
+        await tx.copyFrom('measurements', COPY_COLUMNS, rows.map(copyLine));
+        await tx.exec('RELEASE SAVEPOINT measurements_copy');
+        return rows.map((r) => ({ point_id: r.point_id, variable: r.variable, ts: r.ts, value_numeric: r.value_numeric }));
+      } catch (err) {
+        await tx.exec('ROLLBACK TO SAVEPOINT measurements_copy');
+        if ((err as { code?: string }).code !== '23505') throw err;
+      }
+    }
+    return this.insertSkippingDuplicates(tx, rows);
+  }
+
+  private async insertSkippingDuplicates(tx: Queryable, rows: MeasurementRow[]): Promise<InsertedRow[]> {
     const payload = JSON.stringify(
       rows.map((r) => ({
         p: r.point_id,
@@ -182,6 +202,25 @@ export class MeasurementRepository {
     );
     return r.rowCount;
   }
+}
+
+const COPY_COLUMNS = ['point_id', 'variable', 'ts', 'value_numeric', 'value_text', 'value_boolean', 'raw_value',
+  'quality_score', 'quality_flags', 'provider', 'processing_config'];
+
+function copyLine(r: MeasurementRow): string {
+  return [
+    r.point_id,
+    r.variable,
+    r.ts,
+    r.value_numeric,
+    r.value_text,
+    r.value_boolean,
+    r.raw_value === undefined ? null : JSON.stringify(r.raw_value),
+    r.quality_score,
+    `{${r.quality_flags.join(',')}}`,
+    r.provider,
+    JSON.stringify(r.processing_config),
+  ].map(escapeCopyText).join('\t') + '\n';
 }
 
 interface SerializedState {

@@ -8,6 +8,8 @@ export interface Queryable {
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
+  /** COPY … FROM STDIN on this connection (inside a transaction: part of it). PostgreSQL only. */
+  copyFrom?(table: string, columns: string[], rows: Iterable<string>): Promise<number>;
 }
 
 export interface Db extends Queryable {
@@ -21,8 +23,12 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
+
+/** One field of COPY's text format. */
 export function escapeCopyText(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   const s = v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  if (!NEEDS_ESCAPE.test(s)) return s;
   return s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
 }
