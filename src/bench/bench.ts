@@ -137,7 +137,8 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
         const x = await measureExport(csvUrl(e.pointId, e.from, e.to), headers);
         say(
           `CSV: ${x.rows.toLocaleString('en')} rows, ${(x.bytes / 1024 / 1024).toFixed(0)} MB in ${x.seconds.toFixed(1)} s; ` +
-            `RSS ${x.rssStartMb.toFixed(0)} MB at start, +${x.rssGrowthMb.toFixed(1)} MB at most`,
+            `RSS ${x.rssStartMb.toFixed(0)} MB at start, +${x.rssGrowthMb.toFixed(1)} MB at most ` +
+            `(highest rise per quarter of the download: ${x.rssGrowthByQuarterMb.map((m) => m.toFixed(0)).join(' / ')} MB)`,
         );
         let naiveGrowth: number | null = null;
         if (x.rows <= NAIVE_EXPORT_MAX_ROWS) {

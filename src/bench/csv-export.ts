@@ -8,6 +8,8 @@ export interface ExportFigures {
   /** RSS when the download started, and its highest rise above that while it ran, MB. */
   rssStartMb: number;
   rssGrowthMb: number;
+  /** Highest RSS rise in each quarter of the download, MB: flat when memory does not depend on the size. */
+  rssGrowthByQuarterMb: number[];
 }
 
 const MB = 1024 * 1024;
@@ -44,8 +46,10 @@ export async function measureExport(url: string, headers: Record<string, string>
     await new Promise((r) => setTimeout(r, 200));
     const start = process.memoryUsage().rss;
     let peak = start;
+    const samples: { t: number; rss: number }[] = [];
     const sampler = setInterval(() => {
       const rss = process.memoryUsage().rss;
+      samples.push({ t: performance.now(), rss });
       if (rss > peak) peak = rss;
     }, 20);
     const t0 = performance.now();
@@ -57,7 +61,13 @@ export async function measureExport(url: string, headers: Record<string, string>
     clearInterval(sampler);
     peak = Math.max(peak, process.memoryUsage().rss);
     if (done.error) throw new Error(done.error);
+    const t1 = performance.now();
+    const quarters = [0, 1, 2, 3].map((q) => {
+      const inQuarter = samples.filter((s) => s.t >= t0 + ((t1 - t0) * q) / 4 && s.t < t0 + ((t1 - t0) * (q + 1)) / 4);
+      return Math.max(0, ...inQuarter.map((s) => s.rss - start)) / MB;
+    });
     return {
+      rssGrowthByQuarterMb: quarters,
       rows: done.lines - 1,
       bytes: done.bytes,
       seconds: (performance.now() - t0) / 1000,

@@ -57,7 +57,9 @@ export const RAW_DEFAULT_LIMIT = 10_000;
 export const RAW_MAX_LIMIT = 100_000;
 /** A JSON answer never holds more buckets than this; CSV has no limit. */
 export const MAX_JSON_BUCKETS = 100_000;
-const CSV_PAGE_ROWS = 10_000;
+// Small pages: each one's rows and text die young (a 10,000-row page survives into the old generation
+// and RSS climbs until a full GC; at 2,000 it stays flat over a 10-million-row export).
+const CSV_PAGE_ROWS = 2_000;
 const CSV_PAGE_BUCKETS = 5_000;
 
 /** Measurements of one point: buckets (avg, min, max, count, last) or raw readings, JSON or streamed CSV. */
