@@ -13,14 +13,16 @@ import { startScheduler } from './roles/scheduler.js';
 import { startReporter } from './roles/reporter.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { runBench } from './bench/bench.js';
+import { BENCH_USAGE, parseBenchArgs } from './bench/cli.js';
 
-const USAGE = `usage: smarthydro <command> [options]
+const usage = () => `usage: smarthydro <command> [options]
 
 commands:
   start [--roles api,collector,processor,reporter,scheduler] [--demo]   run roles (all by default)
   migrate                                                              apply database migrations
   simulate [--port N]                                                  provider (Twin, Nettra, Novus) and DGA simulators
-  bench [--json] [--points N] [--requests N]                           performance report
+  ${BENCH_USAGE}
+      performance report (figures beside targets and same-run baselines)
   help                                                                 this text
 
 configuration comes from the environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, KAFKA_BROKERS,
@@ -53,10 +55,10 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      console.log(USAGE);
+      console.log(usage());
       return 0;
     default:
-      console.error(`unknown command "${command}"\n\n${USAGE}`);
+      console.error(`unknown command "${command}"\n\n${usage()}`);
       return 2;
   }
 }
@@ -167,15 +169,7 @@ async function simulate(args: string[]): Promise<number> {
 }
 
 async function bench(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      json: { type: 'boolean', default: false },
-      points: { type: 'string', default: '10000' },
-      requests: { type: 'string', default: '1000' },
-    },
-  });
-  return runBench(config(), { json: values.json, points: Number(values.points), requests: Number(values.requests) });
+  return runBench(config(), parseBenchArgs(args));
 }
 
 main(process.argv.slice(2)).then(

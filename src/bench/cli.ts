@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { runBench, type BenchOptions } from './bench.js';
 
 export const BENCH_USAGE =
-  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--quick]';
+  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--quick]';
 
 /** Options of `smarthydro bench`; unknown options are an error. */
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -18,6 +18,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       sample: { type: 'string' },
       'history-hours': { type: 'string' },
       'csv-rows': { type: 'string' },
+      'ingest-readings': { type: 'string' },
       quick: { type: 'boolean', default: false },
     },
   });
@@ -34,6 +35,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     sample: int('sample', values.sample, 1),
     historyHours: int('history-hours', values['history-hours'], 1),
     csvRows: int('csv-rows', values['csv-rows'], 1),
+    ingestReadings: int('ingest-readings', values['ingest-readings'], 1000),
     quick: values.quick,
   };
 }
