@@ -177,7 +177,12 @@ start() {
   fi
   command -v "$JAVA" >/dev/null || die "java not found; Kafka 4 needs Java 17 or newer"
   if port_open "$HOST" "$PORT"; then
-    die "$HOST:$PORT is already taken by another process (not the broker of $KAFKA_DIR)"
+    # Another checkout's broker (or any Kafka) already serves this address: use it rather than fail.
+    if broker_answers; then
+      say "a Kafka broker not started from $KAFKA_DIR already answers on $HOST:$PORT; using it"
+      return 0
+    fi
+    die "$HOST:$PORT is already taken by a process that is not a Kafka broker; stop it or set KAFKA_PORT"
   fi
 
   resolve_classpath
