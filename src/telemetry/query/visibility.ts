@@ -4,6 +4,7 @@ import { cached } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
 import { CACHE_NS } from '../../registry/events.js';
+import { LocalTrust } from './local-trust.js';
 
 export interface VisiblePoints {
   /** The cached text the ids were parsed from (identity tells whether anything changed). */
@@ -19,12 +20,18 @@ export interface VisiblePoints {
  */
 export class PointVisibility {
   private readonly parsed = new Map<string, VisiblePoints>();
+  private readonly trust: LocalTrust;
 
-  constructor(private readonly deps: { db: Db; cache: Cache }) {}
+  constructor(private readonly deps: { db: Db; cache: Cache }) {
+    this.trust = new LocalTrust(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000);
+  }
 
   async visible(actor: Principal): Promise<VisiblePoints> {
     const tenant = tenantOf(actor);
     const field = `visible-ids|c${tenant ?? '*'}`;
+    const memo0 = this.parsed.get(field);
+    if (memo0 && this.trust.trusted(CACHE_NS.activePoints, field)) return memo0;
+    const epoch = this.trust.begin(CACHE_NS.activePoints);
     const text = await cached(this.deps.cache, CACHE_NS.activePoints, field, 300, async () => {
       const { rows } = await this.deps.db.query<{ ids: string | null }>(
         `SELECT string_agg(p.id::text, ',' ORDER BY p.id) AS ids
@@ -34,6 +41,7 @@ export class PointVisibility {
       );
       return rows[0]?.ids ?? '';
     });
+    this.trust.grant(CACHE_NS.activePoints, field, epoch);
     const memo = this.parsed.get(field);
     if (memo && memo.text === text) return memo;
     const ids = text === '' ? [] : text.split(',').map(Number);
