@@ -99,6 +99,11 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
       const latest = await http('latest', '/api/v1/latest');
       const latestBase = await baseline('DISTINCT ON over raw rows', opts.quick ? 3 : 5, () => naive.latest(c.db));
       pair(`latest values of all points (${opts.points} points)`, latest, latestBase, 10);
+      // The same answer without HTTP: what the cache and the assembly cost, apart from moving ~3 MB.
+      const admin = { userId: 0, role: 'admin' as const, clientId: null };
+      say(`measuring the latest-values service in process (${requests} calls) …`);
+      const service = await timeMany(requests, () => c.latest.forPointsJson(admin));
+      pair(`latest values of all points, in process from the ${c.cache.kind} cache (no HTTP)`, service, latestBase, 10);
 
       const point = data.sample[0]!;
       const { end, yearStart } = data;
