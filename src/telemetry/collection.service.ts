@@ -23,12 +23,16 @@ export interface CollectPoint {
   telemetry_start_at: string | null;
 }
 
-export interface CollectionStats {
+export interface ProviderStats {
   points: number;
   ok: number;
   no_data: number;
   failed: number;
   readings: number;
+}
+
+export interface CollectionStats extends ProviderStats {
+  by_provider: Record<string, ProviderStats>;
 }
 
 export type PointResult = 'ok' | 'no_data' | 'request_failed';
@@ -123,7 +127,7 @@ export class CollectionService {
    * the points before it; within a point, windows go oldest first so the processor sees time order.
    */
   async collectPoints(points: CollectPoint[], signal?: AbortSignal): Promise<CollectionStats> {
-    const stats: CollectionStats = { points: points.length, ok: 0, no_data: 0, failed: 0, readings: 0 };
+    const stats: CollectionStats = { points: points.length, ok: 0, no_data: 0, failed: 0, readings: 0, by_provider: {} };
     if (points.length === 0) return stats;
     const [accounts, cursors] = await Promise.all([this.deps.accounts.forCollection(), this.loadCursors(points.map((p) => p.id))]);
     const to = this.now();
@@ -153,7 +157,12 @@ export class CollectionService {
   }
 
   private count(stats: CollectionStats, provider: string, result: PointResult, readings: number) {
-    stats[result === 'request_failed' ? 'failed' : result]++;
+    const mine = (stats.by_provider[provider] ??= { points: 0, ok: 0, no_data: 0, failed: 0, readings: 0 });
+    const key = result === 'request_failed' ? 'failed' : result;
+    mine.points++;
+    mine[key]++;
+    mine.readings += readings;
+    stats[key]++;
     stats.readings += readings;
     metrics.collectionRequests.inc({ provider, result });
     if (readings) metrics.collectionReadings.inc({ provider }, readings);

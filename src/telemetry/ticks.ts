@@ -25,9 +25,10 @@ export class TickClaims {
 
   async finish(frequency: number, at: Date, stats: CollectionStats): Promise<void> {
     await this.db.query(
-      `UPDATE collection_ticks SET finished_at = now(), points = $3, readings = $4, ok = $5, no_data = $6, failed = $7
+      `UPDATE collection_ticks SET finished_at = now(), points = $3, readings = $4, ok = $5, no_data = $6, failed = $7,
+         by_provider = $8
        WHERE frequency = $1 AND tick_at = $2`,
-      [frequency, at, stats.points, stats.readings, stats.ok, stats.no_data, stats.failed],
+      [frequency, at, stats.points, stats.readings, stats.ok, stats.no_data, stats.failed, JSON.stringify(stats.by_provider)],
     );
   }
 }

@@ -56,6 +56,23 @@ describe('demo pipeline (embedded)', () => {
     console.log(`every demo point variable had measurements after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }, 150_000);
 
+  it('records each finished tick with its outcome per provider', async () => {
+    let rows: { frequency: number; points: number; ok: number; by_provider: Record<string, { points: number; ok: number; failed: number }> }[] = [];
+    const until = Date.now() + 90_000;
+    while (Date.now() < until) {
+      rows = (await t.c.db.query<(typeof rows)[number]>('SELECT frequency, points, ok, by_provider FROM collection_ticks WHERE finished_at IS NOT NULL AND points > 0')).rows;
+      if (rows.length > 0) break;
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+    expect(rows.length).toBeGreaterThan(0);
+    for (const tick of rows) {
+      const per = Object.values(tick.by_provider);
+      expect(Object.keys(tick.by_provider).sort()).toEqual(['nettra', 'novus', 'twin']);
+      expect(per.reduce((n, p) => n + p.points, 0)).toBe(tick.points);
+      expect(per.reduce((n, p) => n + p.failed, 0)).toBe(0);
+    }
+  }, 120_000);
+
   it('stores flow in L/s, a continuous totalizer in m³ and the water table, with raw values kept', async () => {
     const { rows } = await t.c.db.query<{ provider: string; variable: string; value_numeric: number; raw_value: unknown; quality_score: number }>(
       `SELECT DISTINCT ON (p.provider, m.variable) p.provider, m.variable, m.value_numeric, m.raw_value, m.quality_score
