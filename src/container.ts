@@ -20,7 +20,7 @@ import { DgaService } from './dga/dga.service.js';
 import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection.service.js';
-import { ProcessorService, type ProcessorHooks } from './telemetry/processor.service.js';
+import { ProcessorService } from './telemetry/processor.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -47,8 +47,6 @@ export interface Container {
   providerAccounts: ProviderAccountService;
   collection: CollectionService;
   processor: ProcessorService;
-  /** Hooks other modules attach to the processor's write path (rollups, latest-value cache). */
-  processorHooks: ProcessorHooks;
   close(): Promise<void>;
 }
 
@@ -80,12 +78,13 @@ export async function buildContainer(
   if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
   const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger });
-  const processorHooks: ProcessorHooks = {};
-  const processor = new ProcessorService({ db, bus, topics, schemas, logger, retentionDays: config.retentionDays, hooks: processorHooks });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
-  processorHooks.afterInsert = upsertRollups;
-  processorHooks.onWritten = (pointIds) => latest.onWritten(pointIds);
+  const processor = new ProcessorService({
+    db, bus, topics, schemas, logger, retentionDays: config.retentionDays,
+    // Rollups inside the processor's transaction; the latest-value cache after its commit.
+    hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
+  });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.dgaTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.dgaTimezone });
   const stats = new StatsService({ db, cache, bus, timezone: config.dgaTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
@@ -112,7 +111,6 @@ export async function buildContainer(
     providerAccounts,
     collection,
     processor,
-    processorHooks,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
