@@ -38,6 +38,13 @@ export interface IncomingMessage extends OutgoingMessage {
   offset: bigint;
 }
 
+export interface SubscribeOptions {
+  group: string;
+  topics: string[];
+  handler: (batch: IncomingMessage[]) => Promise<void>;
+  maxBatch?: number;
+}
+
 export interface Subscription {
   /** Stops fetching, waits for the batch in flight to finish and commit. */
   stop(): Promise<void>;
@@ -51,12 +58,7 @@ export interface Bus {
    * Consumes `topics` as consumer group `group`. The handler receives batches; offsets are committed
    * only after the handler resolves. A handler that throws gets the same batch again (after a pause).
    */
-  subscribe(opts: {
-    group: string;
-    topics: string[];
-    handler: (batch: IncomingMessage[]) => Promise<void>;
-    maxBatch?: number;
-  }): Promise<Subscription>;
+  subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Messages not yet committed by `group` across its topics (consumer lag). */
   lag(group: string, topics: string[]): Promise<number>;
   health(): Promise<{ ok: boolean; detail?: string }>;

@@ -13,7 +13,7 @@ import {
   type MessageToProduce,
 } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import type { Bus, IncomingMessage, OutgoingMessage, Subscription } from './bus.js';
+import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
 import { Wakeup, pauseUnlessStopped, retryDelay } from './memory.js';
 
 export interface KafkaBusOptions {
@@ -116,12 +116,7 @@ export class KafkaBus implements Bus {
     await Promise.all(sends);
   }
 
-  async subscribe(opts: {
-    group: string;
-    topics: string[];
-    handler: (batch: IncomingMessage[]) => Promise<void>;
-    maxBatch?: number;
-  }): Promise<Subscription> {
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
     await this.ensureKnown(opts.topics);
     const sub = new KafkaSubscription({

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Bus, IncomingMessage, OutgoingMessage, Subscription } from './bus.js';
+import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
 
 export interface MemoryBusOptions {
   /** Partitions of a topic created on first use (Kafka's num.partitions). */
@@ -101,12 +101,7 @@ export class MemoryBus implements Bus {
     }
   }
 
-  async subscribe(opts: {
-    group: string;
-    topics: string[];
-    handler: (batch: IncomingMessage[]) => Promise<void>;
-    maxBatch?: number;
-  }): Promise<Subscription> {
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
     if (this.closed) throw new Error('bus is closed');
     const group = this.group(opts.group);
     for (const topic of opts.topics) {
