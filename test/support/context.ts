@@ -3,6 +3,7 @@ import { loadConfig, type Config } from '../../src/config.js';
 import { buildContainer, type Container } from '../../src/container.js';
 import { buildApp, type AppOptions } from '../../src/http/app.js';
 import { createLogger } from '../../src/infra/logger.js';
+import { rutCheckDigit } from '../../src/registry/rut.js';
 
 export interface TestContext {
   c: Container;
@@ -63,14 +64,7 @@ let rutSeq = 50000000;
 /** A fresh valid RUT for each call. */
 export function nextRut(): string {
   const body = String(rutSeq++);
-  let sum = 0;
-  let factor = 2;
-  for (let i = body.length - 1; i >= 0; i--) {
-    sum += Number(body[i]) * factor;
-    factor = factor === 7 ? 2 : factor + 1;
-  }
-  const rest = 11 - (sum % 11);
-  return `${body}-${rest === 11 ? '0' : rest === 10 ? 'K' : rest}`;
+  return `${body}-${rutCheckDigit(body)}`;
 }
 
 /** Creates a client, a project and `n` points under the admin; returns their ids. */

@@ -27,7 +27,13 @@ export interface CacheStats {
 
 export const cacheStats: CacheStats = { hits: 0, misses: 0 };
 
-/** Read-through helper: returns the cached text or loads, stores and returns it. */
+/** Loads in flight per cache, namespace, field and generation: concurrent misses share one load. */
+const inFlight = new WeakMap<Cache, Map<string, Promise<string>>>();
+
+/**
+ * Read-through helper: returns the cached text or loads, stores and returns it. Concurrent misses
+ * of one entry in this process wait for the same load instead of each querying the database.
+ */
 export async function cached(
   cache: Cache,
   ns: string,
@@ -43,7 +49,18 @@ export async function cached(
   }
   cacheStats.misses++;
   metrics.cacheRequests.inc({ result: 'miss' });
-  const fresh = await load();
-  await cache.write(ns, field, fresh, ttlSeconds, gen);
-  return fresh;
+  let loads = inFlight.get(cache);
+  if (!loads) inFlight.set(cache, (loads = new Map()));
+  const key = `${ns}\u0000${field}\u0000${gen}`;
+  let pending = loads.get(key);
+  if (!pending) {
+    const mine = loads;
+    pending = (async () => {
+      const fresh = await load();
+      await cache.write(ns, field, fresh, ttlSeconds, gen);
+      return fresh;
+    })().finally(() => mine.delete(key));
+    loads.set(key, pending);
+  }
+  return pending;
 }

@@ -1,9 +1,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Db } from '../../infra/db/index.js';
-import type { Cache } from '../../infra/cache/index.js';
-import { metrics } from '../../infra/metrics.js';
-import { cacheStats } from '../../infra/cache/cache.js';
+import { cached, type Cache } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { PointVisibility } from './visibility.js';
 import { LocalTrust } from './local-trust.js';
@@ -48,7 +46,6 @@ const GZIP_MIN_BYTES = 16 * 1024;
  */
 export class LatestValuesService {
   private readonly shards = new Map<number, Shard>();
-  private readonly loading = new Map<string, Promise<string>>();
   private readonly assembled = new Map<string, { parts: string[]; bytes: Buffer; gzipped?: Promise<Buffer> }>();
 
   private readonly visibility: PointVisibility;
@@ -131,7 +128,7 @@ export class LatestValuesService {
     const memo = this.shards.get(k);
     if (memo && this.trust.trusted(ns, 'v')) return memo;
     const epoch = this.trust.begin(ns);
-    const text = await this.readThrough(ns, 'v', LATEST_TTL_SECONDS, () => this.loadShard(k));
+    const text = await cached(this.deps.cache, ns, 'v', LATEST_TTL_SECONDS, () => this.loadShard(k));
     this.trust.grant(ns, 'v', epoch);
     if (memo && memo.text === text) return memo;
     const byPoint = new Map<number, string>();
@@ -160,28 +157,5 @@ export class LatestValuesService {
       [k * LATEST_SHARD_SIZE, (k + 1) * LATEST_SHARD_SIZE],
     );
     return rows.map((r) => `${r.point_id}\t${r.vars}`).join('\n');
-  }
-
-  /** Read-through with one load in flight per entry and generation in this process. */
-  private async readThrough(ns: string, field: string, ttl: number, load: () => Promise<string>): Promise<string> {
-    const { gen, value } = await this.deps.cache.read(ns, field);
-    if (value !== undefined) {
-      cacheStats.hits++;
-      metrics.cacheRequests.inc({ result: 'hit' });
-      return value;
-    }
-    cacheStats.misses++;
-    metrics.cacheRequests.inc({ result: 'miss' });
-    const key = `${ns}\u0000${field}\u0000${gen}`;
-    let pending = this.loading.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const fresh = await load();
-        await this.deps.cache.write(ns, field, fresh, ttl, gen);
-        return fresh;
-      })().finally(() => this.loading.delete(key));
-      this.loading.set(key, pending);
-    }
-    return pending;
   }
 }
