@@ -166,8 +166,9 @@ describe('KafkaBus against a real broker', () => {
     expect(a.length).toBeGreaterThan(0);
     expect(b.length).toBeGreaterThan(0);
     expect(new Set(other.map(id)).size).toBe(sent.length);
-    const partitionsOfA = new Set(a.map((m) => m.partition));
-    expect(b.some((m) => partitionsOfA.has(m.partition))).toBe(false);
+    // Partitions are not required to be disjoint between A and B: B joining can move a partition
+    // from A after A already read (but not committed) some of it, and Kafka then re-delivers to B
+    // (at-least-once). What must hold: the group as a whole got every message, both members worked.
   });
 
   it('measures publish and consume throughput (printed, not asserted)', async () => {
