@@ -24,6 +24,8 @@ export interface BenchOptions {
   csvRows?: number;
   /** Readings pushed through the bus and the processor (default 300,000 on PostgreSQL, 60,000 on PGlite). */
   ingestReadings?: number;
+  /** Run only the query measurements or only the ingestion benchmark (default: both). */
+  only?: 'queries' | 'ingest';
   /** Smaller data set and fewer requests (a minute on PGlite). */
   quick?: boolean;
 }
@@ -58,112 +60,14 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
   let data: Dataset | undefined;
   try {
     say(`database: ${c.db.kind}, cache: ${c.cache.kind}`);
-    const t0 = performance.now();
-    say(`building data set: ${opts.points} points …`);
-    await buildPoints(c, opts.points);
-    data = await buildTelemetry(c, { sample, historyHours }, say);
-    say(`data set ready: ${data.rows.toLocaleString('en')} readings in ${secs(t0)}`);
-    const token = await fetchToken(c);
-    const api = await startApi(c);
-    try {
-      // Uncompressed answers, as for points/active: the figures are server latency, not zlib speed (on a real
-      // network /api/v1/latest is also served gzip-compressed, compressed once per change).
-      const headers = { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' };
-      const http = async (label: string, path: string) => {
-        say(`measuring GET ${path.length > 110 ? path.slice(0, 110) + '…' : path} (${requests} requests) …`);
-        const samples = (await httpLoad(api.url + path, headers, 30, requests)).sort((a, b) => a - b);
-        return { p50: percentile(samples, 50), p99: percentile(samples, 99), label };
-      };
-      const baseline = async (label: string, runs: number, fn: () => Promise<unknown>) => {
-        say(`measuring the naive query: ${label} (${runs} runs) …`);
-        await fn();
-        return timeMany(runs, fn);
-      };
-      const pair = (name: string, api: { p50: number; p99: number }, base: { p50: number; p99: number } | null, target: number | null) => {
-        results.push(result(`${name} p50`, api.p50, 'ms', null, base?.p50 ?? null));
-        results.push(result(`${name} p99`, api.p99, 'ms', target, base?.p99 ?? null));
-      };
-
-      // Active points (cached bytes) against the uncached query.
-      const repo = new PointRepository(c.db);
-      for (const [label, path, filter] of [
-        ['all', '/api/v1/points/active', {}],
-        ['frequency=5', '/api/v1/points/active?frequency=5', { frequency: 5 }],
-      ] as const) {
-        const a = await http(label, path);
-        const b = await baseline('points/active uncached', Math.max(20, Math.round(requests / 10)), () => repo.activeJson({ tenant: null, ...filter }));
-        pair(`points/active ${label} (${opts.points} points)`, a, b, 20);
-      }
-
-      // Latest values of every point against DISTINCT ON over the raw rows.
-      const latest = await http('latest', '/api/v1/latest');
-      const latestBase = await baseline('DISTINCT ON over raw rows', opts.quick ? 3 : 5, () => naive.latest(c.db));
-      pair(`latest values of all points (${opts.points} points)`, latest, latestBase, 10);
-      // The same answer without HTTP: what the cache and the assembly cost, apart from moving ~3 MB.
-      const admin = { userId: 0, role: 'admin' as const, clientId: null };
-      say(`measuring the latest-values service in process (${requests} calls) …`);
-      const service = await timeMany(requests, () => c.latest.forPointsJson(admin));
-      pair(`latest values of all points, in process from the ${c.cache.kind} cache (no HTTP)`, service, latestBase, 10);
-
-      const point = data.sample[0]!;
-      const { end, yearStart } = data;
-      const iso = (d: Date) => encodeURIComponent(d.toISOString());
-
-      // One year of 1-minute data downsampled (auto) against GROUP BY over the raw rows.
-      const bucket = chooseBucket(yearStart, end);
-      const year = await http('year', `/api/v1/points/${point}/measurements?variable=flow&from=${iso(yearStart)}&to=${iso(end)}&bucket=auto`);
-      const yearBase = await baseline(`GROUP BY ${bucket} over a year of raw rows`, opts.quick ? 5 : 10, () =>
-        naive.series(c.db, point, 'flow', yearStart, end, BUCKETS[bucket].ms / 1000),
+    if (opts.only !== 'ingest') data = await benchQueries(c, opts, { requests, sample, historyHours }, say, results);
+    if (opts.only !== 'queries') {
+      const ingestReadings = opts.ingestReadings ?? (opts.quick || !pgDb ? 60_000 : 300_000);
+      say(`measuring ingestion: ${ingestReadings.toLocaleString('en')} readings through the bus and the processor …`);
+      results.push(
+        ...(await benchIngestion(c, { readings: ingestReadings, points: 50, consumers: c.config.processorConcurrency, progress: say })),
       );
-      pair(`one year of 1-minute data downsampled to ${bucket} (≤ 2,000 points)`, year, yearBase, 50);
-
-      // One day of raw readings against selecting the day by calendar date.
-      const day = new Date(Math.floor((end.getTime() - 30 * 86_400_000) / 86_400_000) * 86_400_000);
-      const dayEnd = new Date(day.getTime() + 86_400_000);
-      const raw = await http('day', `/api/v1/points/${point}/measurements?variable=flow&from=${iso(day)}&to=${iso(dayEnd)}&bucket=raw`);
-      const rawBase = await baseline('ts::date = day over raw rows', opts.quick ? 10 : 20, () => naive.day(c.db, point, 'flow', day));
-      pair('one day of raw 1-minute readings (1,440 rows)', raw, rawBase, OWN_TARGET_MS);
-
-      // Monthly consumption of the year against max − min per month over the raw rows.
-      const cons = await http('consumption', `/api/v1/points/${point}/consumption?period=month&from=${iso(yearStart)}&to=${iso(end)}&variable=totalizer`);
-      const consBase = await baseline('max − min per month over raw rows', opts.quick ? 5 : 10, () =>
-        naive.consumption(c.db, point, yearStart, end, c.config.dgaTimezone),
-      );
-      pair('monthly consumption over a year', cons, consBase, OWN_TARGET_MS);
-
-      // CSV export: the year of one variable, and optionally a larger dedicated point.
-      const exports: { pointId: number; from: Date; to: Date; label: string }[] = [{ pointId: point, from: yearStart, to: end, label: 'a year of 1-minute flow' }];
-      if (opts.csvRows) {
-        const big = await buildExportPoint(c, opts.csvRows, say);
-        exports.push({ ...big, label: `${opts.csvRows.toLocaleString('en')} rows` });
-      }
-      const csvUrl = (pointId: number, from: Date, to: Date) =>
-        `${api.url}/api/v1/points/${pointId}/measurements?variable=flow&from=${iso(from)}&to=${iso(to)}&bucket=raw&format=csv`;
-      for (const e of exports) {
-        say(`exporting ${e.label} as CSV (streamed) …`);
-        await measureExport(csvUrl(e.pointId, new Date(e.to.getTime() - 86_400_000), e.to), headers); // warm-up
-        const x = await measureExport(csvUrl(e.pointId, e.from, e.to), headers);
-        say(
-          `CSV: ${x.rows.toLocaleString('en')} rows, ${(x.bytes / 1024 / 1024).toFixed(0)} MB in ${x.seconds.toFixed(1)} s; ` +
-            `RSS ${x.rssStartMb.toFixed(0)} MB at start, +${x.rssGrowthMb.toFixed(1)} MB at most ` +
-            `(highest rise per quarter of the download: ${x.rssGrowthByQuarterMb.map((m) => m.toFixed(0)).join(' / ')} MB)`,
-        );
-        let naiveGrowth: number | null = null;
-        if (x.rows <= NAIVE_EXPORT_MAX_ROWS) {
-          say('exporting the same rows the naive way (all in memory) …');
-          naiveGrowth = await measureMaterialised(c.db, e.pointId, 'flow', e.from, e.to);
-        }
-        results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: RSS growth`, x.rssGrowthMb, 'MB', CSV_RSS_TARGET_MB, naiveGrowth));
-        results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: throughput`, x.rows / x.seconds, 'rows/s', null, null));
-      }
-    } finally {
-      await api.stop();
     }
-    const ingestReadings = opts.ingestReadings ?? (opts.quick || !pgDb ? 60_000 : 300_000);
-    say(`measuring ingestion: ${ingestReadings.toLocaleString('en')} readings through the bus and the processor …`);
-    results.push(
-      ...(await benchIngestion(c, { readings: ingestReadings, points: 50, consumers: c.config.processorConcurrency, progress: say })),
-    );
   } finally {
     await c.close();
     await env.drop();
@@ -179,9 +83,12 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
   };
   if (opts.json) console.log(JSON.stringify({ ...meta, results }));
   else {
+    const dataset = data
+      ? `${meta.points} points, ${meta.readings.toLocaleString('en')} readings ` +
+        `(a year of 1-minute data for ${sample} point(s), ${historyHours} h of history for every point)`
+      : 'ingestion only';
     console.log(
-      `\nSmartHydro bench — database ${meta.database}, cache ${meta.cache}, ${meta.points} points, ${meta.readings.toLocaleString('en')} readings ` +
-        `(a year of 1-minute data for ${sample} point(s), ${historyHours} h of history for every point)\n` +
+      `\nSmartHydro bench — database ${meta.database}, cache ${meta.cache}, ${dataset}\n` +
         'baseline = the same answer computed the naive way in the same run (uncached query; raw rows instead of rollups and latest values; ' +
         'CSV: every row in memory; ingestion: a bare COPY of the same rows); speed-up = baseline / value, for ingestion value / COPY rate. Targets: SPEC §11 for points/active, latest values and the year; ' +
         `${OWN_TARGET_MS} ms and ${CSV_RSS_TARGET_MB} MB are this report's own.\n`,
@@ -189,6 +96,119 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
     printTable(results);
   }
   return results.every((r) => r.pass !== false) ? 0 : 1;
+}
+
+/** The query measurements on a built data set: active points, latest values, series, consumption, CSV. */
+async function benchQueries(
+  c: Container,
+  opts: BenchOptions,
+  sizes: { requests: number; sample: number; historyHours: number },
+  say: (msg: string) => void,
+  results: BenchResult[],
+): Promise<Dataset> {
+  const { requests, sample, historyHours } = sizes;
+  const t0 = performance.now();
+  say(`building data set: ${opts.points} points …`);
+  await buildPoints(c, opts.points);
+  const data = await buildTelemetry(c, { sample, historyHours }, say);
+  say(`data set ready: ${data.rows.toLocaleString('en')} readings in ${secs(t0)}`);
+  const token = await fetchToken(c);
+  const api = await startApi(c);
+  try {
+    // Uncompressed answers, as for points/active: the figures are server latency, not zlib speed (on a real
+    // network /api/v1/latest is also served gzip-compressed, compressed once per change).
+    const headers = { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' };
+    const http = async (label: string, path: string) => {
+      say(`measuring GET ${path.length > 110 ? path.slice(0, 110) + '…' : path} (${requests} requests) …`);
+      const samples = (await httpLoad(api.url + path, headers, 30, requests)).sort((a, b) => a - b);
+      return { p50: percentile(samples, 50), p99: percentile(samples, 99), label };
+    };
+    const baseline = async (label: string, runs: number, fn: () => Promise<unknown>) => {
+      say(`measuring the naive query: ${label} (${runs} runs) …`);
+      await fn();
+      return timeMany(runs, fn);
+    };
+    const pair = (name: string, api: { p50: number; p99: number }, base: { p50: number; p99: number } | null, target: number | null) => {
+      results.push(result(`${name} p50`, api.p50, 'ms', null, base?.p50 ?? null));
+      results.push(result(`${name} p99`, api.p99, 'ms', target, base?.p99 ?? null));
+    };
+
+    // Active points (cached bytes) against the uncached query.
+    const repo = new PointRepository(c.db);
+    for (const [label, path, filter] of [
+      ['all', '/api/v1/points/active', {}],
+      ['frequency=5', '/api/v1/points/active?frequency=5', { frequency: 5 }],
+    ] as const) {
+      const a = await http(label, path);
+      const b = await baseline('points/active uncached', Math.max(20, Math.round(requests / 10)), () => repo.activeJson({ tenant: null, ...filter }));
+      pair(`points/active ${label} (${opts.points} points)`, a, b, 20);
+    }
+
+    // Latest values of every point against DISTINCT ON over the raw rows.
+    const latest = await http('latest', '/api/v1/latest');
+    const latestBase = await baseline('DISTINCT ON over raw rows', opts.quick ? 3 : 5, () => naive.latest(c.db));
+    pair(`latest values of all points (${opts.points} points)`, latest, latestBase, 10);
+    // The same answer without HTTP: what the cache and the assembly cost, apart from moving ~3 MB.
+    const admin = { userId: 0, role: 'admin' as const, clientId: null };
+    say(`measuring the latest-values service in process (${requests} calls) …`);
+    const service = await timeMany(requests, () => c.latest.forPointsJson(admin));
+    pair(`latest values of all points, in process from the ${c.cache.kind} cache (no HTTP)`, service, latestBase, 10);
+
+    const point = data.sample[0]!;
+    const { end, yearStart } = data;
+    const iso = (d: Date) => encodeURIComponent(d.toISOString());
+
+    // One year of 1-minute data downsampled (auto) against GROUP BY over the raw rows.
+    const bucket = chooseBucket(yearStart, end);
+    const year = await http('year', `/api/v1/points/${point}/measurements?variable=flow&from=${iso(yearStart)}&to=${iso(end)}&bucket=auto`);
+    const yearBase = await baseline(`GROUP BY ${bucket} over a year of raw rows`, opts.quick ? 5 : 10, () =>
+      naive.series(c.db, point, 'flow', yearStart, end, BUCKETS[bucket].ms / 1000),
+    );
+    pair(`one year of 1-minute data downsampled to ${bucket} (≤ 2,000 points)`, year, yearBase, 50);
+
+    // One day of raw readings against selecting the day by calendar date.
+    const day = new Date(Math.floor((end.getTime() - 30 * 86_400_000) / 86_400_000) * 86_400_000);
+    const dayEnd = new Date(day.getTime() + 86_400_000);
+    const raw = await http('day', `/api/v1/points/${point}/measurements?variable=flow&from=${iso(day)}&to=${iso(dayEnd)}&bucket=raw`);
+    const rawBase = await baseline('ts::date = day over raw rows', opts.quick ? 10 : 20, () => naive.day(c.db, point, 'flow', day));
+    pair('one day of raw 1-minute readings (1,440 rows)', raw, rawBase, OWN_TARGET_MS);
+
+    // Monthly consumption of the year against max − min per month over the raw rows.
+    const cons = await http('consumption', `/api/v1/points/${point}/consumption?period=month&from=${iso(yearStart)}&to=${iso(end)}&variable=totalizer`);
+    const consBase = await baseline('max − min per month over raw rows', opts.quick ? 5 : 10, () =>
+      naive.consumption(c.db, point, yearStart, end, c.config.dgaTimezone),
+    );
+    pair('monthly consumption over a year', cons, consBase, OWN_TARGET_MS);
+
+    // CSV export: the year of one variable, and optionally a larger dedicated point.
+    const exports: { pointId: number; from: Date; to: Date; label: string }[] = [{ pointId: point, from: yearStart, to: end, label: 'a year of 1-minute flow' }];
+    if (opts.csvRows) {
+      const big = await buildExportPoint(c, opts.csvRows, say);
+      exports.push({ ...big, label: `${opts.csvRows.toLocaleString('en')} rows` });
+    }
+    const csvUrl = (pointId: number, from: Date, to: Date) =>
+      `${api.url}/api/v1/points/${pointId}/measurements?variable=flow&from=${iso(from)}&to=${iso(to)}&bucket=raw&format=csv`;
+    for (const e of exports) {
+      say(`exporting ${e.label} as CSV (streamed) …`);
+      await measureExport(csvUrl(e.pointId, new Date(e.to.getTime() - 86_400_000), e.to), headers); // warm-up
+      const x = await measureExport(csvUrl(e.pointId, e.from, e.to), headers);
+      say(
+        `CSV: ${x.rows.toLocaleString('en')} rows, ${(x.bytes / 1024 / 1024).toFixed(0)} MB in ${x.seconds.toFixed(1)} s; ` +
+          `RSS ${x.rssStartMb.toFixed(0)} MB at start, +${x.rssGrowthMb.toFixed(1)} MB at most ` +
+          `(highest rise per quarter of the download: ${x.rssGrowthByQuarterMb.map((m) => m.toFixed(0)).join(' / ')} MB)`,
+      );
+      let naiveGrowth: number | null = null;
+      if (x.rows <= NAIVE_EXPORT_MAX_ROWS) {
+        say('exporting the same rows the naive way (all in memory) …');
+        naiveGrowth = await measureMaterialised(c.db, e.pointId, 'flow', e.from, e.to);
+      }
+      results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: RSS growth`, x.rssGrowthMb, 'MB', CSV_RSS_TARGET_MB, naiveGrowth));
+      results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: throughput`, x.rows / x.seconds, 'rows/s', null, null));
+    }
+  } finally {
+    await api.stop();
+  }
+  return data;
 }
 
 async function benchDatabase(cfg: Config): Promise<{ url?: string; drop: () => Promise<void> }> {

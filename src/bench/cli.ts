@@ -4,7 +4,7 @@ import { loadConfig } from '../config.js';
 import { runBench, type BenchOptions } from './bench.js';
 
 export const BENCH_USAGE =
-  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--quick]';
+  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--only queries|ingest] [--quick]';
 
 /** Options of `smarthydro bench`; unknown options are an error. */
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -19,6 +19,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'history-hours': { type: 'string' },
       'csv-rows': { type: 'string' },
       'ingest-readings': { type: 'string' },
+      only: { type: 'string' },
       quick: { type: 'boolean', default: false },
     },
   });
@@ -28,8 +29,13 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be an integer of at least ${min} (got "${v}")`);
     return n;
   };
+  const only = values.only;
+  if (only !== undefined && only !== 'queries' && only !== 'ingest') {
+    throw new Error(`--only must be "queries" or "ingest" (got "${only}")`);
+  }
   return {
     json: values.json,
+    ...(only ? { only } : {}),
     points: int('points', values.points, 1)!,
     requests: int('requests', values.requests, 1)!,
     sample: int('sample', values.sample, 1),

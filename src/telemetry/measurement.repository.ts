@@ -33,8 +33,17 @@ export class MeasurementRepository {
   /** Creates the monthly partitions the rows fall in (remembered per process). */
   async ensurePartitions(timestamps: Iterable<Date>): Promise<void> {
     const months = new Map<string, Date>();
+    // Rows come in runs of the same month: only a timestamp outside the last month seen is looked at.
+    let monthStart = Infinity;
+    let monthEnd = -Infinity;
     for (const ts of timestamps) {
-      const key = ts.toISOString().slice(0, 7);
+      const t = ts.getTime();
+      if (t >= monthStart && t < monthEnd) continue;
+      const y = ts.getUTCFullYear();
+      const mo = ts.getUTCMonth();
+      monthStart = Date.UTC(y, mo, 1);
+      monthEnd = Date.UTC(y, mo + 1, 1);
+      const key = `${y}-${String(mo + 1).padStart(2, '0')}`;
       if (!this.knownPartitions.has(key) && !months.has(key)) months.set(key, ts);
     }
     for (const [key, ts] of months) {
@@ -82,9 +91,9 @@ export class MeasurementRepository {
     if (tx.copyFrom) {
       await tx.exec('SAVEPOINT measurements_copy');
       try {
-        await tx.copyFrom('measurements', COPY_COLUMNS, rows.map(copyLine));
+        await tx.copyFrom('measurements', COPY_COLUMNS, copyLines(rows));
         await tx.exec('RELEASE SAVEPOINT measurements_copy');
-        return rows.map((r) => ({ point_id: r.point_id, variable: r.variable, ts: r.ts, value_numeric: r.value_numeric }));
+        return rows; // every row went in (a MeasurementRow is an InsertedRow with more fields)
       } catch (err) {
         await tx.exec('ROLLBACK TO SAVEPOINT measurements_copy');
         if ((err as { code?: string }).code !== '23505') throw err;
@@ -207,20 +216,71 @@ export class MeasurementRepository {
 const COPY_COLUMNS = ['point_id', 'variable', 'ts', 'value_numeric', 'value_text', 'value_boolean', 'raw_value',
   'quality_score', 'quality_flags', 'provider', 'processing_config'];
 
-function copyLine(r: MeasurementRow): string {
-  return [
-    r.point_id,
-    r.variable,
-    r.ts,
-    r.value_numeric,
-    r.value_text,
-    r.value_boolean,
-    r.raw_value === undefined ? null : JSON.stringify(r.raw_value),
-    r.quality_score,
-    `{${r.quality_flags.join(',')}}`,
-    r.provider,
-    JSON.stringify(r.processing_config),
-  ].map(escapeCopyText).join('\t') + '\n';
+/**
+ * COPY text lines of the rows (the processor's hot path: one string per row, no intermediate arrays).
+ * Numbers, timestamps and flags cannot contain COPY's special characters; text and JSON are escaped.
+ * Consecutive rows of one series usually carry the same processing_config: its JSON text is reused
+ * while the object is shallow-equal to the previous one.
+ */
+function* copyLines(rows: readonly MeasurementRow[]): Generator<string> {
+  let lastConfig: Record<string, unknown> | undefined;
+  let configText = '';
+  const variable = new LastText();
+  const provider = new LastText();
+  for (const r of rows) {
+    if (!lastConfig || !shallowEqual(lastConfig, r.processing_config)) {
+      lastConfig = r.processing_config;
+      configText = escapeCopyText(JSON.stringify(lastConfig));
+    }
+    yield (
+      r.point_id + '\t' +
+      variable.escaped(r.variable) + '\t' +
+      r.ts.toISOString() + '\t' +
+      (r.value_numeric === null ? '\\N' : String(r.value_numeric)) + '\t' +
+      (r.value_text === null ? '\\N' : escapeCopyText(r.value_text)) + '\t' +
+      (r.value_boolean === null ? '\\N' : r.value_boolean ? 't' : 'f') + '\t' +
+      rawValueText(r.raw_value) + '\t' +
+      r.quality_score + '\t' +
+      (r.quality_flags.length === 0 ? '{}' : `{${r.quality_flags.join(',')}}`) + '\t' +
+      provider.escaped(r.provider) + '\t' +
+      configText + '\n'
+    );
+  }
+}
+
+/** Text fields repeat row after row (variable, provider): the last one's escaped form is reused. */
+class LastText {
+  private raw: string | undefined;
+  private text = '';
+  escaped(value: string): string {
+    if (value !== this.raw) {
+      this.raw = value;
+      this.text = escapeCopyText(value);
+    }
+    return this.text;
+  }
+}
+
+/** Characters that need no JSON or COPY escaping: a plain string raw value is just quoted. */
+const PLAIN_RAW = /^[\w .,:+-]*$/;
+
+/** raw_value as COPY text of jsonb. Providers mostly send numbers or short numeric strings. */
+function rawValueText(raw: unknown): string {
+  if (raw === undefined) return '\\N';
+  if (typeof raw === 'number' && Number.isFinite(raw)) return String(raw);
+  if (typeof raw === 'string' && PLAIN_RAW.test(raw)) return '"' + raw + '"';
+  return escapeCopyText(JSON.stringify(raw));
+}
+
+function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  if (a === b) return true;
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const _ in b) n--;
+  return n === 0;
 }
 
 interface SerializedState {

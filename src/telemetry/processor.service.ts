@@ -26,6 +26,13 @@ export interface BatchResult {
   resets: number;
 }
 
+/** A raw reading with where it came from: message index in the batch and position in the message. */
+interface Entry extends RawReading {
+  message: number;
+  index: number;
+  provider: string;
+}
+
 interface PointInfo {
   id: number;
   is_telemetry_active: boolean;
@@ -65,31 +72,35 @@ export class ProcessorService {
     const started = performance.now();
     const now = this.deps.now?.() ?? new Date();
     const dead: DeadLetterRow[] = [];
-    // point → variable → readings, remembering where each reading came from for dead letters.
-    const groups = new Map<number, Map<string, { reading: RawReading; fp: string; provider: string }[]>>();
+    // point → variable → readings; each reading remembers its message and position (for dead letters).
+    const groups = new Map<number, Map<string, Entry[]>>();
     let readingsTotal = 0;
+    const fingerprint = (m: number, i?: number) => {
+      const msg = messages[m]!;
+      return i === undefined ? `${msg.topic}/${msg.partition}/${msg.offset}` : `${msg.topic}/${msg.partition}/${msg.offset}/${i}`;
+    };
 
-    for (const msg of messages) {
-      const batch = decodeRawBatch(msg.value);
-      const fpBase = `${msg.topic}/${msg.partition}/${msg.offset}`;
+    for (let m = 0; m < messages.length; m++) {
+      const batch = decodeRawBatch(messages[m]!.value);
       if ('error' in batch) {
-        dead.push({ fingerprint: fpBase, point_id: null, variable: null, ts: null, code: 'malformed_message', reason: batch.error, payload: { value: msg.value.slice(0, 10_000) } });
+        dead.push({ fingerprint: fingerprint(m), point_id: null, variable: null, ts: null, code: 'malformed_message', reason: batch.error, payload: { value: messages[m]!.value.slice(0, 10_000) } });
         continue;
       }
-      batch.readings.forEach((r, i) => {
+      let byVar = groups.get(batch.point_id);
+      if (!byVar) groups.set(batch.point_id, (byVar = new Map()));
+      const { readings, provider } = batch;
+      for (let i = 0; i < readings.length; i++) {
+        const r = readings[i]!;
         readingsTotal++;
         const ts = new Date(r.ts);
-        const fp = `${fpBase}/${i}`;
         if (typeof r.variable !== 'string' || Number.isNaN(ts.getTime())) {
-          dead.push({ fingerprint: fp, point_id: batch.point_id, variable: String(r.variable), ts: null, code: 'invalid_reading', reason: `reading has no variable name or an invalid timestamp "${String(r.ts)}"`, payload: r });
-          return;
+          dead.push({ fingerprint: fingerprint(m, i), point_id: batch.point_id, variable: String(r.variable), ts: null, code: 'invalid_reading', reason: `reading has no variable name or an invalid timestamp "${String(r.ts)}"`, payload: r });
+          continue;
         }
-        let byVar = groups.get(batch.point_id);
-        if (!byVar) groups.set(batch.point_id, (byVar = new Map()));
         let list = byVar.get(r.variable);
         if (!list) byVar.set(r.variable, (list = []));
-        list.push({ reading: { variable: r.variable, ts, raw: r.raw }, fp, provider: batch.provider });
-      });
+        list.push({ variable: r.variable, ts, raw: r.raw, message: m, index: i, provider });
+      }
     }
 
     const pointIds = [...groups.keys()];
@@ -102,7 +113,7 @@ export class ProcessorService {
       const point = points.get(pointId);
       const reject = (code: string, reason: string) => {
         for (const list of byVar.values()) {
-          for (const e of list) dead.push({ fingerprint: e.fp, point_id: pointId, variable: e.reading.variable, ts: e.reading.ts.toISOString(), code, reason, payload: { raw: e.reading.raw } });
+          for (const e of list) dead.push({ fingerprint: fingerprint(e.message, e.index), point_id: pointId, variable: e.variable, ts: e.ts.toISOString(), code, reason, payload: { raw: e.raw } });
         }
       };
       if (!point) {
@@ -122,21 +133,24 @@ export class ProcessorService {
       for (const [variable, list] of byVar) {
         const config = variables?.[variable];
         if (!config || typeof config !== 'object' || !config.kind) {
-          for (const e of list) dead.push({ fingerprint: e.fp, point_id: pointId, variable, ts: e.reading.ts.toISOString(), code: 'unknown_variable', reason: `variable "${variable}" is not in point ${pointId}'s schema`, payload: { raw: e.reading.raw } });
+          for (const e of list) dead.push({ fingerprint: fingerprint(e.message, e.index), point_id: pointId, variable, ts: e.ts.toISOString(), code: 'unknown_variable', reason: `variable "${variable}" is not in point ${pointId}'s schema`, payload: { raw: e.raw } });
           continue;
         }
         const key = `${pointId}\u0000${variable}`;
         const totalizer = isTotalizer(config.kind);
         const initial = totalizer ? (states.get(key) ?? emptyTotalizerState(point.initial_meter_reading ?? 0)) : undefined;
-        const series = processSeries(list.map((e) => e.reading), config, ctx, initial, now);
-        const fpByReading = new Map(list.map((e) => [e.reading, e]));
+        const series = processSeries(list, config, ctx, initial, now);
         for (const { reading, outcome } of series.outcomes) {
-          const origin = fpByReading.get(reading)!;
           if (!outcome.ok) {
-            dead.push({ fingerprint: origin.fp, point_id: pointId, variable, ts: Number.isNaN(reading.ts.getTime()) ? null : reading.ts.toISOString(), code: outcome.code, reason: outcome.reason, payload: { raw: reading.raw } });
+            dead.push({ fingerprint: fingerprint(reading.message, reading.index), point_id: pointId, variable, ts: Number.isNaN(reading.ts.getTime()) ? null : reading.ts.toISOString(), code: outcome.code, reason: outcome.reason, payload: { raw: reading.raw } });
             continue;
           }
-          rows.push({ ...outcome.measurement, point_id: pointId, provider: origin.provider });
+          const m = outcome.measurement;
+          rows.push({
+            point_id: pointId, variable: m.variable, ts: m.ts, value_numeric: m.value_numeric, value_text: m.value_text,
+            value_boolean: m.value_boolean, raw_value: m.raw_value, quality_score: m.quality_score,
+            quality_flags: m.quality_flags, provider: reading.provider, processing_config: m.processing_config,
+          });
         }
         if (totalizer && series.state) newStates.push({ point_id: pointId, variable, state: series.state });
         for (const reset of series.resets) resets.push({ point_id: pointId, reset });

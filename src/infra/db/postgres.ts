@@ -85,22 +85,42 @@ async function copyOn(client: pg.PoolClient, table: string, columns: string[], r
   const stream = client.query(copyFromStream(`COPY ${table} (${columns.join(',')}) FROM STDIN`));
   let n = 0;
   // Rows are joined into ~256 kB chunks: one socket write per row costs more than the COPY itself.
-  const source = Readable.from(
-    (async function* () {
-      let chunk = '';
-      for await (const row of rows) {
-        n++;
-        chunk += row;
-        if (chunk.length >= 262_144) {
-          yield chunk;
-          chunk = '';
+  // A synchronous source is read synchronously (for await would cost a promise per row).
+  const chunker = new Chunker(() => n++);
+  const chunks = Symbol.iterator in rows
+    ? (function* () {
+        for (const row of rows) {
+          const full = chunker.add(row);
+          if (full) yield full;
         }
-      }
-      if (chunk) yield chunk;
-    })(),
-  );
+        if (chunker.rest) yield chunker.rest;
+      })()
+    : (async function* () {
+        for await (const row of rows) {
+          const full = chunker.add(row);
+          if (full) yield full;
+        }
+        if (chunker.rest) yield chunker.rest;
+      })();
+  const source = Readable.from(chunks);
   await pipeline(source, stream);
   return n;
+}
+
+/** Joins COPY rows into chunks of about CHUNK_CHARS characters. */
+const CHUNK_CHARS = 262_144;
+class Chunker {
+  rest = '';
+  constructor(private readonly onRow: () => void) {}
+  /** Adds a row; returns a full chunk when there is one. */
+  add(row: string): string | undefined {
+    this.onRow();
+    this.rest += row;
+    if (this.rest.length < CHUNK_CHARS) return undefined;
+    const full = this.rest;
+    this.rest = '';
+    return full;
+  }
 }
 
 function clientQueryable(client: pg.PoolClient): Queryable {

@@ -86,19 +86,18 @@ export function processReading(
 
   const { variable, raw } = reading;
   const valueType = config.value_type ?? 'numeric';
-  const base = { variable, ts: reading.ts, raw_value: raw, value_numeric: null, value_text: null, value_boolean: null };
 
   if (valueType === 'text') {
     const text = parseText(raw);
     if (text === null) return deadLetter('unparseable_value', `missing value for text variable ${variable}`);
-    return { ok: true, measurement: { ...base, value_text: text, ...clean() } };
+    return { ok: true, measurement: measurementOf(reading, null, text, null, 1, [], {}) };
   }
   if (valueType === 'boolean') {
     const flag = parseBoolean(raw);
     if (flag === null) {
       return deadLetter('unparseable_value', `unparseable value ${describeRaw(raw)} for boolean variable ${variable}`);
     }
-    return { ok: true, measurement: { ...base, value_boolean: flag, ...clean() } };
+    return { ok: true, measurement: measurementOf(reading, null, null, flag, 1, [], {}) };
   }
 
   const channel = parseNumber(raw);
@@ -107,8 +106,7 @@ export function processReading(
   }
 
   const scaled = applyScaling(channel, config.processing);
-  const applied: Record<string, unknown> = { kind: config.kind, scale: scaled.scale, offset: scaled.offset };
-  if (config.unit !== undefined) applied.unit = config.unit;
+  const applied = appliedByConfig(config, scaled);
 
   const totalizer = isTotalizer(config.kind);
   const current = totalizer ? (state ?? emptyTotalizerState()) : undefined;
@@ -154,17 +152,18 @@ export function processReading(
   }
 
   const range = config.processing?.valid_range;
-  if (range) applied.valid_range = range;
   if (step.value !== null && range && outside(step.value, range)) step.flags.push('out_of_range');
 
-  const flags = [...new Set(step.flags)];
-  const measurement: Measurement = {
-    ...base,
-    value_numeric: step.value,
-    quality_score: qualityScore(flags, step.value !== null),
-    quality_flags: flags,
-    processing_config: { ...applied, ...step.applied },
-  };
+  const flags = step.flags.length < 2 ? step.flags : [...new Set(step.flags)];
+  const measurement = measurementOf(
+    reading,
+    step.value,
+    null,
+    null,
+    qualityScore(flags, step.value !== null),
+    flags,
+    isEmpty(step.applied) ? applied : { ...applied, ...step.applied },
+  );
   return {
     ok: true,
     measurement,
@@ -173,30 +172,72 @@ export function processReading(
   };
 }
 
-function clean(): Pick<Measurement, 'quality_score' | 'quality_flags' | 'processing_config'> {
-  return { quality_score: 1, quality_flags: [], processing_config: {} };
+/** Every measurement is built here, always with the same fields in the same order (one object shape). */
+function measurementOf(
+  reading: RawReading,
+  valueNumeric: number | null,
+  valueText: string | null,
+  valueBoolean: boolean | null,
+  qualityScore: number,
+  flags: QualityFlag[],
+  processingConfig: Record<string, unknown>,
+): Measurement {
+  return {
+    variable: reading.variable,
+    ts: reading.ts,
+    value_numeric: valueNumeric,
+    value_text: valueText,
+    value_boolean: valueBoolean,
+    raw_value: reading.raw,
+    quality_score: qualityScore,
+    quality_flags: flags,
+    processing_config: processingConfig,
+  };
+}
+
+/**
+ * The part of processing_config that depends only on the variable's configuration (kind, scale, offset,
+ * unit, valid range): built once per configuration object and shared, read-only, by its measurements.
+ */
+const appliedCache = new WeakMap<VariableConfig, Readonly<Record<string, unknown>>>();
+
+function appliedByConfig(config: VariableConfig, scaled: { scale: number; offset: number }): Readonly<Record<string, unknown>> {
+  const cached = appliedCache.get(config);
+  if (cached && cached.scale === scaled.scale && cached.offset === scaled.offset) return cached;
+  const applied: Record<string, unknown> = { kind: config.kind, scale: scaled.scale, offset: scaled.offset };
+  if (config.unit !== undefined) applied.unit = config.unit;
+  const range = config.processing?.valid_range;
+  if (range) applied.valid_range = range;
+  Object.freeze(applied);
+  appliedCache.set(config, applied);
+  return applied;
+}
+
+function isEmpty(o: Record<string, unknown>): boolean {
+  for (const _ in o) return false;
+  return true;
 }
 
 function outside(value: number, range: ValidRange): boolean {
   return (range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max);
 }
 
-export interface SeriesResult {
+export interface SeriesResult<R extends RawReading = RawReading> {
   /** In timestamp order, each with the reading it came from (dead letters need it). */
-  outcomes: { reading: RawReading; outcome: Outcome }[];
+  outcomes: { reading: R; outcome: Outcome }[];
   /** The state after the last reading: the input state for the next batch. */
   state: TotalizerState | undefined;
   resets: ResetEvent[];
 }
 
 /** A batch of one variable: sorted by timestamp (stable), state threaded through processReading. */
-export function processSeries(
-  readings: readonly RawReading[],
+export function processSeries<R extends RawReading>(
+  readings: readonly R[],
   config: VariableConfig,
   point: PointContext,
   state: TotalizerState | undefined,
   now: Date,
-): SeriesResult {
+): SeriesResult<R> {
   const time = (r: RawReading) => {
     const t = r.ts instanceof Date ? r.ts.getTime() : Number.NaN;
     return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
@@ -206,7 +247,7 @@ export function processSeries(
     const y = time(b);
     return x === y ? 0 : x < y ? -1 : 1;
   });
-  const outcomes: SeriesResult['outcomes'] = [];
+  const outcomes: SeriesResult<R>['outcomes'] = [];
   const resets: ResetEvent[] = [];
   let current = state;
   for (const reading of sorted) {

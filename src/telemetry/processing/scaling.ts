@@ -10,7 +10,9 @@ export interface Scaled {
 export function applyScaling(channelValue: number, processing: ProcessingSettings | undefined): Scaled {
   const scale = processing?.scale ?? 1;
   const offset = processing?.offset ?? 0;
-  return { value: tidy(channelValue * scale + offset), scale, offset };
+  // Identity scaling cannot add floating-point noise: skip the rounding (the processor's hot path).
+  const value = scale === 1 && offset === 0 ? channelValue : tidy(channelValue * scale + offset);
+  return { value, scale, offset };
 }
 
 /**

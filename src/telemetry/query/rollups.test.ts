@@ -51,6 +51,25 @@ describe('rollups maintained from inserted rows', () => {
     expect(deltas.map((d) => [d.resolution, d.n, d.sum])).toEqual([['1d', 1, 5], ['1h', 1, 5]]);
   });
 
+  it('folds rows written series by series (the fast path) exactly as the same rows in any order', () => {
+    const rows = [];
+    for (const point_id of [2, 1]) {
+      for (const variable of ['level', 'flow']) {
+        for (let m = 0; m < 200; m++) {
+          const value = m % 17 === 0 ? null : ((m * 37) % 101) - 20 + point_id;
+          rows.push({ point_id, variable, ts: new Date(Date.UTC(2025, 2, 31, 22) + m * 60_000), value_numeric: value });
+        }
+      }
+    }
+    const sorted = rollupDeltas(rows);
+    const shuffled = rollupDeltas([...rows].reverse());
+    expect(sorted).toEqual(shuffled);
+    // 200 minutes from 22:00 cross midnight: 4 hours and 2 days per series.
+    expect(sorted.filter((d) => d.resolution === '1h')).toHaveLength(4 * 4);
+    expect(sorted.filter((d) => d.resolution === '1d')).toHaveLength(4 * 2);
+    expect(sorted.reduce((n, d) => n + (d.resolution === '1d' ? d.n : 0), 0)).toBe(rows.filter((r) => r.value_numeric !== null).length);
+  });
+
   it('gives the same table as a rebuild from the raw rows, whatever the delivery order, batches and re-deliveries', async () => {
     let seed = 42;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
