@@ -1,24 +1,33 @@
 import { Worker } from 'node:worker_threads';
 
 /**
- * Sequential GETs from a worker thread, so the load generator does not share the server's event
- * loop. Returns the latency of each request in milliseconds.
+ * Sequential GETs over one keep-alive connection (node:http, the body read and dropped), from a worker
+ * thread so the load generator does not share the server's event loop. Each figure is the time from
+ * sending the request to the last byte of the answer. Returns the latency of each request in ms.
  */
 export function httpLoad(url: string, headers: Record<string, string>, warmup: number, n: number): Promise<number[]> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
+    const http = require('node:http');
+    const { url, headers, warmup, n } = workerData;
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const one = () => new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = http.get(url, { headers, agent }, (res) => {
+        res.on('data', () => undefined);
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error('GET ' + url + ' answered ' + res.statusCode));
+          else resolve(performance.now() - t0);
+        });
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+    });
     (async () => {
-      const { url, headers, warmup, n } = workerData;
-      const one = async () => {
-        const t0 = performance.now();
-        const res = await fetch(url, { headers });
-        await res.arrayBuffer();
-        if (res.status !== 200) throw new Error('GET ' + url + ' answered ' + res.status);
-        return performance.now() - t0;
-      };
       for (let i = 0; i < warmup; i++) await one();
       const samples = [];
       for (let i = 0; i < n; i++) samples.push(await one());
+      agent.destroy();
       parentPort.postMessage(samples);
     })().catch((err) => { throw err; });`;
   return new Promise((resolve, reject) => {
