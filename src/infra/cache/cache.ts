@@ -3,6 +3,9 @@
  * generation, so every entry written before is unreachable at once, in every process sharing the
  * store. A loader that started before an invalidation cannot write its (stale) result afterwards.
  */
+/** What `onInvalidate` listeners receive when they cannot know which namespaces changed. */
+export const ALL_NAMESPACES = '*';
+
 export interface Cache {
   readonly kind: 'memory' | 'redis';
   /** Current generation of `ns` and the entry stored under it, if any. */
@@ -12,8 +15,13 @@ export interface Cache {
   invalidate(ns: string): Promise<void>;
   /** `invalidate` of several namespaces at once (one pass over the in-process store). */
   invalidateMany(namespaces: readonly string[]): Promise<void>;
-  /** Called (in every process) after `ns` was invalidated anywhere. */
+  /**
+   * Called (in every process) after `ns` was invalidated anywhere, and with `ALL_NAMESPACES` when
+   * announcements may have been missed (the Redis subscriber reconnected): everything may have changed.
+   */
   onInvalidate(listener: (ns: string) => void): void;
+  /** Whether invalidations are being announced to this process right now (false while Redis pub/sub is down). */
+  announcing(): boolean;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

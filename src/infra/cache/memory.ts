@@ -68,6 +68,10 @@ export class MemoryCache implements Cache {
     this.listeners.push(listener);
   }
 
+  announcing() {
+    return true; // same process: every invalidation reaches the listeners synchronously
+  }
+
   async ping() {}
 
   async close() {

@@ -1,5 +1,5 @@
 import { Redis, Cluster } from 'ioredis';
-import type { Cache } from './cache.js';
+import { ALL_NAMESPACES, type Cache } from './cache.js';
 
 
 // Keys share the `{ns}` hash tag so a namespace lives in one cluster slot.
@@ -15,7 +15,8 @@ return 0`;
 
 type Client = Redis | Cluster;
 
-function connect(url: string): Client {
+/** `autoResubscribe: false` for the pub/sub connection: RedisCache subscribes itself and knows when it is done. */
+function connect(url: string, opts: { autoResubscribe?: boolean; connectionName?: string } = {}): Client {
   if (url.startsWith('redis+cluster://')) {
     const nodes = url
       .slice('redis+cluster://'.length)
@@ -24,9 +25,9 @@ function connect(url: string): Client {
         const [host, port] = hp.split(':');
         return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
       });
-    return new Cluster(nodes, { lazyConnect: false });
+    return new Cluster(nodes, { lazyConnect: false, redisOptions: opts });
   }
-  return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true });
+  return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, ...opts });
 }
 
 /** Redis cache; invalidations are announced on a pub/sub channel for in-process listeners. */
@@ -40,13 +41,15 @@ export class RedisCache implements Cache {
   private static readonly LOCAL_MAX = 256;
 
   private readonly channel: string;
+  /** Whether the subscriber is connected and subscribed (invalidations reach this process). */
+  private live = false;
 
   constructor(
     private readonly url: string,
     private readonly prefix = 'sh',
   ) {
     this.channel = `${prefix}:invalidate`;
-    this.client = connect(url);
+    this.client = connect(url, { connectionName: `smarthydro-cache-${prefix}` });
     this.client.on('error', () => undefined); // surfaced through ping() and failed commands
     this.client.defineCommand('shRead', { numberOfKeys: 1, lua: READ });
     this.client.defineCommand('shWrite', { numberOfKeys: 1, lua: WRITE });
@@ -95,14 +98,29 @@ export class RedisCache implements Cache {
 
   onInvalidate(listener: (ns: string) => void) {
     this.listeners.push(listener);
-    if (!this.subscriber) {
-      this.subscriber = connect(this.url);
-      this.subscriber.on('error', () => undefined);
-      void this.subscriber.subscribe(this.channel);
-      this.subscriber.on('message', (_channel: string, ns: string) => {
-        for (const l of this.listeners) l(ns);
-      });
-    }
+    if (this.subscriber) return;
+    // Subscribed by hand on every (re)connection: only once SUBSCRIBE is confirmed are announcements
+    // live again, and then listeners hear ALL_NAMESPACES, since whatever was announced meanwhile is lost.
+    const sub = (this.subscriber = connect(this.url, { autoResubscribe: false, connectionName: `smarthydro-cache-${this.prefix}-sub` }));
+    const notify = (ns: string) => {
+      for (const l of this.listeners) l(ns);
+    };
+    sub.on('error', () => undefined);
+    sub.on('message', (_channel: string, ns: string) => notify(ns));
+    sub.on('close', () => (this.live = false));
+    sub.on('ready', () => {
+      sub.subscribe(this.channel).then(
+        () => {
+          this.live = true;
+          notify(ALL_NAMESPACES);
+        },
+        () => sub.disconnect(true), // reconnects, and tries again on the next 'ready'
+      );
+    });
+  }
+
+  announcing() {
+    return this.live;
   }
 
   async ping() {

@@ -1,11 +1,25 @@
 import { describe, expect, it } from 'vitest';
+import { ALL_NAMESPACES } from '../../infra/cache/index.js';
 import { MemoryCache } from '../../infra/cache/memory.js';
 import { LocalTrust } from './local-trust.js';
 
 describe('local trust in a cached copy', () => {
   const setup = () => {
     let now = 0;
-    const cache = new MemoryCache();
+    const cache = new (class extends MemoryCache {
+      live = true;
+      override announcing() {
+        return this.live;
+      }
+      readonly heard: ((ns: string) => void)[] = [];
+      override onInvalidate(listener: (ns: string) => void) {
+        this.heard.push(listener);
+        super.onInvalidate(listener);
+      }
+      announceAll() {
+        for (const l of this.heard) l(ALL_NAMESPACES);
+      }
+    })();
     const trust = new LocalTrust(cache, (ns) => ns.startsWith('shard:'), 1000, () => now);
     return { cache, trust, at: (t: number) => (now = t) };
   };
@@ -38,5 +52,28 @@ describe('local trust in a cached copy', () => {
     trust.grant('shard:1', 'b', trust.begin('shard:1'));
     expect(trust.trusted('shard:1', 'a')).toBe(false);
     expect(trust.trusted('shard:1', 'b')).toBe(true);
+  });
+
+  it('trusts nothing while announcements are down, and nothing granted before they resumed', () => {
+    const { cache, trust } = setup();
+    trust.grant('shard:1', 'v', trust.begin('shard:1'));
+    cache.live = false; // Redis pub/sub disconnected: an invalidation now would not reach this process
+    expect(trust.trusted('shard:1', 'v')).toBe(false);
+    trust.grant('shard:2', 'v', trust.begin('shard:2'));
+    expect(trust.trusted('shard:2', 'v')).toBe(false);
+    cache.live = true;
+    cache.announceAll(); // resubscribed: what was announced in between is lost
+    expect(trust.trusted('shard:1', 'v')).toBe(false);
+    const from = trust.begin('shard:1');
+    trust.grant('shard:1', 'v', from);
+    expect(trust.trusted('shard:1', 'v')).toBe(true);
+  });
+
+  it('does not grant a check that began before announcements resumed', () => {
+    const { cache, trust } = setup();
+    const from = trust.begin('shard:1');
+    cache.announceAll();
+    trust.grant('shard:1', 'v', from);
+    expect(trust.trusted('shard:1', 'v')).toBe(false);
   });
 });
