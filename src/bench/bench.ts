@@ -64,9 +64,11 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
     if (opts.only !== 'queries') {
       const ingestReadings = opts.ingestReadings ?? (opts.quick || !pgDb ? 60_000 : 300_000);
       say(`measuring ingestion: ${ingestReadings.toLocaleString('en')} readings through the bus and the processor …`);
-      results.push(
-        ...(await benchIngestion(c, { readings: ingestReadings, points: 50, consumers: c.config.processorConcurrency, progress: say })),
-      );
+      const consumers = c.config.processorConcurrency;
+      results.push(...(await benchIngestion(c, { readings: ingestReadings, points: 50, consumers, progress: say })));
+      // Steady 1-minute collection: one small message per point and minute (3 readings), many points.
+      say(`measuring ingestion of the same readings as small messages (3 readings each, as steady 1-minute collection publishes them) …`);
+      results.push(...(await benchIngestion(c, { readings: ingestReadings, points: 500, consumers, perMessage: 3, progress: say })));
     }
   } finally {
     await c.close();

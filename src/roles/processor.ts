@@ -7,6 +7,13 @@ import type { RunningRole } from './api.js';
  * (partitions are keyed by point, so a point's readings stay in order on one consumer); offsets
  * commit after the database commit.
  */
+/**
+ * How much one processor batch (one transaction) takes from the bus: the collector's catch-up messages
+ * hold up to 2,000 readings (~120 kB), so about 8 of them; steady 1-minute messages of a few readings,
+ * up to 1,000 of them.
+ */
+export const PROCESSOR_BATCH = { maxBatch: 1000, maxBatchChars: 1_000_000 } as const;
+
 export async function startProcessor(c: Container, opts: { maxBatch?: number } = {}): Promise<RunningRole> {
   await c.processor.measurements.createAhead(new Date());
   const window = { readings: 0, stored: 0, deadLetters: 0, since: Date.now() };
@@ -21,7 +28,8 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
   const subscribe = () => c.bus.subscribe({
     group: c.topics.processorGroup,
     topics: [c.topics.raw],
-    maxBatch: opts.maxBatch ?? 10,
+    maxBatch: opts.maxBatch ?? PROCESSOR_BATCH.maxBatch,
+    maxBatchChars: PROCESSOR_BATCH.maxBatchChars,
     handler: async (batch) => {
       try {
         const r = await c.processor.handleBatch(batch);

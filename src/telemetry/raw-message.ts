@@ -12,10 +12,15 @@ export interface RawBatch {
 /** At most this many readings per message: keeps messages well under Kafka's 1 MB default. */
 export const MAX_READINGS_PER_MESSAGE = 2000;
 
-export function encodeRawBatches(batch: Omit<RawBatch, 'v' | 'readings'>, readings: RawBatch['readings']) {
+export function encodeRawBatches(
+  batch: Omit<RawBatch, 'v' | 'readings'>,
+  readings: RawBatch['readings'],
+  perMessage = MAX_READINGS_PER_MESSAGE,
+) {
+  const size = Math.max(1, Math.min(perMessage, MAX_READINGS_PER_MESSAGE));
   const out: { key: string; value: string }[] = [];
-  for (let i = 0; i < readings.length; i += MAX_READINGS_PER_MESSAGE) {
-    const msg: RawBatch = { v: 1, ...batch, readings: readings.slice(i, i + MAX_READINGS_PER_MESSAGE) };
+  for (let i = 0; i < readings.length; i += size) {
+    const msg: RawBatch = { v: 1, ...batch, readings: readings.slice(i, i + size) };
     out.push({ key: String(batch.point_id), value: JSON.stringify(msg) });
   }
   return out;

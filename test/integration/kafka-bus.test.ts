@@ -79,6 +79,19 @@ describe('KafkaBus against a real broker', () => {
     }
   });
 
+  it('stops a batch once its values reach maxBatchChars', async () => {
+    const topic = name('chars');
+    const group = name('chars-g');
+    await bus.ensureTopics([topic], 1);
+    const value = 'v'.repeat(100);
+    await bus.publish(topic, Array.from({ length: 60 }, () => ({ key: 'k', value })));
+    const batches: number[] = [];
+    subs.push(await bus.subscribe({ group, topics: [topic], maxBatchChars: 1000, handler: async (b) => void batches.push(b.length) }));
+    await until(() => batches.reduce((n, b) => n + b, 0) >= 60, 'all messages');
+    expect(batches.reduce((n, b) => n + b, 0)).toBe(60);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(10); // 10 × 100 characters reach the limit
+  });
+
   it('delivers a batch again after the handler throws, and loses nothing', async () => {
     const topic = name('redeliver');
     const group = name('redeliver-g');

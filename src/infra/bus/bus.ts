@@ -42,7 +42,13 @@ export interface SubscribeOptions {
   group: string;
   topics: string[];
   handler: (batch: IncomingMessage[]) => Promise<void>;
+  /** At most this many messages per batch. */
   maxBatch?: number;
+  /**
+   * A batch takes no further message once its values hold this many characters (it always takes at
+   * least one): many small messages make big batches, a few big ones keep memory bounded.
+   */
+  maxBatchChars?: number;
 }
 
 export interface Subscription {

@@ -126,6 +126,7 @@ export class KafkaBus implements Bus {
       topics: [...opts.topics],
       handler: opts.handler,
       maxBatch: Math.max(1, opts.maxBatch ?? DEFAULT_MAX_BATCH),
+      maxBatchChars: opts.maxBatchChars ?? Infinity,
       retryDelayMs: this.retryDelayMs,
       logger: this.logger,
     });
@@ -306,6 +307,7 @@ interface SubscriptionOptions {
   topics: string[];
   handler: (batch: IncomingMessage[]) => Promise<void>;
   maxBatch: number;
+  maxBatchChars: number;
   retryDelayMs: number;
   logger: Logger | undefined;
 }
@@ -442,7 +444,8 @@ class KafkaSubscription {
 
   private drain(stream: StringStream): IncomingMessage[] {
     const batch: IncomingMessage[] = [];
-    while (batch.length < this.opts.maxBatch) {
+    let chars = 0;
+    while (batch.length < this.opts.maxBatch && chars < this.opts.maxBatchChars) {
       const m = stream.read() as Message<string, string, string, string> | null;
       if (m === null) break;
       const seen = this.delivered.get(`${m.topic}:${m.partition}`);
@@ -450,6 +453,7 @@ class KafkaSubscription {
       const msg: IncomingMessage = { key: m.key ?? '', value: m.value ?? '', topic: m.topic, partition: m.partition, offset: m.offset };
       if (m.headers.size > 0) msg.headers = Object.fromEntries(m.headers);
       batch.push(msg);
+      chars += msg.value.length;
     }
     return batch;
   }

@@ -46,6 +46,26 @@ describe('MemoryBus', () => {
     expect(Math.max(...batchSizes)).toBeLessThanOrEqual(100);
   });
 
+  it('stops a batch once its values reach maxBatchChars, taking at least one message', async () => {
+    bus = new MemoryBus({ partitions: 1 });
+    const sizes: number[][] = [];
+    await bus.subscribe({
+      group: 'chars',
+      topics: [TOPIC],
+      maxBatch: 100,
+      maxBatchChars: 25,
+      handler: async (batch) => void sizes.push(batch.map((m) => m.value.length)),
+    });
+    const big = 'x'.repeat(40);
+    await bus.publish(TOPIC, [
+      { key: 'a', value: big },
+      ...Array.from({ length: 6 }, () => ({ key: 'a', value: '0123456789' })),
+    ]);
+    await until(() => sizes.flat().length === 7);
+    // The 40-character message alone (over the limit, but a batch takes at least one); then 10+10+10 ≥ 25, twice.
+    expect(sizes).toEqual([[40], [10, 10, 10], [10, 10, 10]]);
+  });
+
   it('puts a key always in the same partition and keeps offsets increasing per partition', async () => {
     bus = new MemoryBus({ partitions: 6 });
     const got: IncomingMessage[] = [];

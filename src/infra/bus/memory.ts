@@ -44,6 +44,7 @@ interface Member {
   topics: string[];
   handler: (batch: IncomingMessage[]) => Promise<void>;
   maxBatch: number;
+  maxBatchChars: number;
   wakeup: Wakeup;
   cursor: number;
   stopping: boolean;
@@ -115,6 +116,7 @@ export class MemoryBus implements Bus {
       topics: [...opts.topics],
       handler: opts.handler,
       maxBatch: Math.max(1, opts.maxBatch ?? DEFAULT_MAX_BATCH),
+      maxBatchChars: opts.maxBatchChars ?? Infinity,
       wakeup: new Wakeup(),
       cursor: 0,
       stopping: false,
@@ -223,12 +225,17 @@ export class MemoryBus implements Bus {
     // Start at a partition that rotates after each handled batch, so a busy partition cannot starve the others;
     // a failed batch is rebuilt from the same start, so it comes again as it was.
     const first = owned.length ? member.cursor % owned.length : 0;
-    for (let i = 0; i < owned.length && batch.length < member.maxBatch; i++) {
+    let chars = 0;
+    for (let i = 0; i < owned.length && batch.length < member.maxBatch && chars < member.maxBatchChars; i++) {
       const [topic, p] = owned[(first + i) % owned.length]!;
       const log = this.topics.get(topic)![p]!;
       const from = Math.max(group.committed.get(topic)![p]!, log.start);
       const to = Math.min(log.end, from + member.maxBatch - batch.length);
-      for (let offset = from; offset < to; offset++) batch.push(log.at(offset));
+      for (let offset = from; offset < to && chars < member.maxBatchChars; offset++) {
+        const m = log.at(offset);
+        batch.push(m);
+        chars += m.value.length;
+      }
     }
     return batch;
   }
