@@ -24,7 +24,9 @@ import { dgaVariables, needsWaterTable, readSlot, variableProblems, type DgaVari
 import { localMidnight } from './timezone.js';
 import type { DgaPointConfig, DgaStandard } from './types.js';
 import { parseDgaConfig } from './validation.js';
-import { SubmissionRepository, type AttemptResult, type DgaPointRow, type SubmissionRow } from './submission.repository.js';
+import {
+  seriesKey, SubmissionRepository, type AttemptResult, type DgaPointRow, type SubmissionRow, type TimeRange,
+} from './submission.repository.js';
 
 export interface Clock {
   now(): Date;
@@ -84,6 +86,9 @@ export interface TickResult {
   more: boolean;
 }
 
+/** Points planned together: one query each for their reading ranges and planned ranges. */
+const PLAN_GROUP = 500;
+
 type PreparedConfig = { ok: true; config: DgaPointConfig; vars: DgaVariables } | { ok: false; problems: string[] };
 
 export class DgaReporter {
@@ -141,13 +146,51 @@ export class DgaReporter {
     this.wake?.();
   }
 
-  /** Creates pending rows for the slots each point owes now. Returns how many were created. */
+  /**
+   * Creates pending rows for the slots each point owes now. Returns how many were created. Points go
+   * in groups: one query for their reading ranges, one for their planned ranges, then an insert per
+   * point that owes something (a pass over 10,000 points is a few dozen queries, not 60,000).
+   */
   async planAll(): Promise<number> {
     let planned = 0;
-    for (const point of await this.repo.sendingPoints()) {
-      if (this.stopped) break;
+    const points = await this.repo.sendingPoints();
+    for (let i = 0; i < points.length && !this.stopped; i += PLAN_GROUP) {
       try {
-        planned += await this.planPoint(point);
+        planned += await this.planGroup(points.slice(i, i + PLAN_GROUP));
+      } catch (err) {
+        this.deps.logger.error({ err, points: points.length, from: points[i]!.id }, 'planning DGA slots failed');
+      }
+    }
+    return planned;
+  }
+
+  private async planGroup(points: DgaPointRow[]): Promise<number> {
+    const ready: { point: DgaPointRow; config: DgaPointConfig; required: string[] }[] = [];
+    for (const point of points) {
+      const prepared = await this.prepare(point);
+      if (!prepared.ok) {
+        this.logProblem(point, prepared.problems);
+        continue;
+      }
+      this.loggedProblems.delete(point.id);
+      const { config, vars } = prepared;
+      const required = [vars.totalizer, needsWaterTable(config.type, config.standard) ? vars.level : null].filter(
+        (v): v is string => v !== null,
+      );
+      ready.push({ point, config, required });
+    }
+    if (ready.length === 0) return 0;
+    const [ranges, plannedRanges] = await Promise.all([
+      this.repo.readingRanges(ready.flatMap((r) => r.required.map((variable) => ({ pointId: r.point.id, variable })))),
+      this.repo.plannedRanges(ready.map((r) => r.point.id)),
+    ]);
+    let planned = 0;
+    for (const { point, config, required } of ready) {
+      if (this.stopped) break;
+      const series = required.map((v) => ranges.get(seriesKey(point.id, v)) ?? { first: null, last: null });
+      const slots = this.owedSlots(config, series, plannedRanges.get(point.id) ?? { first: null, last: null });
+      try {
+        planned += await this.repo.plan(point.id, config.standard, slots, this.clock.now());
       } catch (err) {
         this.deps.logger.error({ err, pointId: point.id }, 'planning DGA slots failed');
       }
@@ -155,25 +198,14 @@ export class DgaReporter {
     return planned;
   }
 
-  private async planPoint(point: DgaPointRow): Promise<number> {
-    const prepared = await this.prepare(point);
-    if (!prepared.ok) {
-      this.logProblem(point, prepared.problems);
-      return 0;
-    }
-    this.loggedProblems.delete(point.id);
-    const { config, vars } = prepared;
-    const required = [vars.totalizer, needsWaterTable(config.type, config.standard) ? vars.level : null].filter(
-      (v): v is string => v !== null,
-    );
-    const ranges = await Promise.all(required.map((v) => this.repo.readingRange(point.id, v)));
-    if (ranges.some((r) => r.first === null || r.last === null)) return 0;
+  /** The slots a point owes and has not planned yet, given its required series and its planned range. */
+  private owedSlots(config: DgaPointConfig, ranges: TimeRange[], planned: TimeRange): Date[] {
+    if (ranges.length === 0 || ranges.some((r) => r.first === null || r.last === null)) return [];
     // A slot needs every required series: from the latest of their first readings to the earliest of their last.
     const dataFrom = Math.max(...ranges.map((r) => r.first!.getTime()));
     const dataUntil = new Date(Math.min(...ranges.map((r) => r.last!.getTime())));
     const startDate = new Date(Math.max(config.startDate.getTime(), dataFrom));
     const now = this.clock.now();
-    const planned = await this.repo.plannedRange(point.id);
     const common = { startDate, now, maxBackfill: this.maxBackfill[config.standard], tz: this.deps.tz, limit: 5000 };
     // Slots after the planned range, and before it when older data arrived after planning began.
     const slots = dueSlots(config.standard, { ...common, lastReceiptSlot: planned.last, dataUntil });
@@ -181,7 +213,7 @@ export class DgaReporter {
       const before = new Date(Math.min(dataUntil.getTime(), planned.first.getTime() - 1));
       slots.unshift(...dueSlots(config.standard, { ...common, dataUntil: before }));
     }
-    return this.repo.plan(point.id, config.standard, slots, now);
+    return slots;
   }
 
   /** Claims the oldest due row and handles it. Null when nothing is due. */

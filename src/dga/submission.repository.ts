@@ -137,24 +137,33 @@ export class SubmissionRepository {
   }
 
   /** The oldest and newest slots planned for a point (any status); the range between them is planned. */
-  async plannedRange(pointId: number): Promise<{ first: Date | null; last: Date | null }> {
-    const { rows } = await this.db.query<{ first: Date | null; last: Date | null }>(
-      'SELECT min(slot_at) AS first, max(slot_at) AS last FROM dga_submissions WHERE point_id = $1',
-      [pointId],
+  /** First and last planned slot of each point (nulls for a point with none), in one query. */
+  async plannedRanges(pointIds: readonly number[]): Promise<Map<number, TimeRange>> {
+    const { rows } = await this.db.query<{ point_id: number; first: Date | null; last: Date | null }>(
+      `SELECT p.id AS point_id,
+              (SELECT min(slot_at) FROM dga_submissions s WHERE s.point_id = p.id) AS first,
+              (SELECT max(slot_at) FROM dga_submissions s WHERE s.point_id = p.id) AS last
+       FROM unnest($1::bigint[]) AS p(id)`,
+      [pointIds],
     );
-    return rows[0] ?? { first: null, last: null };
+    return new Map(rows.map((r) => [Number(r.point_id), { first: r.first, last: r.last }]));
   }
 
-  /** Timestamps of the oldest and newest stored numeric readings of a variable (null when none). */
-  async readingRange(pointId: number, variable: string): Promise<{ first: Date | null; last: Date | null }> {
+  /**
+   * Timestamps of the oldest and newest stored numeric readings of each (point, variable), in one
+   * query of index probes; keyed `point id + NUL + variable`, nulls when there is none.
+   */
+  async readingRanges(series: readonly { pointId: number; variable: string }[]): Promise<Map<string, TimeRange>> {
+    if (series.length === 0) return new Map();
     const edge = (order: 'ASC' | 'DESC') =>
-      this.db.query<{ ts: Date }>(
-        `SELECT ts FROM measurements WHERE point_id = $1 AND variable = $2 AND value_numeric IS NOT NULL
-         ORDER BY ts ${order} LIMIT 1`,
-        [pointId, variable],
-      );
-    const [first, last] = await Promise.all([edge('ASC'), edge('DESC')]);
-    return { first: first.rows[0]?.ts ?? null, last: last.rows[0]?.ts ?? null };
+      `(SELECT ts FROM measurements m WHERE m.point_id = x.p AND m.variable = x.v AND m.value_numeric IS NOT NULL
+        ORDER BY ts ${order} LIMIT 1)`;
+    const { rows } = await this.db.query<{ p: number; v: string; first: Date | null; last: Date | null }>(
+      `SELECT x.p, x.v, ${edge('ASC')} AS first, ${edge('DESC')} AS last
+       FROM unnest($1::bigint[], $2::text[]) AS x(p, v)`,
+      [series.map((s) => s.pointId), series.map((s) => s.variable)],
+    );
+    return new Map(rows.map((r) => [seriesKey(Number(r.p), r.v), { first: r.first, last: r.last }]));
   }
 
   /**
@@ -273,3 +282,10 @@ export class SubmissionRepository {
     return rowCount === 1;
   }
 }
+
+export interface TimeRange {
+  first: Date | null;
+  last: Date | null;
+}
+
+export const seriesKey = (pointId: number, variable: string) => `${pointId}\u0000${variable}`;
