@@ -1,7 +1,11 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Container } from '../container.js';
 import { escapeCopyText } from '../infra/db/index.js';
-import { createBus } from '../infra/bus/index.js';
+import { busNames, createBus, type Bus, type OutgoingMessage } from '../infra/bus/index.js';
 import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../telemetry/raw-message.js';
 import { PROCESSOR_BATCH } from '../roles/processor.js';
 import { templateConfig } from '../demo/seed.js';
@@ -47,36 +51,13 @@ export async function benchIngestion(c: Container, opts: IngestOptions): Promise
   const total = perPoint * VARIABLES.length * points.length;
   await c.processor.measurements.ensurePartitions([new Date(start), new Date()]);
 
-  // A topic and group of its own, so no earlier run's messages or offsets are involved.
-  const bus = createBus({ kafkaBrokers: c.config.kafkaBrokers, clientId: 'smarthydro-bench', logger: c.logger });
-  const topic = `bench.raw.${randomBytes(4).toString('hex')}`;
-  let stored = 0;
-  let peakRss = process.memoryUsage().rss;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
-  let done: () => void = () => undefined;
-  const finished = new Promise<void>((r) => (done = r));
-  const subs = await Promise.all(
-    Array.from({ length: opts.consumers ?? 2 }, () =>
-      bus.subscribe({
-        group: `bench-${topic}`,
-        topics: [topic],
-        ...PROCESSOR_BATCH,
-        handler: async (batch) => {
-          const r = await c.processor.handleBatch(batch);
-          stored += r.stored;
-          if (stored >= total) done();
-        },
-      }),
-    ),
-  );
-  const t0 = performance.now();
-  for (let i = 0; i < messages.length; i += 500) await bus.publish(topic, messages.slice(i, i + 500));
-  const published = performance.now() - t0;
-  await finished;
-  const elapsed = performance.now() - t0;
-  clearInterval(rssTimer);
-  await Promise.all(subs.map((s) => s.stop()));
-  await bus.close();
+  // With Kafka and PostgreSQL the processor runs as in production, a `start --roles processor` process
+  // of its own (its peak RSS is the processor's); embedded, PGlite and the in-process bus live in this
+  // process, so the processor does too.
+  const run = c.config.kafkaBrokers && c.db.kind === 'postgres'
+    ? await runProcessorProcess(c, messages, total, opts.consumers ?? 2)
+    : await runProcessorInProcess(c, messages, total, opts.consumers ?? 2);
+  const { elapsed, published } = run;
   const rate = total / (elapsed / 1000);
   progress(`ingestion: ${total} measurements in ${(elapsed / 1000).toFixed(1)} s (published in ${(published / 1000).toFixed(1)} s); bare COPY …`);
 
@@ -97,8 +78,139 @@ export async function benchIngestion(c: Container, opts: IngestOptions): Promise
   return [
     result(`ingestion rate (${where}, ${perMessage} readings per message)`, rate, 'measurements/s', c.db.kind === 'postgres' && c.config.kafkaBrokers ? 50_000 : null, copyRate, 'higher'),
     result(`bare COPY of the same rows (${where.split(' +')[0]}, ${perMessage} per message run)`, copyRate, 'rows/s', null, null, 'higher'),
-    result(`process RSS during ingestion, peak (${perMessage} readings per message)`, peakRss / 1024 / 1024, 'MB', null, null),
+    result(`${run.rssLabel}, peak (${perMessage} readings per message)`, run.peakRssMb, 'MB', null, null),
   ];
+}
+
+interface IngestRun {
+  /** From the first publish to the last measurement stored, ms. */
+  elapsed: number;
+  published: number;
+  peakRssMb: number;
+  rssLabel: string;
+}
+
+/** Consumers of a topic and group of their own in this process, calling the processor directly. */
+async function runProcessorInProcess(c: Container, messages: OutgoingMessage[], total: number, consumers: number): Promise<IngestRun> {
+  const bus = createBus({ kafkaBrokers: c.config.kafkaBrokers, clientId: 'smarthydro-bench', logger: c.logger });
+  const topic = `bench.raw.${randomBytes(4).toString('hex')}`;
+  let stored = 0;
+  let peakRss = process.memoryUsage().rss;
+  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  let done: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (done = r));
+  const subs = await Promise.all(
+    Array.from({ length: consumers }, () =>
+      bus.subscribe({
+        group: `bench-${topic}`,
+        topics: [topic],
+        ...PROCESSOR_BATCH,
+        handler: async (batch) => {
+          const r = await c.processor.handleBatch(batch);
+          stored += r.stored;
+          if (stored >= total) done();
+        },
+      }),
+    ),
+  );
+  const t0 = performance.now();
+  const published = await publishAll(bus, topic, messages, t0);
+  await finished;
+  const elapsed = performance.now() - t0;
+  clearInterval(rssTimer);
+  await Promise.all(subs.map((s) => s.stop()));
+  await bus.close();
+  return { elapsed, published, peakRssMb: peakRss / 1024 / 1024, rssLabel: 'RSS of the bench process (processor in process)' };
+}
+
+/**
+ * A processor process (`smarthydro start --roles processor`) on a bus namespace of its own: the bench
+ * publishes the raw messages and counts what the processor announces as stored on
+ * telemetry.measurements.v1. Its peak RSS is read from /proc (VmHWM) before it is stopped.
+ */
+async function runProcessorProcess(c: Container, messages: OutgoingMessage[], total: number, consumers: number): Promise<IngestRun> {
+  const namespace = `bench${randomBytes(4).toString('hex')}`;
+  const topics = busNames(namespace);
+  const bus = createBus({ kafkaBrokers: c.config.kafkaBrokers, clientId: 'smarthydro-bench', logger: c.logger });
+  const child = spawnProcessor(c, namespace, consumers);
+  try {
+    await child.ready;
+    let stored = 0;
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((r) => (done = r));
+    const sub = await bus.subscribe({
+      group: `${namespace}-bench-watch`,
+      topics: [topics.measurements],
+      handler: async (batch) => {
+        for (const m of batch) stored += (JSON.parse(m.value) as { count: number }).count;
+        if (stored >= total) done();
+      },
+    });
+    const t0 = performance.now();
+    const published = await publishAll(bus, topics.raw, messages, t0);
+    await Promise.race([finished, child.exited.then((code) => Promise.reject(new Error(`the processor process exited (${code}) during the run:\n${child.stderr()}`)))]);
+    const elapsed = performance.now() - t0;
+    await sub.stop();
+    const peakRssMb = peakRssOf(child.pid);
+    return { elapsed, published, peakRssMb: peakRssMb ?? Number.NaN, rssLabel: 'RSS of the processor process' };
+  } finally {
+    await child.stop();
+    await bus.close();
+  }
+}
+
+async function publishAll(bus: Bus, topic: string, messages: OutgoingMessage[], t0: number): Promise<number> {
+  for (let i = 0; i < messages.length; i += 500) await bus.publish(topic, messages.slice(i, i + 500));
+  return performance.now() - t0;
+}
+
+function spawnProcessor(c: Container, namespace: string, consumers: number) {
+  const here = fileURLToPath(import.meta.url);
+  const main = [join(dirname(here), '..', 'main.js'), join(dirname(here), '..', 'main.ts')].find((f) => existsSync(f));
+  if (!main) throw new Error(`cannot find the smarthydro entry point beside ${here}`);
+  const child = spawn(process.execPath, [...process.execArgv, main, 'start', '--roles', 'processor'], {
+    env: {
+      ...process.env,
+      DATABASE_URL: c.config.databaseUrl,
+      BUS_NAMESPACE: namespace,
+      PROCESSOR_CONCURRENCY: String(consumers),
+      LOG_LEVEL: 'info',
+      ADMIN_EMAIL: 'bench-processor@smarthydro.local',
+      ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out = (out + d.toString()).slice(-10_000);
+      if (out.includes('"roles started"')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`the processor process exited (${code}) before it started:\n${err || out}`)));
+  });
+  return {
+    pid: child.pid!,
+    ready,
+    exited,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Peak resident set size of a process in MB (Linux /proc VmHWM); null where there is no /proc. */
+function peakRssOf(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
 
 async function createBenchPoints(c: Container, n: number): Promise<number[]> {

@@ -1,0 +1,32 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, type TestContext } from '../support/context.js';
+import { benchIngestion } from '../../src/bench/ingest.js';
+import { parseBenchArgs } from '../../src/bench/cli.js';
+
+let t: TestContext;
+beforeAll(async () => {
+  t = await createTestContext();
+});
+afterAll(async () => t.close());
+
+describe('bench', () => {
+  it('ingestion pushes every reading through the bus and the processor, then the same rows through COPY', async () => {
+    const results = await benchIngestion(t.c, { readings: 3_000, points: 4, consumers: 2, perMessage: 3, progress: () => undefined });
+    const [rate, copy, rss] = results;
+    expect(rate).toMatchObject({ name: expect.stringContaining('3 readings per message'), unit: 'measurements/s' });
+    expect(rate!.value).toBeGreaterThan(0);
+    expect(rate!.baseline).toBe(copy!.value);
+    expect(rss!.value).toBeGreaterThan(0);
+    // 4 points × 250 minutes × 3 variables, stored once each (the COPY baseline re-inserted them after a DELETE).
+    const { rows } = await t.c.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM measurements m JOIN catchment_points p ON p.id = m.point_id WHERE p.title LIKE 'ingest %'`,
+    );
+    expect(rows[0]!.n).toBe(3_000);
+  });
+
+  it('parses its options and names the bad one', () => {
+    expect(parseBenchArgs(['--only', 'ingest', '--ingest-readings', '1_000'])).toMatchObject({ only: 'ingest', ingestReadings: 1000 });
+    expect(() => parseBenchArgs(['--only', 'everything'])).toThrow(/--only must be "queries" or "ingest"/);
+    expect(() => parseBenchArgs(['--points', '0'])).toThrow(/--points must be an integer of at least 1/);
+  });
+});
