@@ -31,6 +31,10 @@ const MS = (col: string) => `extract(epoch FROM ${col})::float8 * 1000`;
 // array_agg(… ORDER BY …)[1] would sort every group.
 const LATEST = (tsCol: string, valueCol: string) => `(max(ARRAY[extract(epoch FROM ${tsCol})::float8, ${valueCol}]))[2]`;
 
+// Rollup buckets are disjoint, so a group's last value is its latest bucket's (a few rows per group to
+// order; cheaper than comparing arrays on every row: 10 → 8.4 ms for a year in 6 h groups on PostgreSQL).
+const LAST_OF_BUCKETS = '(array_agg(last_value ORDER BY bucket DESC))[1]';
+
 /** SQL of the read side: buckets from rollups or raw rows, raw pages by keyset. */
 export class SeriesRepository {
   constructor(private readonly db: Db) {}
@@ -62,7 +66,7 @@ export class SeriesRepository {
     }
     const { rows } = await this.db.query<BucketRow>(
       `SELECT ${MS('date_bin($6::interval, bucket, $7::timestamptz)')} AS ms, sum(sum) / sum(n) AS avg, min(min) AS min,
-              max(max) AS max, sum(n) AS count, ${LATEST('last_ts', 'last_value')} AS last
+              max(max) AS max, sum(n) AS count, ${LAST_OF_BUCKETS} AS last
        FROM measurement_rollups
        WHERE resolution = $5 AND point_id = $1 AND variable = $2 AND bucket >= $3 AND bucket < $4
        GROUP BY date_bin($6::interval, bucket, $7::timestamptz) ORDER BY 1`,
