@@ -77,9 +77,11 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
   const meta = {
     database: env.url ? 'postgres' : 'pglite',
     cache: cfg.redisUrl ? 'redis' : 'memory',
-    points: opts.points,
-    sample_points_with_a_year: sample,
-    history_hours: historyHours,
+    only: opts.only ?? null,
+    // The query data set (absent when only the ingestion ran).
+    points: data ? opts.points : null,
+    sample_points_with_a_year: data ? sample : null,
+    history_hours: data ? historyHours : null,
     readings: data?.rows ?? 0,
     quick: Boolean(opts.quick),
   };
