@@ -3,13 +3,22 @@ import { Worker } from 'node:worker_threads';
 /**
  * Sequential GETs over one keep-alive connection (node:http, the body read and dropped), from a worker
  * thread so the load generator does not share the server's event loop. Each figure is the time from
- * sending the request to the last byte of the answer. Returns the latency of each request in ms.
+ * sending the request to the last byte of the answer; at least `n` requests, and for at least
+ * `minDurationMs`, with `pauseMs` between requests (a dashboard polling rather than a tight loop).
+ * Returns the latency of each request in ms.
  */
-export function httpLoad(url: string, headers: Record<string, string>, warmup: number, n: number): Promise<number[]> {
+export function httpLoad(
+  url: string,
+  headers: Record<string, string>,
+  warmup: number,
+  n: number,
+  minDurationMs = 0,
+  pauseMs = 0,
+): Promise<number[]> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const http = require('node:http');
-    const { url, headers, warmup, n } = workerData;
+    const { url, headers, warmup, n, minDurationMs, pauseMs } = workerData;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const one = () => new Promise((resolve, reject) => {
       const t0 = performance.now();
@@ -26,12 +35,16 @@ export function httpLoad(url: string, headers: Record<string, string>, warmup: n
     (async () => {
       for (let i = 0; i < warmup; i++) await one();
       const samples = [];
-      for (let i = 0; i < n; i++) samples.push(await one());
+      const start = performance.now();
+      while (samples.length < n || performance.now() - start < minDurationMs) {
+        samples.push(await one());
+        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      }
       agent.destroy();
       parentPort.postMessage(samples);
     })().catch((err) => { throw err; });`;
   return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { url, headers, warmup, n } });
+    const w = new Worker(code, { eval: true, workerData: { url, headers, warmup, n, minDurationMs, pauseMs } });
     w.once('message', (samples: number[]) => {
       resolve(samples);
       void w.terminate();

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ALL_NAMESPACES } from '../../src/infra/cache/index.js';
+import { ALL_NAMESPACES, cached } from '../../src/infra/cache/index.js';
 import { RedisCache } from '../../src/infra/cache/redis.js';
 import { REDIS_URL, uniquePrefix } from './support.js';
 
@@ -45,5 +45,20 @@ describe('Redis invalidation announcements', () => {
 
     await a.invalidate('latest-values:3');
     await until('announcements flow again', () => heard.includes('latest-values:3'));
+  });
+
+  it('swaps an entry in for every process in one step, unless the generation moved', async () => {
+    const heard: string[] = [];
+    b.onInvalidate((ns) => heard.push(ns));
+    await until('subscribed', () => b.announcing());
+    const gen = await a.generation('latest-values:9');
+    expect(await a.swap('latest-values:9', 'v', gen, 'fresh shard', 60)).toBe(true);
+    await until('swap announced', () => heard.includes('latest-values:9'));
+    expect(await cached(b, 'latest-values:9', 'v', 60, async () => 'loaded by b')).toBe('fresh shard');
+    // A swap prepared before another change was announced does not land.
+    const stale = await a.generation('latest-values:9');
+    await b.invalidate('latest-values:9');
+    expect(await a.swap('latest-values:9', 'v', stale, 'stale shard', 60)).toBe(false);
+    expect(await cached(b, 'latest-values:9', 'v', 60, async () => 'reloaded')).toBe('reloaded');
   });
 });

@@ -10,9 +10,18 @@ export interface Cache {
   readonly kind: 'memory' | 'redis';
   /** Current generation of `ns` and the entry stored under it, if any. */
   read(ns: string, field: string): Promise<{ gen: string; value: string | undefined }>;
+  /** Current generation of `ns` (cheap: no entry travels). */
+  generation(ns: string): Promise<string>;
   /** Stores only if `ns` is still at generation `gen`. */
   write(ns: string, field: string, value: string, ttlSeconds: number, gen: string): Promise<void>;
   invalidate(ns: string): Promise<void>;
+  /**
+   * Replaces the entry in one step if `ns` is still at generation `gen`: the generation moves on (as
+   * with `invalidate`, announced to every process) and `value` is stored under the new one, so readers
+   * find it ready instead of each loading it. False, and nothing changed, when the generation moved.
+   * Load `value` after reading `gen`: then it holds every change announced up to `gen` plus yours.
+   */
+  swap(ns: string, field: string, gen: string, value: string, ttlSeconds: number): Promise<boolean>;
   /** `invalidate` of several namespaces at once (one pass over the in-process store). */
   invalidateMany(namespaces: readonly string[]): Promise<void>;
   /**

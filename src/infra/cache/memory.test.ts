@@ -43,4 +43,27 @@ describe('memory cache', () => {
     expect(await cached(cache, 'ns', 'a', 300, async () => 'a3')).toBe('a');
     expect(await cached(cache, 'ns', 'b', 300, async () => 'b2')).toBe('b2');
   });
+
+  it('swaps in a new entry when the generation is still the one read, and announces it', async () => {
+    const cache = new MemoryCache();
+    const heard: string[] = [];
+    cache.onInvalidate((ns) => heard.push(ns));
+    await cached(cache, 'shard:1', 'v', 300, async () => 'old');
+    const gen = await cache.generation('shard:1');
+    expect(await cache.swap('shard:1', 'v', gen, 'new', 300)).toBe(true);
+    expect(heard).toEqual(['shard:1']);
+    // Readers find the new entry ready: the loader is not called.
+    expect(await cached(cache, 'shard:1', 'v', 300, async () => 'loaded')).toBe('new');
+    expect(await cache.generation('shard:1')).not.toBe(gen);
+  });
+
+  it('refuses a swap once another change moved the generation, changing nothing', async () => {
+    const cache = new MemoryCache();
+    const gen = await cache.generation('shard:1');
+    await cache.invalidate('shard:1'); // another writer's change, announced while this one loaded
+    const after = await cache.generation('shard:1');
+    expect(await cache.swap('shard:1', 'v', gen, 'missing the other change', 300)).toBe(false);
+    expect(await cache.generation('shard:1')).toBe(after);
+    expect(await cached(cache, 'shard:1', 'v', 300, async () => 'reloaded')).toBe('reloaded');
+  });
 });

@@ -35,6 +35,10 @@ export class MemoryCache implements Cache {
 
   async write(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {
     if (String(this.gens.get(ns) ?? 0) !== gen) return;
+    this.store(ns, field, value, ttlSeconds, gen);
+  }
+
+  private store(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {
     const key = `${ns}\u0000${gen}\u0000${field}`;
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlSeconds * 1000 });
@@ -45,12 +49,28 @@ export class MemoryCache implements Cache {
     }
   }
 
+  async generation(ns: string) {
+    return String(this.gens.get(ns) ?? 0);
+  }
+
+  async swap(ns: string, field: string, gen: string, value: string, ttlSeconds: number) {
+    if (String(this.gens.get(ns) ?? 0) !== gen) return false;
+    // No await between the bump and the store: no reader can see the new generation without the entry.
+    this.bump(ns);
+    this.store(ns, field, value, ttlSeconds, String(this.gens.get(ns)));
+    for (const l of this.listeners) l(ns);
+    return true;
+  }
+
   async invalidate(ns: string) {
-    const next = (this.gens.get(ns) ?? 0) + 1;
-    this.gens.set(ns, next);
+    this.bump(ns);
+    for (const l of this.listeners) l(ns);
+  }
+
+  private bump(ns: string) {
+    this.gens.set(ns, (this.gens.get(ns) ?? 0) + 1);
     const prefix = `${ns}\u0000`;
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
-    for (const l of this.listeners) l(ns);
   }
 
   async invalidateMany(namespaces: readonly string[]) {

@@ -13,6 +13,12 @@ const WRITE = `local g = redis.call('GET', KEYS[1]) or '0'
 if g == ARGV[2] then redis.call('SET', KEYS[1] .. ':' .. g .. ':' .. ARGV[1], ARGV[3], 'EX', ARGV[4]) return 1 end
 return 0`;
 
+const SWAP = `local g = redis.call('GET', KEYS[1]) or '0'
+if g ~= ARGV[1] then return 0 end
+local n = redis.call('INCR', KEYS[1])
+redis.call('SET', KEYS[1] .. ':' .. n .. ':' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
+return 1`;
+
 type Client = Redis | Cluster;
 
 /** `autoResubscribe: false` for the pub/sub connection: RedisCache subscribes itself and knows when it is done. */
@@ -53,6 +59,7 @@ export class RedisCache implements Cache {
     this.client.on('error', () => undefined); // surfaced through ping() and failed commands
     this.client.defineCommand('shRead', { numberOfKeys: 1, lua: READ });
     this.client.defineCommand('shWrite', { numberOfKeys: 1, lua: WRITE });
+    this.client.defineCommand('shSwap', { numberOfKeys: 1, lua: SWAP });
   }
 
   private genKey(ns: string) {
@@ -84,6 +91,19 @@ export class RedisCache implements Cache {
     await (this.client as unknown as {
       shWrite(k: string, f: string, g: string, v: string, ttl: number): Promise<number>;
     }).shWrite(this.genKey(ns), field, gen, value, ttlSeconds);
+  }
+
+  async generation(ns: string) {
+    return (await this.client.get(this.genKey(ns))) ?? '0';
+  }
+
+  async swap(ns: string, field: string, gen: string, value: string, ttlSeconds: number) {
+    const swapped = await (this.client as unknown as {
+      shSwap(k: string, g: string, f: string, v: string, ttl: number): Promise<number>;
+    }).shSwap(this.genKey(ns), gen, field, value, ttlSeconds);
+    if (swapped !== 1) return false;
+    await this.client.publish(this.channel, ns);
+    return true;
   }
 
   async invalidate(ns: string) {
