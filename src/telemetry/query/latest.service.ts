@@ -71,9 +71,16 @@ export class LatestValuesService {
     await Promise.all(
       [...shards].map(async (k) => {
         const ns = SHARD_NS + k;
-        const gen = await this.deps.cache.generation(ns);
-        const text = await this.loadShard(k);
-        if (!(await this.deps.cache.swap(ns, 'v', gen, text, LATEST_TTL_SECONDS))) await this.deps.cache.invalidate(ns);
+        let swapped = false;
+        try {
+          const gen = await this.deps.cache.generation(ns);
+          const text = await this.loadShard(k);
+          swapped = await this.deps.cache.swap(ns, 'v', gen, text, LATEST_TTL_SECONDS);
+        } catch {
+          // Reloading is an optimisation; the invalidation below is what keeps readers correct (a
+          // re-delivered batch stores nothing new, so it would not call this again).
+        }
+        if (!swapped) await this.deps.cache.invalidate(ns);
       }),
     );
   }
