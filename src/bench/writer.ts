@@ -2,6 +2,9 @@ import type { Container } from '../container.js';
 import type { IncomingMessage } from '../infra/bus/index.js';
 import { encodeRawBatches } from '../telemetry/raw-message.js';
 
+/** A prime stride: consecutive picks land far apart, and the cycle still visits every point. */
+const STRIDE = 7919;
+
 /**
  * Background writes through the real processor while the API is measured: every second, `perSecond`
  * active points get one reading of flow, totalizer and level — the volume of 1-minute collection of
@@ -9,9 +12,6 @@ import { encodeRawBatches } from '../telemetry/raw-message.js';
  * fixed stride through the list), so every latest-values shard is invalidated every second: the
  * worst case for the dashboard's cache.
  */
-/** A prime stride: consecutive picks land far apart, and the cycle still visits every point. */
-const STRIDE = 7919;
-
 export function startWriter(c: Container, pointIds: readonly number[], perSecond: number) {
   let stopped = false;
   let next = 0;
