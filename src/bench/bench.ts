@@ -127,7 +127,7 @@ async function benchQueries(
       const n = paced?.n ?? requests;
       const at = paced ? `${n} requests ${paced.pauseMs} ms apart` : `${n} requests`;
       say(`measuring GET ${path.length > 110 ? path.slice(0, 110) + '…' : path} (${at}) …`);
-      const samples = (await httpLoad(api.url + path, headers, 30, n, 0, paced?.pauseMs)).sort((a, b) => a - b);
+      const samples = (await httpLoad(api.url + path, headers, 30, n, paced?.pauseMs)).sort((a, b) => a - b);
       say(`${samples.length} requests measured`);
       return { p50: percentile(samples, 50), p99: percentile(samples, 99), label };
     };

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Db } from '../infra/db/index.js';
+import { sampleRss } from './stats.js';
 
 export interface ExportFigures {
   rows: number;
@@ -44,22 +45,14 @@ export async function measureExport(url: string, headers: Record<string, string>
       w.once('error', reject);
     });
     await new Promise((r) => setTimeout(r, 200));
-    const start = process.memoryUsage().rss;
-    let peak = start;
-    const samples: { t: number; rss: number }[] = [];
-    const sampler = setInterval(() => {
-      const rss = process.memoryUsage().rss;
-      samples.push({ t: performance.now(), rss });
-      if (rss > peak) peak = rss;
-    }, 20);
+    const sampler = sampleRss(20);
     const t0 = performance.now();
     const done = await new Promise<{ bytes: number; lines: number; error?: string }>((resolve, reject) => {
       w.once('message', resolve);
       w.once('error', reject);
       w.postMessage('go');
     });
-    clearInterval(sampler);
-    peak = Math.max(peak, process.memoryUsage().rss);
+    const { start, peak, samples } = sampler.stop();
     if (done.error) throw new Error(done.error);
     const t1 = performance.now();
     const quarters = [0, 1, 2, 3].map((q) => {
@@ -81,20 +74,14 @@ export async function measureExport(url: string, headers: Record<string, string>
 
 /** The naive export, for comparison: every row fetched into memory, then one string. RSS rise in MB. */
 export async function measureMaterialised(db: Db, pointId: number, variable: string, from: Date, to: Date): Promise<number> {
-  const start = process.memoryUsage().rss;
-  let peak = start;
-  const sampler = setInterval(() => {
-    const rss = process.memoryUsage().rss;
-    if (rss > peak) peak = rss;
-  }, 20);
+  const sampler = sampleRss(20);
   const { rows } = await db.query<{ point_id: number; variable: string; ts: Date; value_numeric: number; quality_score: number; quality_flags: string[] }>(
     `SELECT point_id, variable, ts, value_numeric, quality_score, quality_flags FROM measurements
      WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND ts < $4 ORDER BY ts`,
     [pointId, variable, from, to],
   );
   const text = rows.map((r) => `${r.point_id},${r.variable},${r.ts.toISOString()},${r.value_numeric},${r.quality_score},${r.quality_flags.join(';')}`).join('\n');
-  clearInterval(sampler);
-  peak = Math.max(peak, process.memoryUsage().rss);
+  const { start, peak } = sampler.stop();
   if (text.length === 0) throw new Error('naive export found no rows');
   return (peak - start) / MB;
 }

@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 /**
  * Sequential GETs over one keep-alive connection (node:http, the body read and dropped), from a worker
  * thread so the load generator does not share the server's event loop. Each figure is the time from
- * sending the request to the last byte of the answer; at least `n` requests, and for at least
- * `minDurationMs`, with `pauseMs` between requests (a dashboard polling rather than a tight loop).
+ * sending the request to the last byte of the answer; `pauseMs` between requests makes it a dashboard
+ * polling rather than a tight loop.
  * Returns the latency of each request in ms.
  */
 export function httpLoad(
@@ -12,13 +12,12 @@ export function httpLoad(
   headers: Record<string, string>,
   warmup: number,
   n: number,
-  minDurationMs = 0,
   pauseMs = 0,
 ): Promise<number[]> {
   const code = `
     const { parentPort, workerData } = require('node:worker_threads');
     const http = require('node:http');
-    const { url, headers, warmup, n, minDurationMs, pauseMs } = workerData;
+    const { url, headers, warmup, n, pauseMs } = workerData;
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const one = () => new Promise((resolve, reject) => {
       const t0 = performance.now();
@@ -35,8 +34,7 @@ export function httpLoad(
     (async () => {
       for (let i = 0; i < warmup; i++) await one();
       const samples = [];
-      const start = performance.now();
-      while (samples.length < n || performance.now() - start < minDurationMs) {
+      while (samples.length < n) {
         samples.push(await one());
         if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs));
       }
@@ -44,7 +42,7 @@ export function httpLoad(
       parentPort.postMessage(samples);
     })().catch((err) => { throw err; });`;
   return new Promise((resolve, reject) => {
-    const w = new Worker(code, { eval: true, workerData: { url, headers, warmup, n, minDurationMs, pauseMs } });
+    const w = new Worker(code, { eval: true, workerData: { url, headers, warmup, n, pauseMs } });
     w.once('message', (samples: number[]) => {
       resolve(samples);
       void w.terminate();

@@ -9,7 +9,7 @@ import { busNames, createBus, type Bus, type OutgoingMessage } from '../infra/bu
 import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../telemetry/raw-message.js';
 import { PROCESSOR_BATCH } from '../roles/processor.js';
 import { templateConfig } from '../demo/seed.js';
-import { result, type BenchResult } from './stats.js';
+import { result, sampleRss, type BenchResult } from './stats.js';
 
 export interface IngestOptions {
   readings: number;
@@ -95,8 +95,7 @@ async function runProcessorInProcess(c: Container, messages: OutgoingMessage[], 
   const bus = createBus({ kafkaBrokers: c.config.kafkaBrokers, clientId: 'smarthydro-bench', logger: c.logger });
   const topic = `bench.raw.${randomBytes(4).toString('hex')}`;
   let stored = 0;
-  let peakRss = process.memoryUsage().rss;
-  const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 50);
+  const rss = sampleRss(50);
   let done: () => void = () => undefined;
   const finished = new Promise<void>((r) => (done = r));
   const subs = await Promise.all(
@@ -117,10 +116,10 @@ async function runProcessorInProcess(c: Container, messages: OutgoingMessage[], 
   const published = await publishAll(bus, topic, messages, t0);
   await finished;
   const elapsed = performance.now() - t0;
-  clearInterval(rssTimer);
+  const { peak } = rss.stop();
   await Promise.all(subs.map((s) => s.stop()));
   await bus.close();
-  return { elapsed, published, peakRssMb: peakRss / 1024 / 1024, rssLabel: 'RSS of the bench process (processor in process)' };
+  return { elapsed, published, peakRssMb: peak / 1024 / 1024, rssLabel: 'RSS of the bench process (processor in process)' };
 }
 
 /**

@@ -66,3 +66,26 @@ export function printTable(results: BenchResult[]): void {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 }
+
+/**
+ * Samples this process's RSS every `everyMs` from now until `stop()`, which returns the starting RSS,
+ * the peak (the last reading included) and every sample, in bytes.
+ */
+export function sampleRss(everyMs: number) {
+  const start = process.memoryUsage().rss;
+  let peak = start;
+  const samples: { t: number; rss: number }[] = [];
+  const take = () => {
+    const rss = process.memoryUsage().rss;
+    samples.push({ t: performance.now(), rss });
+    if (rss > peak) peak = rss;
+  };
+  const timer = setInterval(take, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      take();
+      return { start, peak, samples };
+    },
+  };
+}

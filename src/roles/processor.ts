@@ -1,12 +1,6 @@
 import type { Container } from '../container.js';
-import { metrics } from '../infra/metrics.js';
 import type { RunningRole } from './api.js';
 
-/**
- * The processor role: one consumer group on telemetry.raw.v1 with PROCESSOR_CONCURRENCY consumers
- * (partitions are keyed by point, so a point's readings stay in order on one consumer); offsets
- * commit after the database commit.
- */
 /**
  * How much one processor batch (one transaction) takes from the bus: the collector's catch-up messages
  * hold up to 2,000 readings (~120 kB), so about 8 of them; steady 1-minute messages of a few readings,
@@ -14,7 +8,12 @@ import type { RunningRole } from './api.js';
  */
 export const PROCESSOR_BATCH = { maxBatch: 5000, maxBatchChars: 1_000_000 } as const;
 
-export async function startProcessor(c: Container, opts: { maxBatch?: number } = {}): Promise<RunningRole> {
+/**
+ * The processor role: one consumer group on telemetry.raw.v1 with PROCESSOR_CONCURRENCY consumers
+ * (partitions are keyed by point, so a point's readings stay in order on one consumer); offsets
+ * commit after the database commit.
+ */
+export async function startProcessor(c: Container): Promise<RunningRole> {
   await c.processor.measurements.createAhead(new Date());
   const window = { readings: 0, stored: 0, deadLetters: 0, since: Date.now() };
   const summary = setInterval(() => {
@@ -28,8 +27,7 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
   const subscribe = () => c.bus.subscribe({
     group: c.topics.processorGroup,
     topics: [c.topics.raw],
-    maxBatch: opts.maxBatch ?? PROCESSOR_BATCH.maxBatch,
-    maxBatchChars: PROCESSOR_BATCH.maxBatchChars,
+    ...PROCESSOR_BATCH,
     handler: async (batch) => {
       try {
         const r = await c.processor.handleBatch(batch);
@@ -43,12 +41,8 @@ export async function startProcessor(c: Container, opts: { maxBatch?: number } =
     },
   });
   const subs = await Promise.all(Array.from({ length: c.config.processorConcurrency }, subscribe));
-  const lagTimer = setInterval(() => {
-    c.bus.lag(c.topics.processorGroup, [c.topics.raw]).then(
-      (lag) => metrics.busLag.set({ group: c.topics.processorGroup }, lag),
-      () => undefined,
-    );
-  }, 10_000);
+  // Keeps smarthydro_bus_consumer_lag current between scrapes (StatsService asks the bus and sets it).
+  const lagTimer = setInterval(() => void c.stats.busLag().catch(() => undefined), 10_000);
   lagTimer.unref();
   return {
     name: 'processor',

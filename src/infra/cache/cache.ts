@@ -1,11 +1,11 @@
+/** What `onInvalidate` listeners receive when they cannot know which namespaces changed. */
+export const ALL_NAMESPACES = '*';
+
 /**
  * Namespaced cache with generation-based invalidation: `invalidate(ns)` bumps the namespace's
  * generation, so every entry written before is unreachable at once, in every process sharing the
  * store. A loader that started before an invalidation cannot write its (stale) result afterwards.
  */
-/** What `onInvalidate` listeners receive when they cannot know which namespaces changed. */
-export const ALL_NAMESPACES = '*';
-
 export interface Cache {
   readonly kind: 'memory' | 'redis';
   /** Current generation of `ns` and the entry stored under it, if any. */

@@ -109,17 +109,17 @@ export class ConsumptionService {
       flowVariable ? this.repo.days(pointId, flowVariable, dayStart, dayEnd) : Promise.resolve([]),
       flowVariable ? this.repo.hoursOf(pointId, flowVariable, edgeDays) : Promise.resolve([]),
     ]);
-    const whole = wholeDays(days, edges, limits);
+    const dayAlone = wholeDays(days, edges, limits);
     const fetched = new Set(edgeDays.map((d) => d.getTime()));
-    const more = days.filter((d, i) => !whole[i] && !fetched.has(d.ms)).map((d) => new Date(d.ms));
+    const more = days.filter((d, i) => !dayAlone[i] && !fetched.has(d.ms)).map((d) => new Date(d.ms));
     // A second round trip only when the series has a reset, a glitch or an implausible day away from the edges.
     const hours = more.length ? [...edgeHours, ...(await this.repo.hoursOf(pointId, variable, more))].sort((a, b) => a.ms - b.ms) : edgeHours;
     const flowWhole = flowDays.map((d) => !fetched.has(d.ms));
-    const buckets = merge(days, whole, hours);
+    const buckets = merge(days, dayAlone, hours);
     const flowMax = merge(flowDays, flowWhole, flowHours).map((b) => ({ ms: b.ms, max: b.max }));
     const readings = [...(before ? [before] : []), ...readingsOf(buckets)];
     const volumes = volumeByPeriod(readings, periods, limits);
-    const [whole1] = volumeByPeriod(readings, [{ label: 'range', start: from, end: to }], limits);
+    const [range] = volumeByPeriod(readings, [{ label: 'range', start: from, end: to }], limits);
 
     const granted = point.dga_granted_flow ?? null;
     const annual = point.dga_annual_volume ?? null;
@@ -163,7 +163,7 @@ export class ConsumptionService {
       annual_volume_m3: annual,
       items,
       total: items.length,
-      summary: figures(whole1!, peak(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to)),
+      summary: figures(range!, peak(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to)),
     };
   }
 

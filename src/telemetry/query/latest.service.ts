@@ -1,14 +1,14 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Db } from '../../infra/db/index.js';
-import { cached, type Cache } from '../../infra/cache/index.js';
+import type { Cache } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { PointVisibility } from './visibility.js';
-import { LocalTrust } from './local-trust.js';
+import { LocalCopies } from './local-trust.js';
 
 /** Points are cached in shards of consecutive ids: one write invalidates one shard, one read assembles a few. */
 export const LATEST_SHARD_SIZE = 256;
-/** Invalidation after each write keeps entries fresh; the TTL only bounds a missed invalidation. */
+/** The refresh after each write keeps entries fresh; the TTL only bounds a missed one. */
 export const LATEST_TTL_SECONDS = 120;
 const SHARD_NS = 'latest-values:';
 /** How long this process serves its copy of a shard without asking the cache, absent an invalidation. */
@@ -32,6 +32,16 @@ interface Shard {
   byPoint: Map<number, string>;
 }
 
+/** A shard's text, one `id<TAB>variables JSON` line per point, indexed by point id. */
+function parseShard(text: string): Shard {
+  const byPoint = new Map<number, string>();
+  for (const line of text.split('\n')) {
+    const tab = line.indexOf('\t');
+    if (tab > 0) byPoint.set(Number(line.slice(0, tab)), line.slice(tab + 1));
+  }
+  return { text, byPoint };
+}
+
 const shardOf = (pointId: number) => Math.floor(pointId / LATEST_SHARD_SIZE);
 const gzip = promisify(gzipCallback);
 /** Below this size compressing costs more than it saves. */
@@ -45,17 +55,16 @@ const GZIP_MIN_BYTES = 16 * 1024;
  * from `latest_values`, never from the measurement history.
  */
 export class LatestValuesService {
-  private readonly shards = new Map<number, Shard>();
   private readonly assembled = new Map<string, { parts: string[]; bytes: Buffer; gzipped?: Promise<Buffer> }>();
 
   private readonly visibility: PointVisibility;
-  private readonly trust: LocalTrust;
+  private readonly copies: LocalCopies<Shard>;
 
   constructor(private readonly deps: { db: Db; cache: Cache; visibility?: PointVisibility; gzipMinBytes?: number }) {
     this.visibility = deps.visibility ?? new PointVisibility(deps);
     // With Redis, 40 shard reads per dashboard are 40 round trips of Lua; between writes the shards do
     // not change, and every write announces itself to every process.
-    this.trust = new LocalTrust(deps.cache, (ns) => ns.startsWith(SHARD_NS), LATEST_LOCAL_TRUST_MS);
+    this.copies = new LocalCopies(deps.cache, (ns) => ns.startsWith(SHARD_NS), LATEST_LOCAL_TRUST_MS, parseShard);
   }
 
   /**
@@ -140,22 +149,8 @@ export class LatestValuesService {
     return fresh;
   }
 
-  private async shard(k: number): Promise<Shard> {
-    const ns = SHARD_NS + k;
-    const memo = this.shards.get(k);
-    if (memo && this.trust.trusted(ns, 'v')) return memo;
-    const epoch = this.trust.begin(ns);
-    const text = await cached(this.deps.cache, ns, 'v', LATEST_TTL_SECONDS, () => this.loadShard(k));
-    this.trust.grant(ns, 'v', epoch);
-    if (memo && memo.text === text) return memo;
-    const byPoint = new Map<number, string>();
-    for (const line of text.split('\n')) {
-      const tab = line.indexOf('\t');
-      if (tab > 0) byPoint.set(Number(line.slice(0, tab)), line.slice(tab + 1));
-    }
-    const s = { text, byPoint };
-    this.shards.set(k, s);
-    return s;
+  private shard(k: number): Promise<Shard> {
+    return this.copies.get(SHARD_NS + k, 'v', LATEST_TTL_SECONDS, () => this.loadShard(k));
   }
 
   /** One line per point: `id<TAB>[{"variable","value","timestamp","quality_score"},…]`. */

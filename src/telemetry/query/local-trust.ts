@@ -1,4 +1,4 @@
-import { ALL_NAMESPACES, type Cache } from '../../infra/cache/index.js';
+import { ALL_NAMESPACES, cached, type Cache } from '../../infra/cache/index.js';
 
 /**
  * When a process may use its own copy of a cache entry without asking the cache: for `ttlMs` after it
@@ -43,5 +43,38 @@ export class LocalTrust {
   grant(ns: string, field: string, from: { epoch: number; era: number }): void {
     if ((this.epochs.get(ns) ?? 0) !== from.epoch || this.era !== from.era || !this.cache.announcing()) return;
     this.grants.set(`${ns}\u0000${field}`, { at: this.now() + this.ttlMs, ...from });
+  }
+}
+
+/**
+ * This process's parsed copies of cache entries (latest-value shards, visible point ids): a copy is
+ * returned as it is while LocalTrust allows; otherwise the entry is read through `cached` (loaded on a
+ * miss) and parsed again only when its text changed.
+ */
+export class LocalCopies<T extends { text: string }> {
+  private readonly copies = new Map<string, T>();
+  private readonly trust: LocalTrust;
+
+  constructor(
+    private readonly cache: Cache,
+    watches: (ns: string) => boolean,
+    ttlMs: number,
+    private readonly parse: (text: string) => T,
+  ) {
+    this.trust = new LocalTrust(cache, watches, ttlMs);
+  }
+
+  async get(ns: string, field: string, ttlSeconds: number, load: () => Promise<string>): Promise<T> {
+    const key = `${ns}\u0000${field}`;
+    const trusted = this.copies.get(key);
+    if (trusted && this.trust.trusted(ns, field)) return trusted;
+    const from = this.trust.begin(ns);
+    const text = await cached(this.cache, ns, field, ttlSeconds, load);
+    this.trust.grant(ns, field, from);
+    const copy = this.copies.get(key);
+    if (copy && copy.text === text) return copy;
+    const fresh = this.parse(text);
+    this.copies.set(key, fresh);
+    return fresh;
   }
 }

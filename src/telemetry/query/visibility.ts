@@ -1,10 +1,9 @@
 import type { Db } from '../../infra/db/index.js';
 import type { Cache } from '../../infra/cache/index.js';
-import { cached } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
 import { CACHE_NS } from '../../registry/events.js';
-import { LocalTrust } from './local-trust.js';
+import { LocalCopies } from './local-trust.js';
 
 export interface VisiblePoints {
   /** The cached text the ids were parsed from (identity tells whether anything changed). */
@@ -19,20 +18,18 @@ export interface VisiblePoints {
  * invalidates in every process. Saves the tenant check a database round trip on hot read paths.
  */
 export class PointVisibility {
-  private readonly parsed = new Map<string, VisiblePoints>();
-  private readonly trust: LocalTrust;
+  private readonly copies: LocalCopies<VisiblePoints>;
 
   constructor(private readonly deps: { db: Db; cache: Cache }) {
-    this.trust = new LocalTrust(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000);
+    this.copies = new LocalCopies(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000, (text) => {
+      const ids = text === '' ? [] : text.split(',').map(Number);
+      return { text, ids, set: new Set(ids) };
+    });
   }
 
   async visible(actor: Principal): Promise<VisiblePoints> {
     const tenant = tenantOf(actor);
-    const field = `visible-ids|c${tenant ?? '*'}`;
-    const memo0 = this.parsed.get(field);
-    if (memo0 && this.trust.trusted(CACHE_NS.activePoints, field)) return memo0;
-    const epoch = this.trust.begin(CACHE_NS.activePoints);
-    const text = await cached(this.deps.cache, CACHE_NS.activePoints, field, 300, async () => {
+    return this.copies.get(CACHE_NS.activePoints, `visible-ids|c${tenant ?? '*'}`, 300, async () => {
       const { rows } = await this.deps.db.query<{ ids: string | null }>(
         `SELECT string_agg(p.id::text, ',' ORDER BY p.id) AS ids
          FROM catchment_points p JOIN projects pr ON pr.id = p.project_id
@@ -41,13 +38,6 @@ export class PointVisibility {
       );
       return rows[0]?.ids ?? '';
     });
-    this.trust.grant(CACHE_NS.activePoints, field, epoch);
-    const memo = this.parsed.get(field);
-    if (memo && memo.text === text) return memo;
-    const ids = text === '' ? [] : text.split(',').map(Number);
-    const v = { text, ids, set: new Set(ids) };
-    this.parsed.set(field, v);
-    return v;
   }
 
   /** 404 (not 403) for a point the caller may not see: its existence is not disclosed. */
