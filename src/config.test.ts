@@ -8,7 +8,7 @@ describe('configuration', () => {
   it('has embedded defaults and generates a SECRET_KEY into DATA_DIR once', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
     const cfg = loadConfig({ DATA_DIR: dir });
-    expect(cfg).toMatchObject({ port: 8080, embedded: true, dgaTimezone: 'Etc/GMT+4', logLevel: 'info' });
+    expect(cfg).toMatchObject({ port: 8080, embedded: true, reportTimezone: 'Etc/GMT+4', logLevel: 'info' });
     expect(cfg.dgaApiUrl).toBe('https://apimee.mop.gob.cl/api/v1');
     expect(cfg.secretKey).toHaveLength(64);
     expect(readFileSync(join(dir, 'secret.key'), 'utf8').trim()).toBe(cfg.secretKey);

@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { isValidTimeZone } from './lib/timezone.js';
 
 export interface Config {
   port: number;
@@ -23,7 +24,11 @@ export interface Config {
   dgaApiUrlExplicit: boolean;
   /** Measurements older than this are dropped (whole monthly partitions) and rejected on arrival. */
   retentionDays: number;
-  dgaTimezone: string;
+  /**
+   * The one local zone of the platform (DGA_TIMEZONE): DGA payload dates and times, slot calendars, and
+   * the local days and months of series, consumption and stats. Passed explicitly to every rule.
+   */
+  reportTimezone: string;
   logLevel: string;
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
   embedded: boolean;
@@ -38,6 +43,8 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 export const DEFAULT_DGA_API_URL = 'https://apimee.mop.gob.cl/api/v1';
+/** Fixed UTC−4, the zone the DGA expects readings labelled in. */
+export const DEFAULT_REPORT_TIMEZONE = 'Etc/GMT+4';
 
 /**
  * Reads the environment once and validates every variable; all problems are reported together.
@@ -119,11 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dgaApiUrl = str('DGA_API_URL') ?? DEFAULT_DGA_API_URL;
   if (!/^https?:\/\//.test(dgaApiUrl)) problems.push('DGA_API_URL must be an http(s) URL');
 
-  const dgaTimezone = str('DGA_TIMEZONE') ?? 'Etc/GMT+4';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: dgaTimezone });
-  } catch {
-    problems.push(`DGA_TIMEZONE must be an IANA time zone such as Etc/GMT+4 or America/Santiago (got "${dgaTimezone}")`);
+  const reportTimezone = str('DGA_TIMEZONE') ?? DEFAULT_REPORT_TIMEZONE;
+  if (!isValidTimeZone(reportTimezone)) {
+    problems.push(`DGA_TIMEZONE must be an IANA time zone such as Etc/GMT+4 or America/Santiago (got "${reportTimezone}")`);
   }
 
   let retentionDays = 3650;
@@ -156,7 +161,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dgaApiUrl,
     dgaApiUrlExplicit: str('DGA_API_URL') !== undefined,
     retentionDays,
-    dgaTimezone,
+    reportTimezone,
     logLevel,
     embedded: databaseUrl === undefined,
   };

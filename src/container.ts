@@ -70,7 +70,7 @@ export async function buildContainer(
   const schemas = new SchemaService({ db, cache, events, points });
   const dga = new DgaService({
     db,
-    tz: config.dgaTimezone,
+    tz: config.reportTimezone,
     variablesConfig: async (pointId) => (await schemas.mergedConfig(pointId)).merged_config,
   });
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
@@ -85,9 +85,9 @@ export async function buildContainer(
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
-  const series = new SeriesService({ db, cache, points, schemas, timezone: config.dgaTimezone, visibility });
-  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.dgaTimezone });
-  const stats = new StatsService({ db, cache, bus, timezone: config.dgaTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
+  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
+  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
+  const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {
     config,

@@ -94,7 +94,7 @@ async function start(args: string[]): Promise<number> {
   const cfg = config();
   let simulators: RunningSimulators | undefined;
   if (values.demo) {
-    simulators = await startSimulators({ dgaTimeZone: cfg.dgaTimezone });
+    simulators = await startSimulators({ dgaTimeZone: cfg.reportTimezone });
     if (!cfg.dgaApiUrlExplicit) cfg.dgaApiUrl = `${simulators.url}/dga`;
   }
   const c = await buildContainer(cfg);

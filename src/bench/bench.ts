@@ -197,7 +197,7 @@ async function benchQueries(
     // Monthly consumption of the year against max − min per month over the raw rows.
     const cons = await http('consumption', `/api/v1/points/${point}/consumption?period=month&from=${iso(yearStart)}&to=${iso(end)}&variable=totalizer`);
     const consBase = await baseline('max − min per month over raw rows', opts.quick ? 5 : 10, () =>
-      naive.consumption(c.db, point, yearStart, end, c.config.dgaTimezone),
+      naive.consumption(c.db, point, yearStart, end, c.config.reportTimezone),
     );
     pair('monthly consumption over a year', cons, consBase, OWN_TARGET_MS);
 

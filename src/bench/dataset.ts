@@ -1,6 +1,7 @@
 import type { Container } from '../container.js';
 import { hashPassword } from '../auth/password.js';
 import { rebuildRollups } from '../telemetry/query/rollups.js';
+import { DAY_MS, MINUTE_MS } from '../lib/time.js';
 
 export type Progress = (msg: string) => void;
 
@@ -8,8 +9,6 @@ export const BENCH_EMAIL = 'bench@smarthydro.local';
 export const BENCH_PASSWORD = 'bench-password';
 export const VARIABLES = ['flow', 'totalizer', 'level'] as const;
 
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 export interface Dataset {
   /** Points with a year of 1-minute flow and totalizer readings. */
@@ -79,8 +78,8 @@ export async function buildTelemetry(
   progress: Progress,
 ): Promise<Dataset> {
   const db = c.db;
-  const end = new Date(Math.floor((opts.now ?? new Date()).getTime() / (5 * MINUTE)) * 5 * MINUTE);
-  const yearStart = new Date(end.getTime() - 365 * DAY);
+  const end = new Date(Math.floor((opts.now ?? new Date()).getTime() / (5 * MINUTE_MS)) * 5 * MINUTE_MS);
+  const yearStart = new Date(end.getTime() - 365 * DAY_MS);
   const historyStart = new Date(end.getTime() - opts.historyHours * 3_600_000);
   await db.query(
     `SELECT sh_ensure_measurement_partition(m) FROM generate_series($1::timestamptz, $2::timestamptz + interval '1 month', interval '1 month') m`,
@@ -122,8 +121,8 @@ export async function buildTelemetry(
     t0 = performance.now();
     let pointRows = 0;
     for (let m = 0; m < 12; m++) {
-      const from = new Date(yearStart.getTime() + (m * 365 * DAY) / 12);
-      const to = m === 11 ? historyStart : new Date(yearStart.getTime() + ((m + 1) * 365 * DAY) / 12);
+      const from = new Date(yearStart.getTime() + (m * 365 * DAY_MS) / 12);
+      const to = m === 11 ? historyStart : new Date(yearStart.getTime() + ((m + 1) * 365 * DAY_MS) / 12);
       const r = await db.query(
         `INSERT INTO measurements (point_id, variable, ts, value_numeric, quality_score, provider)
          SELECT p.id, v.variable, ts, ${valueCase}, 1, p.provider

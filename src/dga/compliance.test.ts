@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { complianceCsv, emptyCounts, owedSlots, pointCompliance, type SlotRecord } from './compliance.js';
+import { HOUR_MS } from '../lib/time.js';
 
 const TZ = 'Etc/GMT+4';
-const HOUR = 3_600_000;
 const d = (iso: string) => new Date(iso);
 
 describe('owedSlots', () => {
@@ -33,8 +33,8 @@ describe('pointCompliance', () => {
       ...base,
       now: d('2026-06-01T15:30:00Z'),
       submissions: [
-        rec('2026-06-01T10:00:00Z', 'sent', HOUR),
-        rec('2026-06-01T11:00:00Z', 'sent', HOUR + 1),
+        rec('2026-06-01T10:00:00Z', 'sent', HOUR_MS),
+        rec('2026-06-01T11:00:00Z', 'sent', HOUR_MS + 1),
         rec('2026-06-01T12:00:00Z', 'needs_attention'),
         rec('2026-06-01T13:00:00Z', 'sending'),
         rec('2026-06-01T09:00:00Z', 'sent', 0), // outside the period

@@ -19,15 +19,14 @@
 import { nextSlot, slotStart } from './slots.js';
 import type { DgaStandard } from './types.js';
 import type { SubmissionStatus } from './submission.repository.js';
+import { DAY_MS, HOUR_MS } from '../lib/time.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 export const ON_TIME_GRACE_MS: Readonly<Record<DgaStandard, number>> = {
-  MAYOR: HOUR,
-  MEDIO: DAY,
-  MENOR: 7 * DAY,
-  CAUDALES_MUY_PEQUENOS: 7 * DAY,
+  MAYOR: HOUR_MS,
+  MEDIO: DAY_MS,
+  MENOR: 7 * DAY_MS,
+  CAUDALES_MUY_PEQUENOS: 7 * DAY_MS,
 };
 
 export interface ComplianceCounts {

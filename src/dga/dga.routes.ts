@@ -114,7 +114,7 @@ const StatusSummary = Type.Object({
 export async function dgaRoutes(app: FastifyInstance, c: Container) {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
   const dga = c.dga;
-  const tz = c.config.dgaTimezone;
+  const tz = c.config.reportTimezone;
 
   r.get('/dga/submissions', {
     schema: {

@@ -11,15 +11,15 @@ import {
 } from './compliance.js';
 import { systemClock, type Clock } from './reporter.service.js';
 import { dgaVariables, variableProblems } from './slot-reading.js';
-import { localMidnight } from './timezone.js';
+import { localMidnight } from '../lib/timezone.js';
 import type { DgaStandard } from './types.js';
 import { parseDgaConfig } from './validation.js';
 import {
   SubmissionRepository, SUBMISSION_STATUSES, type SubmissionFilter, type SubmissionStatus, type SubmissionView,
 } from './submission.repository.js';
+import { DAY_MS } from '../lib/time.js';
 
-const DAY = 86_400_000;
-export const MAX_COMPLIANCE_PERIOD_MS = 366 * DAY;
+export const MAX_COMPLIANCE_PERIOD_MS = 366 * DAY_MS;
 
 export interface DgaServiceDeps {
   db: Db;
@@ -212,7 +212,7 @@ export class DgaService {
     const tz = this.deps.tz;
     const now = this.clock.now();
     const to = q.to ? parsePeriodBound(q.to, tz, 'to') : now;
-    const from = q.from ? parsePeriodBound(q.from, tz, 'from') : new Date(to.getTime() - 7 * DAY);
+    const from = q.from ? parsePeriodBound(q.from, tz, 'from') : new Date(to.getTime() - 7 * DAY_MS);
     if (from >= to) throw new ValidationError('from must be before to', 'from');
     if (to.getTime() - from.getTime() > MAX_COMPLIANCE_PERIOD_MS) {
       throw new ValidationError('the period may span at most 366 days', 'to');
@@ -282,7 +282,7 @@ export class DgaService {
       addCounts(totals, counts);
     }
     for (const c of clients.values()) c.on_time_pct = onTimePercent(c);
-    const hours = (ms: number) => (ms >= DAY ? `${ms / DAY} d` : `${ms / 3_600_000} h`);
+    const hours = (ms: number) => (ms >= DAY_MS ? `${ms / DAY_MS} d` : `${ms / 3_600_000} h`);
     return {
       from,
       to,

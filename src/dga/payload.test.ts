@@ -60,11 +60,12 @@ describe('totalizer formatting', () => {
 
 describe('timeStampOrigen', () => {
   it('is the local send time followed by the literal -0000', () => {
-    expect(formatTimeStampOrigen(new Date('2026-06-12T03:30:05Z'))).toBe('2026-06-11T23:30:05-0000');
+    expect(formatTimeStampOrigen(new Date('2026-06-12T03:30:05Z'), 'Etc/GMT+4')).toBe('2026-06-11T23:30:05-0000');
   });
 });
 
 const well: BuildDgaRequestInput = {
+  tz: 'Etc/GMT+4',
   config: {
     standard: 'MAYOR',
     type: 'SUBTERRANEO',

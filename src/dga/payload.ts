@@ -4,7 +4,7 @@
  */
 import { normalizeRut } from '../registry/rut.js';
 import { slotStart } from './slots.js';
-import { DEFAULT_DGA_TIMEZONE, formatLocal } from './timezone.js';
+import { formatLocal } from '../lib/timezone.js';
 import type { DgaFieldError, DgaPointConfig, DgaReading, DgaType } from './types.js';
 import { isValidCodigoObra } from './validation.js';
 
@@ -93,7 +93,7 @@ export function formatTotalizer(m3: number): string {
  * a public client built on DGA's technical manual (Res. Exenta 2.170/2025) sends UTC−4 local
  * time with the same literal `-0000` and notes that this is how the manual documents it.
  */
-export function formatTimeStampOrigen(sentAt: Date, tz: string = DEFAULT_DGA_TIMEZONE): string {
+export function formatTimeStampOrigen(sentAt: Date, tz: string): string {
   const { date, time } = formatLocal(sentAt, tz);
   return `${date}T${time}-0000`;
 }
@@ -146,7 +146,7 @@ export interface BuildDgaRequestInput {
   reading: DgaReading;
   /** The moment of sending; becomes timeStampOrigen. */
   sentAt: Date;
-  tz?: string;
+  tz: string;
 }
 
 export type BuiltDgaRequest = { ok: true; request: DgaRequest } | { ok: false; errors: DgaFieldError[] };
@@ -154,7 +154,7 @@ export type BuiltDgaRequest = { ok: true; request: DgaRequest } | { ok: false; e
 /** Builds the request for one slot, or lists every field that prevents it (field = DGA's name). */
 export function buildDgaRequest(input: BuildDgaRequestInput): BuiltDgaRequest {
   const { config, slot, reading, sentAt } = input;
-  const tz = input.tz ?? DEFAULT_DGA_TIMEZONE;
+  const tz = input.tz;
   const errors: DgaFieldError[] = [];
   const attempt = (field: string, format: () => string): string => {
     try {

@@ -21,7 +21,7 @@ import { buildDgaRequest, redactDgaBody, type DgaRequest } from './payload.js';
 import { classifyDgaAnswer, nextAttemptAt, type DgaAnswer, type DgaOutcome } from './response.js';
 import { DEFAULT_MAX_BACKFILL_MS, dueSlots } from './slots.js';
 import { dgaVariables, needsWaterTable, readSlot, variableProblems, type DgaVariables } from './slot-reading.js';
-import { localMidnight } from './timezone.js';
+import { localMidnight } from '../lib/timezone.js';
 import type { DgaPointConfig, DgaStandard } from './types.js';
 import { parseDgaConfig } from './validation.js';
 import {

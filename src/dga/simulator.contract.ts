@@ -4,7 +4,7 @@
  * like DGA's.
  */
 import { isValidRut } from '../registry/rut.js';
-import { DEFAULT_DGA_TIMEZONE, fromLocal } from './timezone.js';
+import { fromLocal } from '../lib/timezone.js';
 import type { DgaType } from './types.js';
 import { isValidCodigoObra } from './validation.js';
 
@@ -67,9 +67,9 @@ export function checkMeasurementRequest(input: {
   headers: Record<string, string | string[] | undefined>;
   rawBody: string;
   now: Date;
-  tz?: string;
+  tz: string;
 }): ContractCheck {
-  const tz = input.tz ?? DEFAULT_DGA_TIMEZONE;
+  const tz = input.tz;
   const bad = (message: string, status = 400): ContractCheck => ({ ok: false, status, message });
 
   const contentType = input.headers['content-type'];

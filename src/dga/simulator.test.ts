@@ -17,6 +17,7 @@ afterEach(async () => {
 });
 
 const input: BuildDgaRequestInput = {
+  tz: 'Etc/GMT+4',
   config: {
     standard: 'MAYOR',
     type: 'SUBTERRANEO',

@@ -23,7 +23,7 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import { normalizeRut } from '../registry/rut.js';
 import { DGA_ENDPOINTS } from './payload.js';
 import { checkMeasurementRequest } from './simulator.contract.js';
-import { DEFAULT_DGA_TIMEZONE } from './timezone.js';
+import { DEFAULT_REPORT_TIMEZONE } from '../config.js';
 import { DGA_STANDARDS, type DgaStandard, type DgaType } from './types.js';
 import { isValidCodigoObra } from './validation.js';
 
@@ -161,7 +161,7 @@ function parseJsonObject(raw: unknown): Record<string, unknown> {
 export const dgaSimulatorPlugin: FastifyPluginAsync<DgaSimulatorOptions> = async (app, opts) => {
   const state = opts.state ?? new DgaSimulatorState();
   const clock = opts.clock ?? { now: () => new Date() };
-  const tz = opts.timeZone ?? DEFAULT_DGA_TIMEZONE;
+  const tz = opts.timeZone ?? DEFAULT_REPORT_TIMEZONE;
   let seq = 0;
 
   // Bodies arrive as text so a malformed one is recorded and answered in DGA's shape.

@@ -19,16 +19,14 @@
  * (hourly flow = average of the last hour).
  */
 import {
-  DEFAULT_DGA_TIMEZONE,
   fromLocal,
   normalizeLocal,
   toLocal,
   type LocalDateTime,
-} from './timezone.js';
+} from '../lib/timezone.js';
 import type { DgaStandard } from './types.js';
+import { DAY_MS } from '../lib/time.js';
 
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 
 /**
  * How far back missed slots are still back-filled, per standard. MAYOR: a week of hours (168 slots);
@@ -36,10 +34,10 @@ const DAY = 24 * HOUR;
  * Older gaps are an operator's decision, not something to flood DGA with after an outage.
  */
 export const DEFAULT_MAX_BACKFILL_MS: Readonly<Record<DgaStandard, number>> = {
-  MAYOR: 7 * DAY,
-  MEDIO: 31 * DAY,
-  MENOR: 93 * DAY,
-  CAUDALES_MUY_PEQUENOS: 366 * DAY,
+  MAYOR: 7 * DAY_MS,
+  MEDIO: 31 * DAY_MS,
+  MENOR: 93 * DAY_MS,
+  CAUDALES_MUY_PEQUENOS: 366 * DAY_MS,
 };
 
 function floorLabel(standard: DgaStandard, l: LocalDateTime): LocalDateTime {
@@ -81,12 +79,12 @@ function floorSlot(standard: DgaStandard, t: Date, tz: string): { at: Date; labe
 }
 
 /** The latest slot time ≤ t. */
-export function slotStart(standard: DgaStandard, t: Date, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+export function slotStart(standard: DgaStandard, t: Date, tz: string): Date {
   return floorSlot(standard, t, tz).at;
 }
 
 /** The earliest slot time > t. */
-export function nextSlot(standard: DgaStandard, t: Date, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+export function nextSlot(standard: DgaStandard, t: Date, tz: string): Date {
   const { label } = floorSlot(standard, t, tz);
   for (let n = 1; ; n++) {
     const at = fromLocal(stepLabel(standard, label, n), tz);
@@ -95,12 +93,12 @@ export function nextSlot(standard: DgaStandard, t: Date, tz: string = DEFAULT_DG
 }
 
 /** The latest slot time < t. */
-export function previousSlot(standard: DgaStandard, t: Date, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+export function previousSlot(standard: DgaStandard, t: Date, tz: string): Date {
   return slotStart(standard, new Date(t.getTime() - 1), tz);
 }
 
 /** The data window (from, to] a slot reports on: from the previous slot to the slot itself. */
-export function slotWindow(standard: DgaStandard, slot: Date, tz: string = DEFAULT_DGA_TIMEZONE): { from: Date; to: Date } {
+export function slotWindow(standard: DgaStandard, slot: Date, tz: string): { from: Date; to: Date } {
   return { from: previousSlot(standard, slot, tz), to: slot };
 }
 
@@ -114,7 +112,7 @@ export interface DueSlotsOptions {
   now: Date;
   /** Oldest slot age still back-filled, in ms; defaults to DEFAULT_MAX_BACKFILL_MS[standard]. */
   maxBackfill?: number;
-  tz?: string;
+  tz: string;
   /** Safety cap on the number of slots returned. */
   limit?: number;
 }
@@ -126,7 +124,7 @@ export interface DueSlotsOptions {
  */
 export function dueSlots(standard: DgaStandard, opts: DueSlotsOptions): Date[] {
   if (!opts.dataUntil) return [];
-  const tz = opts.tz ?? DEFAULT_DGA_TIMEZONE;
+  const tz = opts.tz;
   const maxBackfill = opts.maxBackfill ?? DEFAULT_MAX_BACKFILL_MS[standard];
   const limit = opts.limit ?? 10_000;
   const upper = Math.min(opts.now.getTime(), opts.dataUntil.getTime());

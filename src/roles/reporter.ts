@@ -23,7 +23,7 @@ export async function startReporter(
       logger: c.logger,
       variablesConfig: async (pointId) => (await c.schemas.mergedConfig(pointId)).merged_config,
       dgaApiUrl: c.config.dgaApiUrl,
-      tz: c.config.dgaTimezone,
+      tz: c.config.reportTimezone,
     },
     opts,
   );

@@ -1,7 +1,7 @@
 import type { Container } from '../container.js';
 import type { RunningRole } from './api.js';
+import { DAY_MS } from '../lib/time.js';
 
-const DAY_MS = 24 * 3600_000;
 
 /** Maintenance: monthly measurement partitions created ahead, whole partitions dropped past retention. */
 export async function startScheduler(c: Container, opts: { everyMs?: number } = {}): Promise<RunningRole> {

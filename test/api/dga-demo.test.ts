@@ -18,7 +18,7 @@ let sim: RunningDgaSimulator;
 
 beforeAll(async () => {
   sim = await startDgaSimulator({ clock, timeZone: TZ });
-  t = await createTestContext({ config: { dgaApiUrl: sim.url, dgaTimezone: TZ } });
+  t = await createTestContext({ config: { dgaApiUrl: sim.url, reportTimezone: TZ } });
 });
 afterAll(async () => {
   await t?.close();

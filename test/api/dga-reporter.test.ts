@@ -22,7 +22,7 @@ let codeSeq = 100;
 
 beforeAll(async () => {
   sim = await startDgaSimulator({ clock: { now: () => simClock.now() }, timeZone: TZ });
-  t = await createTestContext({ config: { dgaApiUrl: sim.url, dgaTimezone: TZ } });
+  t = await createTestContext({ config: { dgaApiUrl: sim.url, reportTimezone: TZ } });
 });
 afterAll(async () => {
   await t?.close();

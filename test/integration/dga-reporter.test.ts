@@ -23,7 +23,7 @@ const clock = new FakeClock(Date.parse('2026-06-20T23:07:00Z'));
 beforeAll(async () => {
   db = await freshDatabase();
   sim = await startDgaSimulator({ clock, timeZone: TZ });
-  t = await createTestContext({ config: { databaseUrl: db.url, secretKey: SECRET_KEY, embedded: false, dgaApiUrl: sim.url, dgaTimezone: TZ } });
+  t = await createTestContext({ config: { databaseUrl: db.url, secretKey: SECRET_KEY, embedded: false, dgaApiUrl: sim.url, reportTimezone: TZ } });
   for (let i = 0; i < 2; i++) {
     others.push(await buildContainer(t.c.config, { logger: createLogger('silent'), migrate: false }));
   }

@@ -9,9 +9,9 @@ import {
   subtractWindows,
   wellProfile,
 } from './series.js';
+import { DAY_MS } from '../../lib/time.js';
 
 const MIN = 60_000;
-const DAY = 86_400_000;
 const t0 = Date.parse('2026-03-01T00:00:00Z');
 
 function value(device: string, channel: string, ts: number): number {
@@ -22,9 +22,9 @@ function value(device: string, channel: string, ts: number): number {
 
 describe('simulatedValue', () => {
   it('is deterministic per device and differs between devices', () => {
-    const a = [0, 1, 2, 3].map((i) => value('pozo-1', 'totalizador', t0 + i * DAY));
-    const b = [0, 1, 2, 3].map((i) => value('pozo-1', 'totalizador', t0 + i * DAY));
-    const c = [0, 1, 2, 3].map((i) => value('pozo-2', 'totalizador', t0 + i * DAY));
+    const a = [0, 1, 2, 3].map((i) => value('pozo-1', 'totalizador', t0 + i * DAY_MS));
+    const b = [0, 1, 2, 3].map((i) => value('pozo-1', 'totalizador', t0 + i * DAY_MS));
+    const c = [0, 1, 2, 3].map((i) => value('pozo-2', 'totalizador', t0 + i * DAY_MS));
     expect(a).toEqual(b);
     expect(c).not.toEqual(a);
     expect(simulatedValue('pozo-1', 'nivel', new Date(t0))).toBe(simulatedValue('pozo-1', 'nivel', t0));
@@ -46,7 +46,7 @@ describe('simulatedValue', () => {
   it('reports zero flow exactly while the pump is off and positive flow while it runs', () => {
     let on = 0;
     let off = 0;
-    for (let ts = t0; ts < t0 + 2 * DAY; ts += MIN) {
+    for (let ts = t0; ts < t0 + 2 * DAY_MS; ts += MIN) {
       const flow = value('pozo-7', 'caudal', ts);
       if (isPumpOn('pozo-7', ts)) {
         on++;
@@ -65,7 +65,7 @@ describe('simulatedValue', () => {
     const device = 'pozo-3';
     let previous = value(device, 'totalizador', t0);
     let resets = 0;
-    for (let ts = t0 + 10 * MIN; ts < t0 + 130 * DAY; ts += 10 * MIN) {
+    for (let ts = t0 + 10 * MIN; ts < t0 + 130 * DAY_MS; ts += 10 * MIN) {
       const current = value(device, 'totalizador', ts);
       if (current < previous) {
         resets++;
@@ -80,8 +80,8 @@ describe('simulatedValue', () => {
 
   it('grows the totalizer by the volume the reported flow implies', () => {
     const device = 'pozo-4';
-    const from = lastResetMs(device, t0 + 20 * DAY) + DAY;
-    const to = from + DAY;
+    const from = lastResetMs(device, t0 + 20 * DAY_MS) + DAY_MS;
+    const to = from + DAY_MS;
     let integrated = 0;
     for (let ts = from; ts < to; ts += MIN) integrated += (value(device, 'caudal', ts) / 1000) * 60;
     const delta = value(device, 'totalizador', to) - value(device, 'totalizador', from);
@@ -90,7 +90,7 @@ describe('simulatedValue', () => {
   });
 
   it('serves the same well in each unit: m³/h = L/s × 3.6, pulses × 10 L = m³', () => {
-    const ts = t0 + 5 * DAY + 123 * MIN;
+    const ts = t0 + 5 * DAY_MS + 123 * MIN;
     const lps = value('pozo-5', 'caudal', ts);
     expect(value('pozo-5', 'flow_m3h', ts)).toBeCloseTo(lps * 3.6, 1);
     const m3 = value('pozo-5', 'totalizador', ts);

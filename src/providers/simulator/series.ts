@@ -6,6 +6,7 @@
  * sensor that is drawn down while pumping and recovers afterwards.
  */
 import type { ProviderName } from '../provider.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../lib/time.js';
 
 export type ChannelKind = 'flow' | 'totalizer' | 'pulses' | 'level';
 
@@ -49,10 +50,7 @@ export function simulatorChannel(key: string): SimulatorChannel | undefined {
   return Object.hasOwn(ALL_CHANNELS, key) ? ALL_CHANNELS[key] : undefined;
 }
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-const YEAR = 365.25 * DAY;
+const YEAR = 365.25 * DAY_MS;
 
 export interface WellProfile {
   /** Readings fall on multiples of this interval since the epoch. */
@@ -111,7 +109,7 @@ function noise(seed: number, salt: number, tsMs: number): number {
 export function readingIntervalMs(deviceId: string): number {
   const match = /every(\d{1,4})m(?:in)?$/i.exec(deviceId);
   const minutes = match ? Number(match[1]) : 1;
-  return Math.max(1, minutes) * MINUTE;
+  return Math.max(1, minutes) * MINUTE_MS;
 }
 
 const profiles = new Map<string, WellProfile>();
@@ -121,21 +119,21 @@ export function wellProfile(deviceId: string): WellProfile {
   if (cached) return cached;
   const seed = hashString(deviceId);
   const between = (salt: number, lo: number, hi: number) => lo + (hi - lo) * unit(seed, salt);
-  const pumpCycleMs = Math.round(between(2, 3, 8) * 4) * (HOUR / 4);
-  const resetPeriodMs = Math.round(between(5, 55, 66)) * DAY;
+  const pumpCycleMs = Math.round(between(2, 3, 8) * 4) * (HOUR_MS / 4);
+  const resetPeriodMs = Math.round(between(5, 55, 66)) * DAY_MS;
   const profile: WellProfile = {
     intervalMs: readingIntervalMs(deviceId),
     flowLps: Math.round(between(1, 4, 45) * 10) / 10,
     pumpCycleMs,
     pumpDuty: Math.round(between(3, 0.35, 0.75) * 100) / 100,
-    pumpPhaseMs: Math.floor(between(4, 0, pumpCycleMs / MINUTE)) * MINUTE,
+    pumpPhaseMs: Math.floor(between(4, 0, pumpCycleMs / MINUTE_MS)) * MINUTE_MS,
     resetPeriodMs,
-    resetPhaseMs: Math.floor(between(6, 0, resetPeriodMs / HOUR)) * HOUR + 17 * MINUTE,
+    resetPhaseMs: Math.floor(between(6, 0, resetPeriodMs / HOUR_MS)) * HOUR_MS + 17 * MINUTE_MS,
     staticColumnM: Math.round(between(7, 12, 70) * 10) / 10,
     seasonalSwingM: Math.round(between(8, 0.5, 2.5) * 10) / 10,
     seasonPhase: between(9, 0, 2 * Math.PI),
     maxDrawdownM: Math.round(between(10, 2, 9) * 10) / 10,
-    drawdownTauMs: Math.round(between(11, 10, 40)) * MINUTE,
+    drawdownTauMs: Math.round(between(11, 10, 40)) * MINUTE_MS,
   };
   if (profiles.size > 10_000) profiles.clear();
   profiles.set(deviceId, profile);

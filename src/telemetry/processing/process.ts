@@ -23,9 +23,9 @@ import type {
   VariableConfig,
   VariableKind,
 } from './types.js';
+import { DAY_MS } from '../../lib/time.js';
 
 export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
-const DAY_MS = 24 * 60 * 60 * 1000;
 
 type DeadLetter = Extract<Outcome, { ok: false }>;
 

@@ -1,28 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { alignRange, bucketCount, chooseBucket } from './buckets.js';
+import { DAY_MS } from '../../lib/time.js';
 
 const at = (iso: string) => new Date(iso);
-const DAY = 86_400_000;
 
 describe('series buckets', () => {
   it('auto picks the finest bucket that keeps the answer at or under 2,000 points', () => {
     const to = at('2025-06-01T00:00:00Z');
     const span = (ms: number) => chooseBucket(new Date(to.getTime() - ms), to);
     expect(span(3_600_000)).toBe('1m');
-    expect(span(DAY)).toBe('1m'); // 1,440
-    expect(span(2 * DAY)).toBe('5m'); // 2,880 minutes → 576 five-minute buckets
-    expect(span(7 * DAY)).toBe('1h'); // 2,016 five-minute buckets would be too many
-    expect(span(83 * DAY)).toBe('1h'); // 1,992
-    expect(span(84 * DAY)).toBe('2h');
-    expect(span(365 * DAY)).toBe('6h'); // 1,460
-    expect(span(3 * 365 * DAY)).toBe('1d');
-    expect(span(20 * 365 * DAY)).toBe('7d');
+    expect(span(DAY_MS)).toBe('1m'); // 1,440
+    expect(span(2 * DAY_MS)).toBe('5m'); // 2,880 minutes → 576 five-minute buckets
+    expect(span(7 * DAY_MS)).toBe('1h'); // 2,016 five-minute buckets would be too many
+    expect(span(83 * DAY_MS)).toBe('1h'); // 1,992
+    expect(span(84 * DAY_MS)).toBe('2h');
+    expect(span(365 * DAY_MS)).toBe('6h'); // 1,460
+    expect(span(3 * 365 * DAY_MS)).toBe('1d');
+    expect(span(20 * 365 * DAY_MS)).toBe('7d');
   });
 
   it('never answers a year with more than 2,000 buckets, whatever the alignment', () => {
-    for (let offset = 0; offset < DAY; offset += 3_600_000 + 7 * 60_000) {
+    for (let offset = 0; offset < DAY_MS; offset += 3_600_000 + 7 * 60_000) {
       const from = new Date(Date.UTC(2024, 0, 1) + offset);
-      const to = new Date(from.getTime() + 365 * DAY);
+      const to = new Date(from.getTime() + 365 * DAY_MS);
       const b = chooseBucket(from, to);
       expect(bucketCount(from, to, b)).toBeLessThanOrEqual(2000);
     }

@@ -1,3 +1,4 @@
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../lib/time.js';
 /**
  * Time buckets of the series API. Buckets are UTC, aligned on a grid that starts on Monday
  * 1970-01-05 00:00Z (every width divides a week, so hours and days fall on whole UTC hours and days
@@ -10,21 +11,18 @@ export type BucketName = '1m' | '5m' | '15m' | '1h' | '2h' | '3h' | '6h' | '12h'
 /** Where a bucket is computed from: raw rows (short widths) or the hourly/daily rollups (long ranges). */
 export type BucketSource = 'measurements' | '1h' | '1d';
 
-const MINUTE = 60_000;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 export const BUCKETS: Record<BucketName, { ms: number; source: BucketSource }> = {
-  '1m': { ms: MINUTE, source: 'measurements' },
-  '5m': { ms: 5 * MINUTE, source: 'measurements' },
-  '15m': { ms: 15 * MINUTE, source: 'measurements' },
-  '1h': { ms: HOUR, source: '1h' },
-  '2h': { ms: 2 * HOUR, source: '1h' },
-  '3h': { ms: 3 * HOUR, source: '1h' },
-  '6h': { ms: 6 * HOUR, source: '1h' },
-  '12h': { ms: 12 * HOUR, source: '1h' },
-  '1d': { ms: DAY, source: '1d' },
-  '7d': { ms: 7 * DAY, source: '1d' },
+  '1m': { ms: MINUTE_MS, source: 'measurements' },
+  '5m': { ms: 5 * MINUTE_MS, source: 'measurements' },
+  '15m': { ms: 15 * MINUTE_MS, source: 'measurements' },
+  '1h': { ms: HOUR_MS, source: '1h' },
+  '2h': { ms: 2 * HOUR_MS, source: '1h' },
+  '3h': { ms: 3 * HOUR_MS, source: '1h' },
+  '6h': { ms: 6 * HOUR_MS, source: '1h' },
+  '12h': { ms: 12 * HOUR_MS, source: '1h' },
+  '1d': { ms: DAY_MS, source: '1d' },
+  '7d': { ms: 7 * DAY_MS, source: '1d' },
 };
 
 export const BUCKET_NAMES = Object.keys(BUCKETS) as BucketName[];

@@ -1,7 +1,7 @@
 import type { Db } from '../../infra/db/index.js';
 import type { CounterBucket, CounterReading } from './consumption.js';
+import { DAY_MS } from '../../lib/time.js';
 
-const DAY_MS = 86_400_000;
 const MS = (col: string) => `extract(epoch FROM ${col})::float8 * 1000`;
 const COUNTER = `${MS('bucket')} AS ms, ${MS('first_ts')} AS first_ms, first_value, ${MS('last_ts')} AS last_ms, last_value, min, max`;
 

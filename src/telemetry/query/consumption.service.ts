@@ -9,6 +9,8 @@ import {
 } from './consumption.js';
 import { ConsumptionRepository } from './consumption.repository.js';
 import { parseRange } from './time.js';
+import { round } from '../../lib/round.js';
+import { DAY_MS, HOUR_MS } from '../../lib/time.js';
 
 export interface ConsumptionQuery {
   from?: string;
@@ -60,8 +62,6 @@ export interface ConsumptionResult {
 
 const MAX_PERIODS: Record<PeriodKind, number> = { day: 3700, month: 240 };
 const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * 86_400_000, month: 365 * 86_400_000 };
-const HOUR_MS = 3_600_000;
-const DAY_MS = 86_400_000;
 
 type VariablesConfig = Record<string, { kind?: string; processing?: { max_m3_per_hour?: number; reset_tolerance_m3?: number } } | undefined>;
 
@@ -189,7 +189,3 @@ function merge(days: CounterBucket[], whole: boolean[], hours: CounterBucket[]):
   return out;
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

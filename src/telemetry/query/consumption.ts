@@ -1,5 +1,6 @@
-import { fromLocal, toLocal } from '../../dga/timezone.js';
+import { fromLocal, toLocal } from '../../lib/timezone.js';
 import { BACKLOG_GAP_MS, DEFAULT_MAX_M3_PER_HOUR, DEFAULT_RESET_TOLERANCE_M3 } from '../processing/index.js';
+import { DAY_MS, HOUR_MS } from '../../lib/time.js';
 
 /**
  * Extracted volume per local day or month from a continuous totalizer (m³), using the first and last
@@ -74,7 +75,6 @@ export interface PeriodVolume {
   spikes_ignored: number;
 }
 
-const HOUR_MS = 3_600_000;
 
 /** Local calendar periods of `tz` covering [from, to): from is moved back and to forward to whole periods. */
 export function periodsBetween(from: Date, to: Date, kind: PeriodKind, tz: string): Period[] {
@@ -105,7 +105,6 @@ export function readingsOf(buckets: readonly CounterBucket[]): CounterReading[] 
   return out;
 }
 
-const DAY_MS = 86_400_000;
 
 /**
  * Which daily buckets can stand for their hours: no boundary strictly inside the day, monotone within

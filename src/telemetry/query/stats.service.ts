@@ -5,7 +5,8 @@ import type { Cache } from '../../infra/cache/index.js';
 import { cacheStats } from '../../infra/cache/cache.js';
 import { metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
-import { fromLocal, toLocal } from '../../dga/timezone.js';
+import { fromLocal, toLocal } from '../../lib/timezone.js';
+import { round } from '../../lib/round.js';
 
 /** Consumer groups whose lag /stats reports (the processor's group is defined by the processor). */
 export const DEFAULT_BUS_GROUPS: { group: string; topics: string[] }[] = [
@@ -219,7 +220,3 @@ async function collectionCounters(): Promise<Record<string, Record<string, numbe
   return out;
 }
 
-function round(x: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { fromLocal } from '../../dga/timezone.js';
+import { fromLocal } from '../../lib/timezone.js';
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 

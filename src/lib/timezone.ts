@@ -1,8 +1,9 @@
 /**
- * Wall-clock conversions for the DGA time zone with Intl only. Works for fixed offsets
- * (`Etc/GMT+4` = UTC−4, the default) and for IANA zones with daylight saving.
+ * Wall-clock conversions with Intl only. Works for fixed offsets (`Etc/GMT+4` = UTC−4) and for IANA
+ * zones with daylight saving. Every function takes the zone explicitly: a forgotten argument must not
+ * silently pick one.
  */
-export const DEFAULT_DGA_TIMEZONE = 'Etc/GMT+4';
+import { DAY_MS } from './time.js';
 
 /** Local calendar fields; `month` is 1–12. Fields passed to `fromLocal` may overflow (hour 24, month 13). */
 export interface LocalDateTime {
@@ -43,7 +44,7 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-export function toLocal(t: Date, tz: string = DEFAULT_DGA_TIMEZONE): LocalDateTime {
+export function toLocal(t: Date, tz: string): LocalDateTime {
   const fields: Record<string, number> = {};
   for (const part of formatter(tz).formatToParts(t)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -63,7 +64,7 @@ function wallClockMs(l: LocalDateTime): number {
 }
 
 /** Offset of local time from UTC at instant `ms`, in ms (UTC−4 → −14 400 000). */
-export function offsetMs(ms: number, tz: string = DEFAULT_DGA_TIMEZONE): number {
+export function offsetMs(ms: number, tz: string): number {
   const wholeSecond = Math.floor(ms / 1000) * 1000;
   return wallClockMs(toLocal(new Date(wholeSecond), tz)) - wholeSecond;
 }
@@ -73,10 +74,9 @@ export function offsetMs(ms: number, tz: string = DEFAULT_DGA_TIMEZONE): number 
  * Repeated times (clock set back) resolve to the earlier instant; skipped times (clock set
  * forward) to the instant of the change, i.e. the first existing moment after the gap.
  */
-export function fromLocal(l: LocalDateTime, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+export function fromLocal(l: LocalDateTime, tz: string): Date {
   const wall = wallClockMs(l);
-  const day = 86_400_000;
-  const offsets = new Set([offsetMs(wall - day, tz), offsetMs(wall, tz), offsetMs(wall + day, tz)]);
+  const offsets = new Set([offsetMs(wall - DAY_MS, tz), offsetMs(wall, tz), offsetMs(wall + DAY_MS, tz)]);
   const valid: number[] = [];
   const all: number[] = [];
   for (const o of offsets) {
@@ -101,7 +101,7 @@ export function normalizeLocal(l: LocalDateTime): LocalDateTime {
 }
 
 /** Start of a local calendar day `YYYY-MM-DD` as an instant. */
-export function localMidnight(date: string, tz: string = DEFAULT_DGA_TIMEZONE): Date {
+export function localMidnight(date: string, tz: string): Date {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
   if (!m) throw new RangeError(`not a date (YYYY-MM-DD): ${date}`);
   const l = { year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), hour: 0, minute: 0, second: 0 };
@@ -112,7 +112,7 @@ export function localMidnight(date: string, tz: string = DEFAULT_DGA_TIMEZONE): 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /** `YYYY-MM-DD` and `HH:MM:SS` of an instant in `tz`: the DGA's fechaMedicion / horaMedicion. */
-export function formatLocal(t: Date, tz: string = DEFAULT_DGA_TIMEZONE): { date: string; time: string } {
+export function formatLocal(t: Date, tz: string): { date: string; time: string } {
   const l = toLocal(t, tz);
   return {
     date: `${pad(l.year, 4)}-${pad(l.month)}-${pad(l.day)}`,
