@@ -42,9 +42,3 @@ export class ForbiddenError extends AppError {
     super('FORBIDDEN', message, 403);
   }
 }
-
-export class UpstreamError extends AppError {
-  constructor(code: string, message: string, options?: { cause?: unknown; details?: Record<string, unknown> }) {
-    super(code, message, 502, options?.details, { cause: options?.cause });
-  }
-}

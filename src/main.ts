@@ -18,7 +18,7 @@ import { BENCH_USAGE, parseBenchArgs } from './bench/cli.js';
 const usage = () => `usage: smarthydro <command> [options]
 
 commands:
-  start [--roles api,collector,processor,reporter,scheduler] [--demo]   run roles (all by default)
+  start [--roles ${ALL_ROLES.join(',')}] [--demo]   run roles (all by default)
   migrate                                                              apply database migrations
   simulate [--port N]                                                  provider (Twin, Nettra, Novus) and DGA simulators
   ${BENCH_USAGE}
@@ -28,17 +28,17 @@ commands:
 configuration comes from the environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, KAFKA_BROKERS,
 SECRET_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, DGA_API_URL, DGA_TIMEZONE, LOG_LEVEL (see README).`;
 
-export const ALL_ROLES = ['api', 'collector', 'processor', 'reporter', 'scheduler'] as const;
 type RoleStarter = (c: Container) => Promise<RunningRole>;
 
-/** Start order: partitions first, then the consumer, then producers of work, then the API. */
-const ROLE_STARTERS: [string, RoleStarter][] = [
+/** Every role, in start order: partitions first, then the consumer, then producers of work, then the API. */
+const ROLE_STARTERS: readonly (readonly [string, RoleStarter])[] = [
   ['scheduler', startScheduler],
   ['processor', (c) => startProcessor(c)],
   ['collector', (c) => startCollector(c)],
   ['reporter', (c) => startReporter(c)],
   ['api', startApi],
 ];
+const ALL_ROLES = ROLE_STARTERS.map(([name]) => name);
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -86,7 +86,7 @@ async function start(args: string[]): Promise<number> {
     strict: true,
   });
   const roles = (values.roles ?? ALL_ROLES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
-  const unknown = roles.filter((r) => !(ALL_ROLES as readonly string[]).includes(r));
+  const unknown = roles.filter((r) => !ALL_ROLES.includes(r));
   if (unknown.length) {
     console.error(`unknown role(s): ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`);
     return 2;
@@ -117,8 +117,6 @@ async function start(args: string[]): Promise<number> {
         console.log(`\nSmartHydro is running at ${shown}  (API docs: ${shown}/docs)`);
       }
     }
-    const missing = roles.filter((r) => !ROLE_STARTERS.some(([name]) => name === r));
-    if (missing.length) c.logger.warn({ roles: missing }, 'roles not available in this version; skipped');
     c.logger.info({ roles: running.map((r) => r.name) }, 'roles started');
     if (admin.created && admin.password) {
       console.log(`admin login: ${admin.email}  password: ${admin.password}  (shown once; keep it)\n`);
