@@ -75,12 +75,14 @@ export async function buildContainer(
   const points = new PointService({ db, cache, secrets, events });
   const schemas = new SchemaService({ db, cache, events, points });
   const variablesConfig = async (pointId: number) => (await schemas.mergedConfig(pointId)).merged_config;
-  const dga = new DgaService({ db, tz: config.reportTimezone, variablesConfig });
+  const dgaSubmissions = new SubmissionRepository(db);
+  const dgaPoints = new DgaPointRepository(db);
+  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variablesConfig });
   const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
     new DgaReporter(
       {
-        submissions: new SubmissionRepository(db),
-        points: new DgaPointRepository(db),
+        submissions: dgaSubmissions,
+        points: dgaPoints,
         client: new DgaClient({ apiUrl: config.dgaApiUrl, fetch, requestTimeoutMs }),
         config: { tz: config.reportTimezone, variablesConfig, password: (encrypted) => secrets.decrypt(encrypted) },
         logger,

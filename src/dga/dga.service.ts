@@ -1,8 +1,7 @@
 /**
  * DGA submissions as users see them: the list, one retry, the compliance report and the status
- * summary (also for /stats). Every read is scoped to the caller's client.
+ * summary. Every read is scoped to the caller's client.
  */
-import type { Db } from '../infra/db/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
 import { systemClock, type Clock } from '../lib/clock.js';
@@ -16,22 +15,23 @@ import {
   SUBMISSION_STATUSES, type ComplianceFilter, type ComplianceReport, type DgaStatusSummary, type SubmissionStatus,
   type SubmissionView,
 } from './dga.schemas.js';
-import { DgaPointRepository } from './dga-point.repository.js';
+import type { DgaPointRepository } from './dga-point.repository.js';
 import { preparePoint } from './point-config.js';
 import type { DgaStandard } from './types.js';
-import { SubmissionRepository, type SubmissionFilter } from './submission.repository.js';
+import type { SubmissionFilter, SubmissionRepository } from './submission.repository.js';
 
 export const MAX_COMPLIANCE_PERIOD_MS = 366 * DAY_MS;
 
 export interface DgaServiceDeps {
-  db: Db;
+  submissions: SubmissionRepository;
+  points: DgaPointRepository;
   tz: string;
   /** The merged variables_config of a point, for configuration checks in the status summary. */
   variablesConfig(pointId: number): Promise<unknown>;
   clock?: Clock;
 }
 
-/** Accepts `YYYY-MM-DD` (local midnight in the DGA time zone) or an ISO 8601 instant. */
+/** Accepts `YYYY-MM-DD` (local midnight in the report time zone) or an ISO 8601 instant. */
 export function parsePeriodBound(value: string, tz: string, field: string): Date {
   if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
     try {
@@ -53,8 +53,8 @@ export class DgaService {
   private readonly clock: Clock;
 
   constructor(private readonly deps: DgaServiceDeps) {
-    this.repo = new SubmissionRepository(deps.db);
-    this.points = new DgaPointRepository(deps.db);
+    this.repo = deps.submissions;
+    this.points = deps.points;
     this.clock = deps.clock ?? systemClock;
   }
 
