@@ -17,6 +17,10 @@ import { StatsService } from './telemetry/query/stats.service.js';
 import { upsertRollups } from './telemetry/query/rollups.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
+import { DgaClient } from './dga/dga.client.js';
+import { DgaPointRepository } from './dga/dga-point.repository.js';
+import { DgaReporter, type DgaReporterOptions } from './dga/reporter.service.js';
+import { SubmissionRepository } from './dga/submission.repository.js';
 import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection.service.js';
@@ -39,8 +43,10 @@ export interface Container {
   series: SeriesService;
   consumption: ConsumptionService;
   stats: StatsService;
-  /** DGA submissions, compliance and status (the reporter role builds its own DgaReporter). */
+  /** DGA submissions, compliance and status. */
   dga: DgaService;
+  /** A DGA reporter (the reporter role's worker); each call builds one with its own owner name and options. */
+  dgaReporter(opts?: DgaReporterOptions): DgaReporter;
   bus: Bus;
   /** Topic and group names of this deployment. */
   topics: BusNames;
@@ -68,11 +74,21 @@ export async function buildContainer(
   const projects = new ProjectService({ db, events });
   const points = new PointService({ db, cache, secrets, events });
   const schemas = new SchemaService({ db, cache, events, points });
-  const dga = new DgaService({
-    db,
-    tz: config.reportTimezone,
-    variablesConfig: async (pointId) => (await schemas.mergedConfig(pointId)).merged_config,
-  });
+  const variablesConfig = async (pointId: number) => (await schemas.mergedConfig(pointId)).merged_config;
+  const dgaSubmissions = new SubmissionRepository(db);
+  const dgaPoints = new DgaPointRepository(db);
+  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variablesConfig });
+  const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
+    new DgaReporter(
+      {
+        submissions: dgaSubmissions,
+        points: dgaPoints,
+        client: new DgaClient({ apiUrl: config.dgaApiUrl, fetch, requestTimeoutMs }),
+        config: { tz: config.reportTimezone, variablesConfig, password: (encrypted) => secrets.decrypt(encrypted) },
+        logger,
+      },
+      tuning,
+    );
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
   if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
@@ -106,6 +122,7 @@ export async function buildContainer(
     consumption,
     stats,
     dga,
+    dgaReporter,
     bus,
     topics,
     providerAccounts,

@@ -53,8 +53,6 @@ describe('complianceCsv', () => {
   it('quotes separators and neutralises formulas in names', () => {
     const counts = { ...emptyCounts(), due: 1, missing: 1, on_time_pct: 0 };
     const csv = complianceCsv({
-      from: d('2026-06-01T00:00:00Z'),
-      to: d('2026-06-02T00:00:00Z'),
       points: [{ ...counts, point_id: 1, point_title: 'Pozo "Norte", 2', client_id: 3, client_name: '=HYPERLINK("x")', codigo_obra: 'OB-0101-1', standard: 'MAYOR' }],
       clients: [],
       totals: counts,

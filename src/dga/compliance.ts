@@ -18,9 +18,8 @@
  */
 import { nextSlot, slotStart } from './slots.js';
 import type { DgaStandard } from './types.js';
-import type { SubmissionStatus } from './submission.repository.js';
+import type { SubmissionStatus } from './dga.schemas.js';
 import { DAY_MS, HOUR_MS } from '../lib/time.js';
-
 
 export const ON_TIME_GRACE_MS: Readonly<Record<DgaStandard, number>> = {
   MAYOR: HOUR_MS,
@@ -158,8 +157,6 @@ function csvCell(v: unknown): string {
 
 /** One line per point, then one per client, then the total; `level` says which. */
 export function complianceCsv(r: {
-  from: Date;
-  to: Date;
   points: CompliancePointLine[];
   clients: ComplianceClientLine[];
   totals: ComplianceCounts & { on_time_pct: number | null };

@@ -1,6 +1,6 @@
 /**
- * The exact DGA MEE request for one slot (SPEC §8): endpoint path, headers and body, every value
- * a string in the format DGA validates.
+ * The exact DGA MEE request for one slot: endpoint path, headers and body, every value a string in
+ * the format DGA validates.
  */
 import { normalizeRut } from '../registry/rut.js';
 import { slotStart } from './slots.js';
@@ -89,7 +89,7 @@ export function formatTotalizer(m3: number): string {
 
 /**
  * timeStampOrigen: the send time as local wall-clock time followed by the literal text `-0000`,
- * exactly as SPEC §8 writes it (`yyyy-MM-ddTHH:mm:ss-0000`). The suffix is not the real offset:
+ * (`yyyy-MM-ddTHH:mm:ss-0000`). The suffix is not the real offset:
  * a public client built on DGA's technical manual (Res. Exenta 2.170/2025) sends UTC−4 local
  * time with the same literal `-0000` and notes that this is how the manual documents it.
  */

@@ -6,8 +6,8 @@
  *   MENOR                  every month, day 1 00:00:00
  *   CAUDALES_MUY_PEQUENOS  1 January and 1 July, 00:00:00
  *
- * Slot times are wall-clock times in the DGA time zone (`DGA_TIMEZONE`, default UTC−4) and are
- * returned as UTC instants.
+ * Slot times are wall-clock times in the report time zone (`config.reportTimezone`, set by
+ * DGA_TIMEZONE) and are returned as UTC instants.
  *
  * Data window of a slot: (previous slot, slot]. A slot reports the average caudal over the period
  * that ends at the slot, and the totalizer and water table at the slot time — e.g. the MAYOR slot

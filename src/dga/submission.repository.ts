@@ -1,8 +1,8 @@
 import type { Db, Queryable } from '../infra/db/index.js';
 import type { DgaStandard } from './types.js';
-
-export type SubmissionStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'needs_attention';
-export const SUBMISSION_STATUSES: readonly SubmissionStatus[] = ['pending', 'sending', 'sent', 'failed', 'needs_attention'];
+import type { SlotRecord } from './compliance.js';
+import type { TimeRange } from './dga-point.repository.js';
+import type { NeedsAttentionLine, SubmissionStatus, SubmissionView } from './dga.schemas.js';
 
 /** Error codes after which every other slot of the point would fail the same way: its queue pauses. */
 export const POINT_BLOCKING_CODES = ['DGA_INFORMANTE_MISMATCH', 'DGA_AUTH_REJECTED'] as const;
@@ -33,13 +33,6 @@ export interface SubmissionRow {
   updated_at: Date;
 }
 
-/** A row as the API shows it: with the point's title, client and código de obra, without lease internals. */
-export type SubmissionView = Omit<SubmissionRow, 'lease_until' | 'lease_token' | 'leased_by' | 'point_updated_at'> & {
-  point_title: string;
-  client_id: number;
-  codigo_obra: string | null;
-};
-
 export interface SubmissionFilter {
   tenant: number | null;
   point_id?: number;
@@ -49,23 +42,6 @@ export interface SubmissionFilter {
   from?: Date;
   /** slot_at < to */
   to?: Date;
-}
-
-/** The DGA settings and variable layout a reporter needs for one point (password still encrypted). */
-export interface DgaPointRow {
-  id: number;
-  title: string;
-  client_id: number;
-  dga_send: boolean;
-  dga_standard: DgaStandard | null;
-  dga_type: 'SUBTERRANEO' | 'SUPERFICIAL' | null;
-  dga_code: string | null;
-  dga_informant_rut: string | null;
-  dga_password_enc: string | null;
-  dga_company_rut: string | null;
-  /** `YYYY-MM-DD` (a calendar date in DGA_TIMEZONE). */
-  dga_start_date: string | null;
-  updated_at: Date;
 }
 
 const VIEW_COLUMNS = `s.id, s.point_id, s.slot_at, s.standard, s.status, s.attempts, s.next_attempt_at, s.last_attempt_at,
@@ -116,27 +92,6 @@ export class SubmissionRepository {
     return rows[0];
   }
 
-  /** Every point with DGA reporting switched on. */
-  async sendingPoints(): Promise<DgaPointRow[]> {
-    const { rows } = await this.db.query<DgaPointRow>(
-      `SELECT p.id, p.title, pr.client_id, p.dga_send, p.dga_standard, p.dga_type, p.dga_code, p.dga_informant_rut,
-              p.dga_password_enc, p.dga_company_rut, p.dga_start_date::text AS dga_start_date, p.updated_at
-       FROM catchment_points p JOIN projects pr ON pr.id = p.project_id WHERE p.dga_send ORDER BY p.id`,
-    );
-    return rows;
-  }
-
-  async point(id: number): Promise<DgaPointRow | undefined> {
-    const { rows } = await this.db.query<DgaPointRow>(
-      `SELECT p.id, p.title, pr.client_id, p.dga_send, p.dga_standard, p.dga_type, p.dga_code, p.dga_informant_rut,
-              p.dga_password_enc, p.dga_company_rut, p.dga_start_date::text AS dga_start_date, p.updated_at
-       FROM catchment_points p JOIN projects pr ON pr.id = p.project_id WHERE p.id = $1`,
-      [id],
-    );
-    return rows[0];
-  }
-
-  /** The oldest and newest slots planned for a point (any status); the range between them is planned. */
   /** First and last planned slot of each point (nulls for a point with none), in one query. */
   async plannedRanges(pointIds: readonly number[]): Promise<Map<number, TimeRange>> {
     const { rows } = await this.db.query<{ point_id: number; first: Date | null; last: Date | null }>(
@@ -147,38 +102,6 @@ export class SubmissionRepository {
       [pointIds],
     );
     return new Map(rows.map((r) => [Number(r.point_id), { first: r.first, last: r.last }]));
-  }
-
-  /**
-   * Timestamps of the oldest and newest stored numeric readings of each (point, variable), in one
-   * query of index probes; keyed `point id + NUL + variable`, nulls when there is none.
-   */
-  async readingRanges(series: readonly { pointId: number; variable: string }[]): Promise<Map<string, TimeRange>> {
-    if (series.length === 0) return new Map();
-    const edge = (order: 'ASC' | 'DESC') =>
-      `(SELECT ts FROM measurements m WHERE m.point_id = x.p AND m.variable = x.v AND m.value_numeric IS NOT NULL
-        ORDER BY ts ${order} LIMIT 1)`;
-    const { rows } = await this.db.query<{ p: number; v: string; first: Date | null; last: Date | null }>(
-      `SELECT x.p, x.v, ${edge('ASC')} AS first, ${edge('DESC')} AS last
-       FROM unnest($1::bigint[], $2::text[]) AS x(p, v)`,
-      [series.map((s) => s.pointId), series.map((s) => s.variable)],
-    );
-    return new Map(rows.map((r) => [seriesKey(Number(r.p), r.v), { first: r.first, last: r.last }]));
-  }
-
-  /**
-   * Numeric samples of a variable in (from, to], oldest first, leaving out readings the processor
-   * flagged as unusable (spikes, out of range, level without a sensor position).
-   */
-  async samples(pointId: number, variable: string, from: Date, to: Date): Promise<{ ts: Date; value: number }[]> {
-    const { rows } = await this.db.query<{ ts: Date; value: number }>(
-      `SELECT ts, value_numeric AS value FROM measurements
-       WHERE point_id = $1 AND variable = $2 AND ts > $3 AND ts <= $4 AND value_numeric IS NOT NULL
-         AND NOT (quality_flags && ARRAY['spike', 'out_of_range', 'missing_sensor_position']::text[])
-       ORDER BY ts`,
-      [pointId, variable, from, to],
-    );
-    return rows;
   }
 
   /** Creates pending rows for the given slots; slots that already have a row are left alone. */
@@ -281,11 +204,40 @@ export class SubmissionRepository {
     );
     return rowCount === 1;
   }
-}
 
-export interface TimeRange {
-  first: Date | null;
-  last: Date | null;
-}
+  /** Rows per status of one client's points (null: all), with the retries scheduled and the oldest and newest slot times. */
+  async statusCounts(
+    tenant: number | null,
+  ): Promise<{ status: SubmissionStatus; n: number; retrying: number; oldest: Date | null; last_sent: Date | null }[]> {
+    const { rows } = await this.db.query<{ status: SubmissionStatus; n: number; retrying: number; oldest: Date | null; last_sent: Date | null }>(
+      `SELECT s.status, count(*)::int AS n, count(*) FILTER (WHERE s.next_attempt_at IS NOT NULL)::int AS retrying,
+              min(s.slot_at) AS oldest, max(s.sent_at) AS last_sent
+       ${FROM} ${tenant === null ? '' : 'WHERE pr.client_id = $1'} GROUP BY s.status`,
+      tenant === null ? [] : [tenant],
+    );
+    return rows;
+  }
 
-export const seriesKey = (pointId: number, variable: string) => `${pointId}\u0000${variable}`;
+  /** The newest 100 rows waiting for an operator, of one client's points (null: all). */
+  async needingAttention(tenant: number | null): Promise<NeedsAttentionLine[]> {
+    const { rows } = await this.db.query<NeedsAttentionLine>(
+      `SELECT s.id, s.point_id, p.title AS point_title, p.dga_code AS codigo_obra, s.slot_at, s.error_code, s.error_message,
+              s.last_attempt_at
+       ${FROM} WHERE s.status = 'needs_attention' ${tenant === null ? '' : 'AND pr.client_id = $1'}
+       ORDER BY s.slot_at DESC, s.id DESC LIMIT 100`,
+      tenant === null ? [] : [tenant],
+    );
+    return rows;
+  }
+
+  /** Status and send time of the rows of the given points with a slot in [from, to). */
+  async slotRecords(pointIds: readonly number[], from: Date, to: Date): Promise<(SlotRecord & { point_id: number })[]> {
+    if (pointIds.length === 0) return [];
+    const { rows } = await this.db.query<SlotRecord & { point_id: number }>(
+      `SELECT point_id, slot_at, status, sent_at FROM dga_submissions
+       WHERE point_id = ANY($1::bigint[]) AND slot_at >= $2 AND slot_at < $3`,
+      [pointIds, from, to],
+    );
+    return rows;
+  }
+}

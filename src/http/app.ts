@@ -64,7 +64,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await registryRoutes(secured, c);
         await pointRoutes(secured, c);
         await queryRoutes(secured, c);
-        await dgaRoutes(secured, c);
+        await dgaRoutes(secured, { dga: c.dga, reportTimezone: c.config.reportTimezone });
         await providerAccountRoutes(secured, c);
       });
     },

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.js';
 import { expectedMeasurement, FakeClock, insertMeasurements, local, wellSeries, type WellSeries } from '../support/dga-fixtures.js';
 import { seedDemo } from '../../src/demo/seed.js';
-import { DgaReporter } from '../../src/dga/reporter.service.js';
 import { startDgaSimulator, type RunningDgaSimulator } from '../../src/dga/simulator.js';
 
 /**
@@ -48,17 +47,7 @@ describe('demo data → reporter → DGA simulator', () => {
       await insertMeasurements(t.c.db, p.id, series.all);
     }
 
-    const reporter = new DgaReporter(
-      {
-        db: t.c.db,
-        secrets: t.c.secrets,
-        logger: t.c.logger,
-        variablesConfig: async (id) => (await t.c.schemas.mergedConfig(id)).merged_config,
-        dgaApiUrl: sim.url,
-        tz: TZ,
-      },
-      { clock, minSpacingMs: 0 },
-    );
+    const reporter = t.c.dgaReporter({ clock, minSpacingMs: 0 });
     const result = await reporter.tick();
     const expectedSlots = (p: { dga_standard: string }) =>
       p.dga_standard === 'MEDIO'

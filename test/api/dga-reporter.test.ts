@@ -4,7 +4,7 @@ import {
   ADMIN_ACTOR, configureDgaPoint, expectedMeasurement, FakeClock, insertMeasurements, local, wellSeries,
   type DgaPointSettings, type StoredSample, type WellSeries,
 } from '../support/dga-fixtures.js';
-import { DEFAULT_MIN_SPACING_MS, DgaReporter, type DgaReporterOptions } from '../../src/dga/reporter.service.js';
+import { DEFAULT_MIN_SPACING_MS, type DgaReporter, type DgaReporterOptions } from '../../src/dga/reporter.service.js';
 import { startDgaSimulator, type ReceivedDgaRequest, type RunningDgaSimulator } from '../../src/dga/simulator.js';
 import type { SubmissionRow } from '../../src/dga/submission.repository.js';
 import { startReporter } from '../../src/roles/reporter.js';
@@ -35,17 +35,7 @@ afterEach(async () => {
 });
 
 function reporter(clock: FakeClock, opts: DgaReporterOptions = {}): DgaReporter {
-  return new DgaReporter(
-    {
-      db: t.c.db,
-      secrets: t.c.secrets,
-      logger: t.c.logger,
-      variablesConfig: async (id) => (await t.c.schemas.mergedConfig(id)).merged_config,
-      dgaApiUrl: sim.url,
-      tz: TZ,
-    },
-    { clock, minSpacingMs: 10, ...opts },
-  );
+  return t.c.dgaReporter({ clock, minSpacingMs: 10, ...opts });
 }
 
 async function dgaPoint(settings: Partial<DgaPointSettings> & { startDate: string }, series: StoredSample[]) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContainer, type Container } from '../../src/container.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { DgaReporter } from '../../src/dga/reporter.service.js';
+import type { DgaReporter } from '../../src/dga/reporter.service.js';
 import { startDgaSimulator, type RunningDgaSimulator } from '../../src/dga/simulator.js';
 import { SubmissionRepository } from '../../src/dga/submission.repository.js';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
@@ -37,17 +37,7 @@ afterAll(async () => {
 });
 
 function reporterOn(c: Container, owner: string): DgaReporter {
-  return new DgaReporter(
-    {
-      db: c.db,
-      secrets: c.secrets,
-      logger: c.logger,
-      variablesConfig: async (id) => (await c.schemas.mergedConfig(id)).merged_config,
-      dgaApiUrl: sim.url,
-      tz: TZ,
-    },
-    { clock, owner, minSpacingMs: 0 },
-  );
+  return c.dgaReporter({ clock, owner, minSpacingMs: 0 });
 }
 
 describe('DGA reporter on PostgreSQL', () => {

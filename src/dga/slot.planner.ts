@@ -1,0 +1,116 @@
+/**
+ * Which slots each reporting point owes and has not planned yet: inserts them as pending submissions.
+ * A slot is owed from the point's start date (or its first reading, if later) up to the last reading
+ * every required series has, within the back-fill limit of its standard.
+ */
+import type { Logger } from '../infra/logger.js';
+import type { Clock } from '../lib/clock.js';
+import { DgaPointRepository, seriesKey, type DgaPointRow, type TimeRange } from './dga-point.repository.js';
+import { preparePoint, type PointConfigSources } from './point-config.js';
+import { needsWaterTable } from './slot-reading.js';
+import { dueSlots } from './slots.js';
+import type { SubmissionRepository } from './submission.repository.js';
+import type { DgaPointConfig, DgaStandard } from './types.js';
+
+/** Points planned together: one query each for their reading ranges and planned ranges. */
+const PLAN_GROUP = 500;
+
+/** Most slots looked for in one range of one point per pass; the next pass plans the rest. */
+const SLOTS_PER_PASS = 5000;
+
+export interface SlotPlannerDeps {
+  points: DgaPointRepository;
+  submissions: SubmissionRepository;
+  config: PointConfigSources;
+  logger: Logger;
+  clock: Clock;
+  /** Oldest slot age planned, per standard. */
+  maxBackfill: Record<DgaStandard, number>;
+}
+
+export class SlotPlanner {
+  /** Last problem logged per point, so a misconfigured point is logged once, not every pass. */
+  private readonly loggedProblems = new Map<number, string>();
+
+  constructor(private readonly deps: SlotPlannerDeps) {}
+
+  /**
+   * Creates pending rows for the slots each point owes now; returns how many. Points go in groups: one
+   * query for their reading ranges, one for their planned ranges, then an insert per point that owes
+   * something (a pass over 10,000 points is a few dozen queries, not 60,000). `stopped` is asked between
+   * points so a stopping reporter does not finish a long pass.
+   */
+  async planAll(stopped: () => boolean = () => false): Promise<number> {
+    let planned = 0;
+    const points = await this.deps.points.sendingPoints();
+    for (let i = 0; i < points.length && !stopped(); i += PLAN_GROUP) {
+      try {
+        planned += await this.planGroup(points.slice(i, i + PLAN_GROUP), stopped);
+      } catch (err) {
+        this.deps.logger.error({ err, points: points.length, from: points[i]!.id }, 'planning DGA slots failed');
+      }
+    }
+    return planned;
+  }
+
+  private async planGroup(points: DgaPointRow[], stopped: () => boolean): Promise<number> {
+    const ready: { point: DgaPointRow; config: DgaPointConfig; required: string[] }[] = [];
+    for (const point of points) {
+      const prepared = await preparePoint(point, this.deps.config);
+      if (!prepared.ok) {
+        this.logProblem(point, prepared.problems);
+        continue;
+      }
+      this.loggedProblems.delete(point.id);
+      const { config, vars } = prepared;
+      const required = [vars.totalizer, needsWaterTable(config.type, config.standard) ? vars.level : null].filter(
+        (v): v is string => v !== null,
+      );
+      ready.push({ point, config, required });
+    }
+    if (ready.length === 0) return 0;
+    const [ranges, plannedRanges] = await Promise.all([
+      this.deps.points.readingRanges(ready.flatMap((r) => r.required.map((variable) => ({ pointId: r.point.id, variable })))),
+      this.deps.submissions.plannedRanges(ready.map((r) => r.point.id)),
+    ]);
+    let planned = 0;
+    for (const { point, config, required } of ready) {
+      if (stopped()) break;
+      const series = required.map((v) => ranges.get(seriesKey(point.id, v)) ?? { first: null, last: null });
+      const slots = this.owedSlots(config, series, plannedRanges.get(point.id) ?? { first: null, last: null });
+      try {
+        planned += await this.deps.submissions.plan(point.id, config.standard, slots, this.deps.clock.now());
+      } catch (err) {
+        this.deps.logger.error({ err, pointId: point.id }, 'planning DGA slots failed');
+      }
+    }
+    return planned;
+  }
+
+  /** The slots a point owes and has not planned yet, given its required series and its planned range. */
+  private owedSlots(config: DgaPointConfig, ranges: TimeRange[], planned: TimeRange): Date[] {
+    if (ranges.length === 0 || ranges.some((r) => r.first === null || r.last === null)) return [];
+    // A slot needs every required series: from the latest of their first readings to the earliest of their last.
+    const dataFrom = Math.max(...ranges.map((r) => r.first!.getTime()));
+    const dataUntil = new Date(Math.min(...ranges.map((r) => r.last!.getTime())));
+    const startDate = new Date(Math.max(config.startDate.getTime(), dataFrom));
+    const now = this.deps.clock.now();
+    const common = {
+      startDate, now, maxBackfill: this.deps.maxBackfill[config.standard], tz: this.deps.config.tz, limit: SLOTS_PER_PASS,
+    };
+    // Slots after the planned range, and before it when older data arrived after planning began.
+    const slots = dueSlots(config.standard, { ...common, lastReceiptSlot: planned.last, dataUntil });
+    if (planned.first && startDate < planned.first) {
+      const before = new Date(Math.min(dataUntil.getTime(), planned.first.getTime() - 1));
+      slots.unshift(...dueSlots(config.standard, { ...common, dataUntil: before }));
+    }
+    return slots;
+  }
+
+  private logProblem(point: DgaPointRow, problems: string[]): void {
+    const text = problems.join('; ');
+    if (this.loggedProblems.get(point.id) === text) return;
+    this.loggedProblems.set(point.id, text);
+    this.deps.logger.warn({ pointId: point.id, problems }, 'point has DGA sending on but cannot report');
+  }
+}
