@@ -13,14 +13,14 @@ import { SchemaService } from './registry/schema.service.js';
 import { LatestValuesService } from './telemetry/query/latest.service.js';
 import { SeriesService } from './telemetry/query/series.service.js';
 import { ConsumptionService } from './telemetry/query/consumption.service.js';
-import { StatsService } from './telemetry/query/stats.service.js';
+import { StatsService } from './telemetry/stats/stats.service.js';
 import { upsertRollups } from './telemetry/query/rollups.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
 import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
-import { CollectionService } from './telemetry/collection.service.js';
-import { ProcessorService } from './telemetry/processor.service.js';
+import { CollectionService } from './telemetry/collection/collection.service.js';
+import { ProcessorService } from './telemetry/ingest/processor.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { StatsService } from '../telemetry/query/stats.service.js';
+import type { StatsService } from '../telemetry/stats/stats.service.js';
 
 /** GET /stats (seed "Estadísticas de recolección"): staff only. */
 export async function statsRoutes(app: FastifyInstance, stats: StatsService) {

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { Container } from '../container.js';
-import { FREQUENCIES, TickClaims, tickAt } from '../telemetry/ticks.js';
+import { FREQUENCIES, TickClaims, tickAt } from '../telemetry/collection/ticks.js';
 import type { RunningRole } from './api.js';
 
 /**

@@ -1,13 +1,13 @@
-import type { Db, Queryable } from '../infra/db/index.js';
-import type { Bus, IncomingMessage } from '../infra/bus/index.js';
-import type { BusNames } from '../infra/bus/index.js';
-import type { Logger } from '../infra/logger.js';
-import { metrics } from '../infra/metrics.js';
-import type { SchemaService } from '../registry/schema.service.js';
+import type { Db, Queryable } from '../../infra/db/index.js';
+import type { Bus, IncomingMessage } from '../../infra/bus/index.js';
+import type { BusNames } from '../../infra/bus/index.js';
+import type { Logger } from '../../infra/logger.js';
+import { metrics } from '../../infra/metrics.js';
+import type { SchemaService } from '../../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
   type TotalizerState, type VariableConfig,
-} from './processing/index.js';
+} from '../processing/index.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
 

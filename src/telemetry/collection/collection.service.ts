@@ -1,17 +1,17 @@
-import type { Db } from '../infra/db/index.js';
-import type { Cache } from '../infra/cache/index.js';
-import { cached } from '../infra/cache/index.js';
-import type { Bus } from '../infra/bus/index.js';
-import type { BusNames } from '../infra/bus/index.js';
-import type { Logger } from '../infra/logger.js';
-import type { SecretBox } from '../infra/secrets.js';
-import { metrics } from '../infra/metrics.js';
-import { CACHE_NS } from '../registry/events.js';
-import type { SchemaService } from '../registry/schema.service.js';
-import type { ProviderAccountService } from '../providers/account.service.js';
-import { createAdapter, createProviderHttp, type CreateAdapterOptions, type ResilientHttp } from '../providers/index.js';
-import type { DeviceRef, ProviderAdapter, ProviderName } from '../providers/provider.js';
-import { encodeRawBatches } from './raw-message.js';
+import type { Db } from '../../infra/db/index.js';
+import type { Cache } from '../../infra/cache/index.js';
+import { cached } from '../../infra/cache/index.js';
+import type { Bus } from '../../infra/bus/index.js';
+import type { BusNames } from '../../infra/bus/index.js';
+import type { Logger } from '../../infra/logger.js';
+import type { SecretBox } from '../../infra/secrets.js';
+import { metrics } from '../../infra/metrics.js';
+import { CACHE_NS } from '../../registry/events.js';
+import type { SchemaService } from '../../registry/schema.service.js';
+import type { ProviderAccountService } from '../../providers/account.service.js';
+import { createAdapter, createProviderHttp, type CreateAdapterOptions, type ResilientHttp } from '../../providers/index.js';
+import type { DeviceRef, ProviderAdapter, ProviderName } from '../../providers/provider.js';
+import { encodeRawBatches } from '../ingest/raw-message.js';
 
 export interface CollectPoint {
   id: number;

@@ -1,4 +1,4 @@
-import type { Db } from '../infra/db/index.js';
+import type { Db } from '../../infra/db/index.js';
 import type { CollectionStats } from './collection.service.js';
 
 /** Collection frequencies in minutes (10 is accepted from legacy data). */
