@@ -4,6 +4,7 @@ import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { SecretBox } from './infra/secrets.js';
+import { systemClock, type Clock } from './lib/clock.js';
 import { AuthService } from './auth/auth.service.js';
 import { RegistryEvents } from './registry/events.js';
 import { ClientService } from './registry/client.service.js';
@@ -26,6 +27,8 @@ import { ProcessorService } from './telemetry/ingest/processor.service.js';
 export interface Container {
   config: Config;
   logger: Logger;
+  /** The time source of every service that asks for "now". */
+  clock: Clock;
   db: Db;
   cache: Cache;
   secrets: SecretBox;
@@ -52,9 +55,10 @@ export interface Container {
 
 export async function buildContainer(
   config: Config,
-  opts: { logger?: Logger; memoryDb?: boolean; migrate?: boolean } = {},
+  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean } = {},
 ): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb });
   if (opts.migrate !== false) {
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
@@ -77,21 +81,22 @@ export async function buildContainer(
   const topics = busNames(config.busNamespace);
   if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
-  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger });
+  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
   const processor = new ProcessorService({
-    db, bus, topics, schemas, logger, retentionDays: config.retentionDays,
+    db, bus, topics, schemas, logger, clock, retentionDays: config.retentionDays,
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
-  const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
+  const stats = new StatsService({ db, cache, bus, clock, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {
     config,
     logger,
+    clock,
     db,
     cache,
     secrets,

@@ -1,34 +1,10 @@
-import type { Db } from '../../infra/db/index.js';
-import type { CollectionStats } from './collection.service.js';
+import { MINUTE_MS } from '../../lib/time.js';
 
 /** Collection frequencies in minutes (10 is accepted from legacy data). */
 export const FREQUENCIES = [1, 5, 10, 60] as const;
 
 /** Start of the tick of `frequency` minutes that contains `now` (ticks are aligned to the epoch, UTC). */
 export function tickAt(now: Date, frequency: number): Date {
-  const period = frequency * 60_000;
+  const period = frequency * MINUTE_MS;
   return new Date(Math.floor(now.getTime() / period) * period);
-}
-
-/** Distributed tick ownership: the first collector to insert the row collects the tick. */
-export class TickClaims {
-  constructor(private readonly db: Db) {}
-
-  async claim(frequency: number, at: Date, owner: string): Promise<boolean> {
-    const r = await this.db.query(
-      `INSERT INTO collection_ticks (frequency, tick_at, claimed_by) VALUES ($1, $2, $3)
-       ON CONFLICT (frequency, tick_at) DO NOTHING RETURNING tick_at`,
-      [frequency, at, owner],
-    );
-    return r.rows.length === 1;
-  }
-
-  async finish(frequency: number, at: Date, stats: CollectionStats): Promise<void> {
-    await this.db.query(
-      `UPDATE collection_ticks SET finished_at = now(), points = $3, readings = $4, ok = $5, no_data = $6, failed = $7,
-         by_provider = $8
-       WHERE frequency = $1 AND tick_at = $2`,
-      [frequency, at, stats.points, stats.readings, stats.ok, stats.no_data, stats.failed, JSON.stringify(stats.by_provider)],
-    );
-  }
 }

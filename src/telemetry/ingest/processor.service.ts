@@ -3,6 +3,7 @@ import type { Bus, IncomingMessage } from '../../infra/bus/index.js';
 import type { BusNames } from '../../infra/bus/index.js';
 import type { Logger } from '../../infra/logger.js';
 import { metrics } from '../../infra/metrics.js';
+import type { Clock } from '../../lib/clock.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
@@ -58,7 +59,7 @@ export class ProcessorService {
       logger: Logger;
       retentionDays: number;
       hooks?: ProcessorHooks;
-      now?: () => Date;
+      clock: Clock;
     },
   ) {
     this.repo = new MeasurementRepository(deps.db);
@@ -70,7 +71,7 @@ export class ProcessorService {
 
   async handleBatch(messages: IncomingMessage[]): Promise<BatchResult> {
     const started = performance.now();
-    const now = this.deps.now?.() ?? new Date();
+    const now = this.deps.clock.now();
     const dead: DeadLetterRow[] = [];
     // point → variable → readings; each reading remembers its message and position (for dead letters).
     const groups = new Map<number, Map<string, Entry[]>>();

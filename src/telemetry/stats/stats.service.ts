@@ -7,6 +7,7 @@ import { metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
 import { round } from '../../lib/round.js';
+import type { Clock } from '../../lib/clock.js';
 
 /** Consumer groups whose lag /stats reports (the processor's group is defined by the processor). */
 export const DEFAULT_BUS_GROUPS: { group: string; topics: string[] }[] = [
@@ -44,13 +45,13 @@ export class StatsService {
       bus?: Bus;
       timezone: string;
       busGroups?: { group: string; topics: string[] }[];
-      now?: () => Date;
+      clock: Clock;
     },
   ) {}
 
   async stats(actor: Principal): Promise<Record<string, unknown>> {
     requireStaff(actor);
-    const t = Date.now();
+    const t = this.deps.clock.now().getTime();
     if (this.last && t - this.last.at < STATS_TTL_MS) return this.last.value;
     const value = this.compute();
     this.last = { at: t, value };
@@ -59,7 +60,7 @@ export class StatsService {
   }
 
   private async compute(): Promise<Record<string, unknown>> {
-    const now = this.deps.now?.() ?? new Date();
+    const now = this.deps.clock.now();
     const l = toLocal(now, this.deps.timezone);
     const todayStart = fromLocal({ year: l.year, month: l.month, day: l.day, hour: 0, minute: 0, second: 0 }, this.deps.timezone);
     const db = this.deps.db;
