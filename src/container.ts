@@ -15,7 +15,7 @@ import { LatestValuesService } from './telemetry/query/latest.service.js';
 import { SeriesService } from './telemetry/query/series.service.js';
 import { ConsumptionService } from './telemetry/query/consumption.service.js';
 import { StatsService } from './telemetry/stats/stats.service.js';
-import { upsertRollups } from './telemetry/query/rollups.js';
+import { upsertRollups } from './telemetry/query/rollup.repository.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
 import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';

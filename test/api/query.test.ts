@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
 import { MemoryCache } from '../../src/infra/cache/memory.js';
-import { rebuildRollups } from '../../src/telemetry/query/rollups.js';
+import { rebuildRollups } from '../../src/telemetry/query/rollup.repository.js';
 import { emptyTotalizerState, processSeries, type VariableConfig } from '../../src/telemetry/processing/index.js';
 import { LatestValuesService } from '../../src/telemetry/query/latest.service.js';
 import { gunzipSync } from 'node:zlib';
