@@ -89,8 +89,8 @@ export async function buildContainer(
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
-  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
-  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
+  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility });
+  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
   const stats = new StatsService({ db, cache, bus, clock, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {

@@ -6,6 +6,7 @@ import { cacheStats } from '../../infra/cache/cache.js';
 import { metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
+import { MINUTE_MS } from '../../lib/time.js';
 import { round } from '../../lib/round.js';
 import type { Clock } from '../../lib/clock.js';
 import { StatsRepository, type TickRow } from './stats.repository.js';
@@ -152,7 +153,7 @@ export class StatsService {
     const stored = byOutcome['stored'] ?? 0;
     const previous = [...this.samples].reverse().find((s) => t - s.t >= 1000);
     this.samples.push({ t, stored });
-    while (this.samples.length > 0 && t - this.samples[0]!.t > 15 * 60_000) this.samples.shift();
+    while (this.samples.length > 0 && t - this.samples[0]!.t > 15 * MINUTE_MS) this.samples.shift();
     return {
       this_process: {
         readings: byOutcome,
