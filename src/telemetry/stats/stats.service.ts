@@ -6,7 +6,7 @@ import { cacheStats } from '../../infra/cache/cache.js';
 import { metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
-import { MINUTE_MS } from '../../lib/time.js';
+import { MINUTE_MS, SECOND_MS } from '../../lib/time.js';
 import { round } from '../../lib/round.js';
 import type { Clock } from '../../lib/clock.js';
 import { StatsRepository, type TickRow } from './stats.repository.js';
@@ -67,7 +67,7 @@ export class StatsService {
     ]);
 
     const ticksByFrequency = new Map(lastTicks.map((r) => [Number(r.frequency), r]));
-    const age = (d: Date | null) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000)) : null);
+    const age = (d: Date | null) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / SECOND_MS)) : null);
     return {
       generated_at: now.toISOString(),
       timezone: this.deps.timezone,
@@ -159,8 +159,8 @@ export class StatsService {
         readings: byOutcome,
         batches: count,
         avg_batch_ms: count > 0 ? round((sum / count) * 1000, 2) : null,
-        stored_per_s: previous ? round((stored - previous.stored) / ((t - previous.t) / 1000), 1) : null,
-        stored_per_s_window_s: previous ? Math.round((t - previous.t) / 1000) : null,
+        stored_per_s: previous ? round((stored - previous.stored) / ((t - previous.t) / SECOND_MS), 1) : null,
+        stored_per_s_window_s: previous ? Math.round((t - previous.t) / SECOND_MS) : null,
       },
     };
   }
@@ -171,7 +171,7 @@ function tickOf(r: TickRow) {
     tick_at: r.tick_at.toISOString(),
     claimed_by: r.claimed_by,
     finished_at: r.finished_at?.toISOString() ?? null,
-    duration_s: r.finished_at ? round((r.finished_at.getTime() - r.tick_at.getTime()) / 1000, 1) : null,
+    duration_s: r.finished_at ? round((r.finished_at.getTime() - r.tick_at.getTime()) / SECOND_MS, 1) : null,
     points: r.points,
     readings: r.readings,
     ok: r.ok,
