@@ -2,20 +2,15 @@ import { hostname } from 'node:os';
 import type { Clock } from '../../lib/clock.js';
 import { MINUTE_MS, SECOND_MS } from '../../lib/time.js';
 import type { Logger } from '../../infra/logger.js';
-import type { CollectionStats } from './collection.service.js';
+import type { CollectionService } from './collection.service.js';
+import type { TickClaimRepository } from './tick.repository.js';
 import { FREQUENCIES, tickAt } from './ticks.js';
 
-/** What the loop asks of the collection (CollectionService). */
-export interface TickCollection {
-  collectFrequency(frequency: number, signal?: AbortSignal): Promise<CollectionStats>;
-  collectLagging(frequencies: readonly number[], signal?: AbortSignal): Promise<CollectionStats>;
-}
+/** What the loop asks of the collection. */
+export type TickCollection = Pick<CollectionService, 'collectFrequency' | 'collectLagging'>;
 
-/** Tick ownership across collector processes (TickClaimRepository). */
-export interface TickClaims {
-  claim(frequency: number, at: Date, owner: string): Promise<boolean>;
-  finish(frequency: number, at: Date, stats: CollectionStats): Promise<void>;
-}
+/** Tick ownership across collector processes. */
+export type TickClaims = Pick<TickClaimRepository, 'claim' | 'finish'>;
 
 /** How often the loop looks at the clock. */
 export const TICK_LOOP_MS = 5 * SECOND_MS;
