@@ -4,6 +4,7 @@ import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { SecretBox } from './infra/secrets.js';
+import { systemClock, type Clock } from './lib/clock.js';
 import { AuthService } from './auth/auth.service.js';
 import { RegistryEvents } from './registry/events.js';
 import { ClientService } from './registry/client.service.js';
@@ -13,8 +14,8 @@ import { SchemaService } from './registry/schema.service.js';
 import { LatestValuesService } from './telemetry/query/latest.service.js';
 import { SeriesService } from './telemetry/query/series.service.js';
 import { ConsumptionService } from './telemetry/query/consumption.service.js';
-import { StatsService } from './telemetry/query/stats.service.js';
-import { upsertRollups } from './telemetry/query/rollups.js';
+import { StatsService } from './telemetry/stats/stats.service.js';
+import { upsertRollups } from './telemetry/query/rollup.repository.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
 import { DgaClient } from './dga/dga.client.js';
@@ -23,13 +24,15 @@ import { DgaReporter, type DgaReporterOptions } from './dga/reporter.service.js'
 import { SubmissionRepository } from './dga/submission.repository.js';
 import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
-import { CollectionService } from './telemetry/collection.service.js';
-import { ProcessorService } from './telemetry/processor.service.js';
+import { CollectionService } from './telemetry/collection/collection.service.js';
+import { ProcessorService } from './telemetry/ingest/processor.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
   config: Config;
   logger: Logger;
+  /** The time source of every service that asks for "now". */
+  clock: Clock;
   db: Db;
   cache: Cache;
   secrets: SecretBox;
@@ -58,9 +61,10 @@ export interface Container {
 
 export async function buildContainer(
   config: Config,
-  opts: { logger?: Logger; memoryDb?: boolean; migrate?: boolean } = {},
+  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean } = {},
 ): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
+  const clock = opts.clock ?? systemClock;
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb });
   if (opts.migrate !== false) {
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
@@ -93,21 +97,22 @@ export async function buildContainer(
   const topics = busNames(config.busNamespace);
   if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
-  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger });
+  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
   const processor = new ProcessorService({
-    db, bus, topics, schemas, logger, retentionDays: config.retentionDays,
+    db, bus, topics, schemas, logger, clock, retentionDays: config.retentionDays,
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
-  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
-  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
-  const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
+  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility });
+  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
+  const stats = new StatsService({ db, cache, bus, clock, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {
     config,
     logger,
+    clock,
     db,
     cache,
     secrets,

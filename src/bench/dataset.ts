@@ -1,6 +1,6 @@
 import type { Container } from '../container.js';
 import { hashPassword } from '../auth/password.js';
-import { rebuildRollups } from '../telemetry/query/rollups.js';
+import { rebuildRollups } from '../telemetry/query/rollup.repository.js';
 import { DAY_MS, MINUTE_MS } from '../lib/time.js';
 
 export type Progress = (msg: string) => void;

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { Container } from '../container.js';
 import { escapeCopyText } from '../infra/db/index.js';
 import { busNames, createBus, type Bus, type OutgoingMessage } from '../infra/bus/index.js';
-import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../telemetry/raw-message.js';
-import { PROCESSOR_BATCH } from '../roles/processor.js';
+import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../telemetry/ingest/raw-message.js';
+import { PROCESSOR_BATCH } from '../telemetry/ingest/processor.consumer.js';
 import { templateConfig } from '../demo/seed.js';
 import { result, sampleRss, type BenchResult } from './stats.js';
 

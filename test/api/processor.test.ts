@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
 import { templateConfig } from '../../src/demo/seed.js';
-import { encodeRawBatches } from '../../src/telemetry/raw-message.js';
+import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
 import type { IncomingMessage } from '../../src/infra/bus/index.js';
 
 let t: TestContext;

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
-import { encodeRawBatches } from '../../src/telemetry/raw-message.js';
+import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
 import type { IncomingMessage } from '../../src/infra/bus/index.js';
-import { rebuildRollups } from '../../src/telemetry/query/rollups.js';
+import { rebuildRollups } from '../../src/telemetry/query/rollup.repository.js';
 import { rollupTable } from './query.support.js';
 
 /**

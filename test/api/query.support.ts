@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../../src/infra/db/index.js';
-import { upsertRollups } from '../../src/telemetry/query/rollups.js';
+import { upsertRollups } from '../../src/telemetry/query/rollup.repository.js';
 
 export interface Reading {
   point_id: number;

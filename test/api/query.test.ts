@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
 import { MemoryCache } from '../../src/infra/cache/memory.js';
-import { rebuildRollups } from '../../src/telemetry/query/rollups.js';
+import { rebuildRollups } from '../../src/telemetry/query/rollup.repository.js';
 import { emptyTotalizerState, processSeries, type VariableConfig } from '../../src/telemetry/processing/index.js';
 import { LatestValuesService } from '../../src/telemetry/query/latest.service.js';
+import { SeriesService } from '../../src/telemetry/query/series.service.js';
+import { FixedClock } from '../../src/lib/clock.js';
 import { gunzipSync } from 'node:zlib';
 import { store, type Reading } from './query.support.js';
 
@@ -49,7 +51,7 @@ describe('latest values', () => {
     ]);
   });
 
-  it('answers the SPEC shape for one point', async () => {
+  it('answers point id and variables with value, timestamp and quality for one point', async () => {
     const r = await get(clientToken, `/api/v1/points/${mine.points[0]}/latest`);
     expect(r.status).toBe(200);
     expect(r.body).toEqual({
@@ -151,6 +153,16 @@ describe('measurements', () => {
     // 36 readings per 6 h: values 0…35, last 35.
     expect(first).toEqual({ timestamp: '2024-01-01T00:00:00.000Z', avg: 17.5, min: 0, max: 35, count: 36, last: 35 });
     expect(r.body.items.reduce((s: number, b: any) => s + b.count, 0)).toBe(52_704);
+  });
+
+  it('without from/to, covers the day before the clock\'s now', async () => {
+    const at = T('2025-03-10T12:30:00Z');
+    const c = t.c;
+    const series = new SeriesService({ db: c.db, cache: c.cache, points: c.points, schemas: c.schemas, timezone: 'UTC', clock: new FixedClock(at) });
+    const admin = { userId: 1, role: 'admin' as const, clientId: null };
+    const r = await series.series(admin, p, { variable: 'level', bucket: 'raw' });
+    expect({ from: r.from, to: r.to }).toEqual({ from: '2025-03-09T12:30:00.000Z', to: '2025-03-10T12:30:00.000Z' });
+    expect(r.items.map((i) => i.timestamp)).toEqual(['2025-03-10T10:00:00.000Z', '2025-03-10T10:30:00.000Z', '2025-03-10T11:00:00.000Z', '2025-03-10T11:30:00.000Z', '2025-03-10T12:00:00.000Z']);
   });
 
   it('gives the same buckets from rollups and from raw rows', async () => {

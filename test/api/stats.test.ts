@@ -78,6 +78,14 @@ describe('GET /stats', () => {
     expect(r.body.measurements.stored_today).toBe(3);
     expect(r.body.cache.kind).toBe('memory');
   });
+
+  it('sends every figure the service computes (the response schema drops none)', async () => {
+    const r = await t.as(t.adminToken, { method: 'GET', url: '/stats' });
+    // Within the 5 s cache both calls see the same computation.
+    const computed = await t.c.stats.stats({ userId: 1, role: 'admin', clientId: null });
+    expect(r.body).toEqual(JSON.parse(JSON.stringify(computed)));
+    expect(Object.keys(r.body.processor.this_process.readings)).toContain('stored');
+  });
 });
 
 describe('GET /metrics', () => {

@@ -23,9 +23,9 @@ import type {
   VariableConfig,
   VariableKind,
 } from './types.js';
-import { DAY_MS } from '../../lib/time.js';
+import { DAY_MS, MINUTE_MS } from '../../lib/time.js';
 
-export const FUTURE_TOLERANCE_MS = 5 * 60 * 1000;
+export const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 
 type DeadLetter = Extract<Outcome, { ok: false }>;
 

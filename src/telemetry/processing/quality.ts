@@ -1,3 +1,4 @@
+import { round } from '../../lib/round.js';
 import type { QualityFlag } from './types.js';
 
 /**
@@ -25,5 +26,5 @@ export const FLAG_PENALTY: Readonly<Record<QualityFlag, number>> = {
 export function qualityScore(flags: readonly QualityFlag[], hasValue: boolean): number {
   if (!hasValue) return 0;
   const score = flags.reduce((s, flag) => s * (1 - FLAG_PENALTY[flag]), 1);
-  return Math.round(score * 1000) / 1000;
+  return round(score, 3);
 }

@@ -5,7 +5,7 @@ import { HOUR_MS } from '../../lib/time.js';
 export const DEFAULT_MAX_M3_PER_HOUR = 500;
 export const DEFAULT_RESET_TOLERANCE_M3 = 0.01;
 /** A reading more than this after the previous one is a backlog after reconnection: no spike check. */
-export const BACKLOG_GAP_MS = 2 * 60 * 60 * 1000;
+export const BACKLOG_GAP_MS = 2 * HOUR_MS;
 
 const PULSE_UNITS = new Set(['pulses', 'pulse', 'pulsos', 'pulso', 'imp']);
 const M3_PER_UNIT: Record<string, number> = { m3: 1, l: 0.001, lt: 0.001, litros: 0.001 };

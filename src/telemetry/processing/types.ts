@@ -1,4 +1,4 @@
-/** Types of the processing rules (SPEC §7). Pure data: no I/O anywhere in this folder. */
+/** Types of the processing rules. Pure data: no I/O anywhere in this folder. */
 
 export type VariableKind = 'flow' | 'totalizer' | 'level' | 'pulses' | 'other';
 export type ValueType = 'numeric' | 'text' | 'boolean';

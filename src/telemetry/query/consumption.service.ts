@@ -11,6 +11,7 @@ import { ConsumptionRepository } from './consumption.repository.js';
 import { parseRange } from './time.js';
 import { round } from '../../lib/round.js';
 import { DAY_MS, HOUR_MS } from '../../lib/time.js';
+import type { Clock } from '../../lib/clock.js';
 
 export interface ConsumptionQuery {
   from?: string;
@@ -61,7 +62,7 @@ export interface ConsumptionResult {
 }
 
 const MAX_PERIODS: Record<PeriodKind, number> = { day: 3700, month: 240 };
-const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * 86_400_000, month: 365 * 86_400_000 };
+const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * DAY_MS, month: 365 * DAY_MS };
 
 type VariablesConfig = Record<string, { kind?: string; processing?: { max_m3_per_hour?: number; reset_tolerance_m3?: number } } | undefined>;
 
@@ -69,14 +70,14 @@ type VariablesConfig = Record<string, { kind?: string; processing?: { max_m3_per
 export class ConsumptionService {
   private readonly repo: ConsumptionRepository;
 
-  constructor(private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string }) {
+  constructor(private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string; clock: Clock }) {
     this.repo = new ConsumptionRepository(deps.db);
   }
 
-  async consumption(actor: Principal, pointId: number, q: ConsumptionQuery, now = new Date()): Promise<ConsumptionResult> {
+  async consumption(actor: Principal, pointId: number, q: ConsumptionQuery): Promise<ConsumptionResult> {
     const point = await this.deps.points.get(actor, pointId);
     const tz = this.deps.timezone;
-    const { from, to } = parseRange(q, tz, DEFAULT_SPAN_MS[q.period], now);
+    const { from, to } = parseRange(q, tz, DEFAULT_SPAN_MS[q.period], this.deps.clock.now());
     const vars = await this.variables(pointId);
     const byKind = (kind: string) => Object.keys(vars).sort().find((k) => vars[k]?.kind === kind) ?? null;
     const variable = q.variable ?? byKind('totalizer') ?? byKind('pulses');

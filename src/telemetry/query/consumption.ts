@@ -1,6 +1,7 @@
 import { fromLocal, toLocal } from '../../lib/timezone.js';
 import { BACKLOG_GAP_MS, DEFAULT_MAX_M3_PER_HOUR, DEFAULT_RESET_TOLERANCE_M3 } from '../processing/index.js';
 import { DAY_MS, HOUR_MS } from '../../lib/time.js';
+import { round } from '../../lib/round.js';
 
 /**
  * Extracted volume per local day or month from a continuous totalizer (m³), using the first and last
@@ -199,7 +200,7 @@ export function volumeByPeriod(readings: readonly CounterReading[], periods: rea
     }
     if (inPeriod) period.measured_to = new Date(r.ms);
   }
-  for (const p of out) if (p.volume_m3 !== null) p.volume_m3 = Math.round(p.volume_m3 * 1e6) / 1e6;
+  for (const p of out) if (p.volume_m3 !== null) p.volume_m3 = round(p.volume_m3, 6);
   return out;
 }
 

@@ -5,6 +5,7 @@ import type { Cache } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { PointVisibility } from './visibility.js';
 import { LocalCopies } from './local-trust.js';
+import { LatestRepository } from './latest.repository.js';
 
 /** Points are cached in shards of consecutive ids: one write invalidates one shard, one read assembles a few. */
 export const LATEST_SHARD_SIZE = 256;
@@ -59,8 +60,10 @@ export class LatestValuesService {
 
   private readonly visibility: PointVisibility;
   private readonly copies: LocalCopies<Shard>;
+  private readonly repo: LatestRepository;
 
   constructor(private readonly deps: { db: Db; cache: Cache; visibility?: PointVisibility; gzipMinBytes?: number }) {
+    this.repo = new LatestRepository(deps.db);
     this.visibility = deps.visibility ?? new PointVisibility(deps);
     // With Redis, 40 shard reads per dashboard are 40 round trips of Lua; between writes the shards do
     // not change, and every write announces itself to every process.
@@ -153,21 +156,7 @@ export class LatestValuesService {
     return this.copies.get(SHARD_NS + k, 'v', LATEST_TTL_SECONDS, () => this.loadShard(k));
   }
 
-  /** One line per point: `id<TAB>[{"variable","value","timestamp","quality_score"},…]`. */
-  private async loadShard(k: number): Promise<string> {
-    const { rows } = await this.deps.db.query<{ point_id: number; vars: string }>(
-      `SELECT l.point_id, '[' || string_agg(row_to_json(x)::text, ',' ORDER BY l.variable) || ']' AS vars
-       FROM latest_values l
-       CROSS JOIN LATERAL (
-         SELECT l.variable,
-                COALESCE(to_json(l.value_numeric), to_json(l.value_text), to_json(l.value_boolean)) AS value,
-                to_char(l.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "timestamp",
-                l.quality_score
-       ) x
-       WHERE l.point_id >= $1 AND l.point_id < $2
-       GROUP BY l.point_id`,
-      [k * LATEST_SHARD_SIZE, (k + 1) * LATEST_SHARD_SIZE],
-    );
-    return rows.map((r) => `${r.point_id}\t${r.vars}`).join('\n');
+  private loadShard(k: number): Promise<string> {
+    return this.repo.shardText(k * LATEST_SHARD_SIZE, (k + 1) * LATEST_SHARD_SIZE);
   }
 }

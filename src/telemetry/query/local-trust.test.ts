@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ALL_NAMESPACES } from '../../infra/cache/index.js';
 import { MemoryCache } from '../../infra/cache/memory.js';
+import { FixedClock } from '../../lib/clock.js';
 import { LocalTrust } from './local-trust.js';
 
 describe('local trust in a cached copy', () => {
   const setup = () => {
-    let now = 0;
+    const clock = new FixedClock(0);
     const cache = new (class extends MemoryCache {
       live = true;
       override announcing() {
@@ -20,8 +21,8 @@ describe('local trust in a cached copy', () => {
         for (const l of this.heard) l(ALL_NAMESPACES);
       }
     })();
-    const trust = new LocalTrust(cache, (ns) => ns.startsWith('shard:'), 1000, () => now);
-    return { cache, trust, at: (t: number) => (now = t) };
+    const trust = new LocalTrust(cache, (ns) => ns.startsWith('shard:'), 1000, clock);
+    return { cache, trust, at: (t: number) => clock.set(t) };
   };
 
   it('holds until the namespace is invalidated or the time is up', async () => {

@@ -1,4 +1,5 @@
 import { ALL_NAMESPACES, cached, type Cache } from '../../infra/cache/index.js';
+import { systemClock, type Clock } from '../../lib/clock.js';
 
 /**
  * When a process may use its own copy of a cache entry without asking the cache: for `ttlMs` after it
@@ -20,7 +21,7 @@ export class LocalTrust {
     /** Whether a namespace holds entries this process keeps copies of. */
     private readonly watches: (ns: string) => boolean,
     private readonly ttlMs: number,
-    private readonly now: () => number = Date.now,
+    private readonly clock: Clock = systemClock,
   ) {
     cache.onInvalidate((ns) => {
       if (ns === ALL_NAMESPACES) this.era++;
@@ -31,7 +32,7 @@ export class LocalTrust {
   trusted(ns: string, field: string): boolean {
     const g = this.grants.get(`${ns}\u0000${field}`);
     return (
-      g !== undefined && g.at > this.now() && g.epoch === (this.epochs.get(ns) ?? 0) && g.era === this.era && this.cache.announcing()
+      g !== undefined && g.at > this.clock.now().getTime() && g.epoch === (this.epochs.get(ns) ?? 0) && g.era === this.era && this.cache.announcing()
     );
   }
 
@@ -42,7 +43,7 @@ export class LocalTrust {
 
   grant(ns: string, field: string, from: { epoch: number; era: number }): void {
     if ((this.epochs.get(ns) ?? 0) !== from.epoch || this.era !== from.era || !this.cache.announcing()) return;
-    this.grants.set(`${ns}\u0000${field}`, { at: this.now() + this.ttlMs, ...from });
+    this.grants.set(`${ns}\u0000${field}`, { at: this.clock.now().getTime() + this.ttlMs, ...from });
   }
 }
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from '../../infra/db/index.js';
 import { migrate } from '../../infra/db/migrate.js';
-import { rebuildRollups, rollupDeltas, upsertRollups } from './rollups.js';
+import { rollupDeltas } from './rollups.js';
+import { rebuildRollups, upsertRollups } from './rollup.repository.js';
 import { rollupTable, store, type Reading } from '../../../test/api/query.support.js';
 
 const t = (iso: string) => new Date(iso);

@@ -8,6 +8,8 @@ import { AppError, NotFoundError, ValidationError } from '../../errors.js';
 import { alignRange, bucketCount, BUCKETS, chooseBucket, type BucketName } from './buckets.js';
 import { BUCKET_CSV_HEADER, bucketCsvLine, csvFilename, RAW_CSV_HEADER, streamOf } from './csv.js';
 import { type BucketRow, SeriesRepository } from './series.repository.js';
+import type { Clock } from '../../lib/clock.js';
+import { DAY_MS } from '../../lib/time.js';
 import { parseRange } from './time.js';
 import { PointVisibility } from './visibility.js';
 
@@ -52,7 +54,7 @@ export interface SeriesResult {
   next_from?: string | null;
 }
 
-export const DEFAULT_SPAN_MS = 24 * 3_600_000;
+export const DEFAULT_SPAN_MS = DAY_MS;
 export const RAW_DEFAULT_LIMIT = 10_000;
 export const RAW_MAX_LIMIT = 100_000;
 /** A JSON answer never holds more buckets than this; CSV has no limit. */
@@ -69,22 +71,22 @@ export class SeriesService {
   private readonly visibility: PointVisibility;
 
   constructor(
-    private readonly deps: { db: Db; cache: Cache; points: PointService; schemas: SchemaService; timezone: string; visibility?: PointVisibility },
+    private readonly deps: { db: Db; cache: Cache; points: PointService; schemas: SchemaService; timezone: string; clock: Clock; visibility?: PointVisibility },
   ) {
     this.repo = new SeriesRepository(deps.db);
     this.visibility = deps.visibility ?? new PointVisibility(deps);
   }
 
-  async series(actor: Principal, pointId: number, q: SeriesQuery, now = new Date()): Promise<SeriesResult> {
-    return JSON.parse(await this.seriesJson(actor, pointId, q, now)) as SeriesResult;
+  async series(actor: Principal, pointId: number, q: SeriesQuery): Promise<SeriesResult> {
+    return JSON.parse(await this.seriesJson(actor, pointId, q)) as SeriesResult;
   }
 
   /** The JSON answer as text, built without an intermediate object per row (a year is a few thousand buckets). */
-  async seriesJson(actor: Principal, pointId: number, q: SeriesQuery, now = new Date()): Promise<string> {
+  async seriesJson(actor: Principal, pointId: number, q: SeriesQuery): Promise<string> {
     await this.visibility.assertVisible(actor, pointId);
     if (!q.variable) throw new ValidationError('variable is required (e.g. variable=flow); only a raw CSV export may leave it out', 'variable');
     const variable = q.variable;
-    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, now);
+    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, this.deps.clock.now());
     const head = (bucket: string, start: Date, end: Date) =>
       `{"point_id":${pointId},"variable":${JSON.stringify(variable)},"bucket":"${bucket}","from":"${start.toISOString()}","to":"${end.toISOString()}"`;
 
@@ -118,9 +120,9 @@ export class SeriesService {
   }
 
   /** The same data as CSV, streamed page by page. Without `variable` (raw only) every variable of the point, one after the other. */
-  async csv(actor: Principal, pointId: number, q: SeriesQuery, now = new Date()): Promise<{ filename: string; stream: Readable }> {
+  async csv(actor: Principal, pointId: number, q: SeriesQuery): Promise<{ filename: string; stream: Readable }> {
     await this.visibility.assertVisible(actor, pointId);
-    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, now);
+    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, this.deps.clock.now());
     if (q.variable !== undefined) await this.ensureVariable(pointId, q.variable);
 
     if (q.bucket === 'raw') {

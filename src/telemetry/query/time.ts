@@ -1,5 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { fromLocal } from '../../lib/timezone.js';
+import { MINUTE_MS } from '../../lib/time.js';
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -26,7 +27,7 @@ export function parseInstant(text: string, field: string, tz: string): Date {
   }
   if (zone) {
     const offsetMin = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(-2)));
-    return new Date(probe.getTime() + ms - offsetMin * 60_000);
+    return new Date(probe.getTime() + ms - offsetMin * MINUTE_MS);
   }
   return new Date(fromLocal(fields, tz).getTime() + ms);
 }
@@ -36,7 +37,7 @@ export function parseRange(
   q: { from?: string; to?: string },
   tz: string,
   defaultSpanMs: number,
-  now: Date = new Date(),
+  now: Date,
 ): { from: Date; to: Date } {
   const to = q.to ? parseInstant(q.to, 'to', tz) : now;
   const from = q.from ? parseInstant(q.from, 'from', tz) : new Date(to.getTime() - defaultSpanMs);

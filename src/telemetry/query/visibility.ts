@@ -4,6 +4,7 @@ import { type Principal, tenantOf } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
 import { CACHE_NS } from '../../registry/events.js';
 import { LocalCopies } from './local-trust.js';
+import { VisibilityRepository } from './visibility.repository.js';
 
 export interface VisiblePoints {
   /** The cached text the ids were parsed from (identity tells whether anything changed). */
@@ -19,8 +20,10 @@ export interface VisiblePoints {
  */
 export class PointVisibility {
   private readonly copies: LocalCopies<VisiblePoints>;
+  private readonly repo: VisibilityRepository;
 
-  constructor(private readonly deps: { db: Db; cache: Cache }) {
+  constructor(deps: { db: Db; cache: Cache }) {
+    this.repo = new VisibilityRepository(deps.db);
     this.copies = new LocalCopies(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000, (text) => {
       const ids = text === '' ? [] : text.split(',').map(Number);
       return { text, ids, set: new Set(ids) };
@@ -29,15 +32,7 @@ export class PointVisibility {
 
   async visible(actor: Principal): Promise<VisiblePoints> {
     const tenant = tenantOf(actor);
-    return this.copies.get(CACHE_NS.activePoints, `visible-ids|c${tenant ?? '*'}`, 300, async () => {
-      const { rows } = await this.deps.db.query<{ ids: string | null }>(
-        `SELECT string_agg(p.id::text, ',' ORDER BY p.id) AS ids
-         FROM catchment_points p JOIN projects pr ON pr.id = p.project_id
-         WHERE $1::bigint IS NULL OR pr.client_id = $1`,
-        [tenant],
-      );
-      return rows[0]?.ids ?? '';
-    });
+    return this.copies.get(CACHE_NS.activePoints, `visible-ids|c${tenant ?? '*'}`, 300, () => this.repo.pointIdList(tenant));
   }
 
   /** 404 (not 403) for a point the caller may not see: its existence is not disclosed. */

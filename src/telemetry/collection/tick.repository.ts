@@ -1,17 +1,8 @@
-import type { Db } from '../infra/db/index.js';
+import type { Db } from '../../infra/db/index.js';
 import type { CollectionStats } from './collection.service.js';
 
-/** Collection frequencies in minutes (10 is accepted from legacy data). */
-export const FREQUENCIES = [1, 5, 10, 60] as const;
-
-/** Start of the tick of `frequency` minutes that contains `now` (ticks are aligned to the epoch, UTC). */
-export function tickAt(now: Date, frequency: number): Date {
-  const period = frequency * 60_000;
-  return new Date(Math.floor(now.getTime() / period) * period);
-}
-
 /** Distributed tick ownership: the first collector to insert the row collects the tick. */
-export class TickClaims {
+export class TickClaimRepository {
   constructor(private readonly db: Db) {}
 
   async claim(frequency: number, at: Date, owner: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import type { ProviderName } from '../providers/provider.js';
+import type { ProviderName } from '../../providers/provider.js';
 
 /** What the collector publishes on telemetry.raw.v1 (key: point id): raw readings of one point. */
 export interface RawBatch {

@@ -6,36 +6,28 @@ import { cacheStats } from '../../infra/cache/cache.js';
 import { metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
+import { MINUTE_MS, SECOND_MS } from '../../lib/time.js';
 import { round } from '../../lib/round.js';
+import type { Clock } from '../../lib/clock.js';
+import { StatsRepository, type TickRow } from './stats.repository.js';
+import type { BusLagReport, Stats } from './stats.schema.js';
 
 /** Consumer groups whose lag /stats reports (the processor's group is defined by the processor). */
 export const DEFAULT_BUS_GROUPS: { group: string; topics: string[] }[] = [
   { group: 'smarthydro-processor', topics: [TOPICS.raw] },
 ];
 
-interface TickRow {
-  frequency: number;
-  tick_at: Date;
-  claimed_by: string;
-  finished_at: Date | null;
-  points: number | null;
-  readings: number | null;
-  ok: number | null;
-  no_data: number | null;
-  failed: number | null;
-  by_provider: Record<string, { points?: number; ok?: number; no_data?: number; failed?: number; readings?: number }> | null;
-}
-
 const STATS_TTL_MS = 5000;
 
 /**
- * GET /stats (seed): collection per provider and frequency, bus lag, processor throughput, dead
+ * GET /stats: collection per provider and frequency, bus lag, processor throughput, dead
  * letters, measurements stored today. Database figures are cluster-wide; counters marked
  * `this_process` come from this process's metrics registry. Cached 5 s: it scans today's rollups.
  */
 export class StatsService {
-  private last: { at: number; value: Promise<Record<string, unknown>> } | null = null;
+  private last: { at: number; value: Promise<Stats> } | null = null;
   private readonly samples: { t: number; stored: number }[] = [];
+  private readonly repo: StatsRepository;
 
   constructor(
     private readonly deps: {
@@ -44,13 +36,15 @@ export class StatsService {
       bus?: Bus;
       timezone: string;
       busGroups?: { group: string; topics: string[] }[];
-      now?: () => Date;
+      clock: Clock;
     },
-  ) {}
+  ) {
+    this.repo = new StatsRepository(deps.db);
+  }
 
-  async stats(actor: Principal): Promise<Record<string, unknown>> {
+  async stats(actor: Principal): Promise<Stats> {
     requireStaff(actor);
-    const t = Date.now();
+    const t = this.deps.clock.now().getTime();
     if (this.last && t - this.last.at < STATS_TTL_MS) return this.last.value;
     const value = this.compute();
     this.last = { at: t, value };
@@ -58,53 +52,32 @@ export class StatsService {
     return value;
   }
 
-  private async compute(): Promise<Record<string, unknown>> {
-    const now = this.deps.now?.() ?? new Date();
+  private async compute(): Promise<Stats> {
+    const now = this.deps.clock.now();
     const l = toLocal(now, this.deps.timezone);
     const todayStart = fromLocal({ year: l.year, month: l.month, day: l.day, hour: 0, minute: 0, second: 0 }, this.deps.timezone);
-    const db = this.deps.db;
-    const [lastTicks, dayTicks, providers, dead, today, busLag, processor] = await Promise.all([
-      db.query<TickRow>(
-        `SELECT DISTINCT ON (frequency) frequency, tick_at, claimed_by, finished_at, points, readings, ok, no_data, failed, by_provider
-         FROM collection_ticks ORDER BY frequency, tick_at DESC`,
-      ),
-      db.query<{ frequency: number; ticks: number; unfinished: number; ok: number; no_data: number; failed: number; readings: number }>(
-        `SELECT frequency, count(*) AS ticks, count(*) FILTER (WHERE finished_at IS NULL) AS unfinished,
-                COALESCE(sum(ok), 0) AS ok, COALESCE(sum(no_data), 0) AS no_data, COALESCE(sum(failed), 0) AS failed,
-                COALESCE(sum(readings), 0) AS readings
-         FROM collection_ticks WHERE tick_at > $1::timestamptz - interval '24 hours' GROUP BY frequency ORDER BY frequency`,
-        [now],
-      ),
-      db.query<{ provider: string; frequency: number; points: number; cursors: number; oldest: Date | null }>(
-        `SELECT p.provider, p.frequency, count(DISTINCT p.id) AS points, count(c.point_id) AS cursors, min(c.cursor_ts) AS oldest
-         FROM catchment_points p LEFT JOIN collection_cursors c ON c.point_id = p.id
-         WHERE p.is_telemetry_active AND p.provider IS NOT NULL
-         GROUP BY p.provider, p.frequency ORDER BY p.provider, p.frequency`,
-      ),
-      db.query<{ total: number; last_24h: number }>(
-        `SELECT count(*) AS total, count(*) FILTER (WHERE received_at > $1::timestamptz - interval '24 hours') AS last_24h FROM dead_letters`,
-        [now],
-      ),
-      db.query<{ n: number | null }>(
-        `SELECT sum(n) AS n FROM measurement_rollups WHERE resolution = '1h' AND bucket >= $1 AND bucket <= $2`,
-        [todayStart, now],
-      ),
+    const [lastTicks, dayTicks, providers, dead, storedToday, busLag, processor] = await Promise.all([
+      this.repo.lastTicks(),
+      this.repo.dayTicks(now),
+      this.repo.cursorsByProvider(),
+      this.repo.deadLetterCounts(now),
+      this.repo.storedBetween(todayStart, now),
       this.busLag(),
       this.processorCounters(now.getTime()),
     ]);
 
-    const ticksByFrequency = new Map(lastTicks.rows.map((r) => [Number(r.frequency), r]));
-    const age = (d: Date | null) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000)) : null);
+    const ticksByFrequency = new Map(lastTicks.map((r) => [Number(r.frequency), r]));
+    const age = (d: Date | null) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / SECOND_MS)) : null);
     return {
       generated_at: now.toISOString(),
       timezone: this.deps.timezone,
       collection: {
-        by_frequency: dayTicks.rows.length || lastTicks.rows.length
-          ? [...new Set([...lastTicks.rows.map((r) => Number(r.frequency)), ...dayTicks.rows.map((r) => Number(r.frequency))])]
+        by_frequency: dayTicks.length || lastTicks.length
+          ? [...new Set([...lastTicks.map((r) => Number(r.frequency)), ...dayTicks.map((r) => Number(r.frequency))])]
               .sort((a, b) => a - b)
               .map((frequency) => {
                 const last = ticksByFrequency.get(frequency);
-                const day = dayTicks.rows.find((r) => Number(r.frequency) === frequency);
+                const day = dayTicks.find((r) => Number(r.frequency) === frequency);
                 return {
                   frequency,
                   last_tick: last ? tickOf(last) : null,
@@ -114,7 +87,7 @@ export class StatsService {
                 };
               })
           : [],
-        by_provider: providers.rows.map((p) => {
+        by_provider: providers.map((p) => {
           const last = ticksByFrequency.get(Number(p.frequency));
           const mine = last?.by_provider?.[p.provider];
           return {
@@ -140,8 +113,8 @@ export class StatsService {
       },
       bus: busLag,
       processor,
-      dead_letters: { total: Number(dead.rows[0]?.total ?? 0), last_24h: Number(dead.rows[0]?.last_24h ?? 0) },
-      measurements: { stored_today: Number(today.rows[0]?.n ?? 0), today_since: todayStart.toISOString(), numeric_only: true },
+      dead_letters: dead,
+      measurements: { stored_today: storedToday, today_since: todayStart.toISOString(), numeric_only: true },
       cache: {
         kind: this.deps.cache.kind,
         hits: cacheStats.hits,
@@ -152,7 +125,7 @@ export class StatsService {
   }
 
   /** Lag of each consumer group (also set on the smarthydro_bus_consumer_lag gauge); null without a bus. */
-  async busLag(): Promise<Record<string, unknown> | null> {
+  async busLag(): Promise<BusLagReport | null> {
     const bus = this.deps.bus;
     if (!bus) return null;
     const groups = this.deps.busGroups ?? DEFAULT_BUS_GROUPS;
@@ -180,14 +153,14 @@ export class StatsService {
     const stored = byOutcome['stored'] ?? 0;
     const previous = [...this.samples].reverse().find((s) => t - s.t >= 1000);
     this.samples.push({ t, stored });
-    while (this.samples.length > 0 && t - this.samples[0]!.t > 15 * 60_000) this.samples.shift();
+    while (this.samples.length > 0 && t - this.samples[0]!.t > 15 * MINUTE_MS) this.samples.shift();
     return {
       this_process: {
         readings: byOutcome,
         batches: count,
         avg_batch_ms: count > 0 ? round((sum / count) * 1000, 2) : null,
-        stored_per_s: previous ? round((stored - previous.stored) / ((t - previous.t) / 1000), 1) : null,
-        stored_per_s_window_s: previous ? Math.round((t - previous.t) / 1000) : null,
+        stored_per_s: previous ? round((stored - previous.stored) / ((t - previous.t) / SECOND_MS), 1) : null,
+        stored_per_s_window_s: previous ? Math.round((t - previous.t) / SECOND_MS) : null,
       },
     };
   }
@@ -198,7 +171,7 @@ function tickOf(r: TickRow) {
     tick_at: r.tick_at.toISOString(),
     claimed_by: r.claimed_by,
     finished_at: r.finished_at?.toISOString() ?? null,
-    duration_s: r.finished_at ? round((r.finished_at.getTime() - r.tick_at.getTime()) / 1000, 1) : null,
+    duration_s: r.finished_at ? round((r.finished_at.getTime() - r.tick_at.getTime()) / SECOND_MS, 1) : null,
     points: r.points,
     readings: r.readings,
     ok: r.ok,

@@ -1,5 +1,5 @@
-import { escapeCopyText, type Db, type Queryable } from '../infra/db/index.js';
-import type { Measurement, ResetEvent, TotalizerState } from './processing/index.js';
+import { escapeCopyText, type Db, type Queryable } from '../../infra/db/index.js';
+import type { Measurement, ResetEvent, TotalizerState } from '../processing/index.js';
 
 export interface MeasurementRow extends Measurement {
   point_id: number;

@@ -1,27 +1,22 @@
-import type { Db } from '../infra/db/index.js';
-import type { Cache } from '../infra/cache/index.js';
-import { cached } from '../infra/cache/index.js';
-import type { Bus } from '../infra/bus/index.js';
-import type { BusNames } from '../infra/bus/index.js';
-import type { Logger } from '../infra/logger.js';
-import type { SecretBox } from '../infra/secrets.js';
-import { metrics } from '../infra/metrics.js';
-import { CACHE_NS } from '../registry/events.js';
-import type { SchemaService } from '../registry/schema.service.js';
-import type { ProviderAccountService } from '../providers/account.service.js';
-import { createAdapter, createProviderHttp, type CreateAdapterOptions, type ResilientHttp } from '../providers/index.js';
-import type { DeviceRef, ProviderAdapter, ProviderName } from '../providers/provider.js';
-import { encodeRawBatches } from './raw-message.js';
+import type { Db } from '../../infra/db/index.js';
+import type { Cache } from '../../infra/cache/index.js';
+import { cached } from '../../infra/cache/index.js';
+import type { Bus } from '../../infra/bus/index.js';
+import type { BusNames } from '../../infra/bus/index.js';
+import type { Logger } from '../../infra/logger.js';
+import type { SecretBox } from '../../infra/secrets.js';
+import { metrics } from '../../infra/metrics.js';
+import { CACHE_NS } from '../../registry/events.js';
+import type { SchemaService } from '../../registry/schema.service.js';
+import type { ProviderAccountService } from '../../providers/account.service.js';
+import { createAdapter, createProviderHttp, type CreateAdapterOptions, type ResilientHttp } from '../../providers/index.js';
+import { PROVIDERS, type DeviceRef, type ProviderAdapter, type ProviderName } from '../../providers/provider.js';
+import type { Clock } from '../../lib/clock.js';
+import { HOUR_MS, MINUTE_MS } from '../../lib/time.js';
+import { encodeRawBatches } from '../ingest/raw-message.js';
+import { CollectionRepository, type CollectPoint } from './collection.repository.js';
 
-export interface CollectPoint {
-  id: number;
-  provider: ProviderName | 'push';
-  frequency: number;
-  provider_device: string | null;
-  provider_token_enc: string | null;
-  provider_account_id: number | null;
-  telemetry_start_at: string | null;
-}
+export type { CollectPoint } from './collection.repository.js';
 
 export interface ProviderStats {
   points: number;
@@ -38,7 +33,7 @@ export interface CollectionStats extends ProviderStats {
 export type PointResult = 'ok' | 'no_data' | 'request_failed';
 
 /** A backlog is fetched in windows of this length (see collectPoints). */
-export const COLLECTION_WINDOW_MS = 6 * 3600_000;
+export const COLLECTION_WINDOW_MS = 6 * HOUR_MS;
 
 interface PointJob {
   point: CollectPoint;
@@ -54,16 +49,17 @@ interface PointJob {
 }
 
 /** With no telemetry start date, a new point's first collection looks back this far. */
-export const DEFAULT_LOOKBACK_MS = 24 * 3600_000;
+export const DEFAULT_LOOKBACK_MS = 24 * HOUR_MS;
 
 /**
- * The collector (seed `collect_by_frequency`): active points of a frequency come from the cache,
- * grouped by provider, providers in parallel. Each point variable has a cursor; collection asks for
- * everything since it, publishes raw readings, and moves the cursor only after the bus acknowledged.
+ * The collector: active points of a frequency come from the cache, grouped by provider, providers in
+ * parallel. Each point variable has a cursor; collection asks for everything since it, publishes raw
+ * readings, and moves the cursor only after the bus acknowledged.
  */
 export class CollectionService {
   private readonly adapters = new Map<string, ProviderAdapter>();
   private readonly http = new Map<ProviderName, ResilientHttp>();
+  private readonly repo: CollectionRepository;
 
   constructor(
     private readonly deps: {
@@ -75,28 +71,22 @@ export class CollectionService {
       secrets: SecretBox;
       accounts: ProviderAccountService;
       logger: Logger;
-      now?: () => Date;
+      clock: Clock;
       adapterOptions?: CreateAdapterOptions;
     },
-  ) {}
+  ) {
+    this.repo = new CollectionRepository(deps.db);
+  }
 
   private now(): Date {
-    return this.deps.now?.() ?? new Date();
+    return this.deps.clock.now();
   }
 
   /** Active points to collect, from the cache (invalidated by any registry change). Ciphertext only. */
   async activePoints(frequency?: number): Promise<CollectPoint[]> {
-    const text = await cached(this.deps.cache, CACHE_NS.activePoints, `collector|f${frequency ?? '*'}`, 300, async () => {
-      const { rows } = await this.deps.db.query<CollectPoint>(
-        `SELECT id, provider, frequency, provider_device, provider_token_enc, provider_account_id,
-                to_char(telemetry_start_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS telemetry_start_at
-         FROM catchment_points
-         WHERE is_telemetry_active AND provider IN ('twin', 'nettra', 'novus') ${frequency ? 'AND frequency = $1' : ''}
-         ORDER BY id`,
-        frequency ? [frequency] : [],
-      );
-      return JSON.stringify(rows);
-    });
+    const text = await cached(this.deps.cache, CACHE_NS.activePoints, `collector|f${frequency ?? '*'}`, 300, async () =>
+      JSON.stringify(await this.repo.activePoints(PROVIDERS, frequency)),
+    );
     return JSON.parse(text) as CollectPoint[];
   }
 
@@ -111,11 +101,11 @@ export class CollectionService {
   async collectLagging(frequencies?: readonly number[], signal?: AbortSignal): Promise<CollectionStats> {
     const now = this.now().getTime();
     const points = (await this.activePoints()).filter((p) => !frequencies || frequencies.includes(p.frequency));
-    const cursors = await this.loadCursors(points.map((p) => p.id));
+    const cursors = await this.repo.loadCursors(points.map((p) => p.id));
     const lagging = points.filter((p) => {
       const own = cursors.get(p.id);
       const oldest = own && own.size > 0 ? Math.min(...own.values()) : this.startOf(p);
-      return now - oldest > p.frequency * 60_000;
+      return now - oldest > p.frequency * MINUTE_MS;
     });
     if (lagging.length > 0) this.deps.logger.info({ points: lagging.length }, 'catching up points behind their cursor');
     return this.collectPoints(lagging, signal);
@@ -129,7 +119,7 @@ export class CollectionService {
   async collectPoints(points: CollectPoint[], signal?: AbortSignal): Promise<CollectionStats> {
     const stats: CollectionStats = { points: points.length, ok: 0, no_data: 0, failed: 0, readings: 0, by_provider: {} };
     if (points.length === 0) return stats;
-    const [accounts, cursors] = await Promise.all([this.deps.accounts.forCollection(), this.loadCursors(points.map((p) => p.id))]);
+    const [accounts, cursors] = await Promise.all([this.deps.accounts.forCollection(), this.repo.loadCursors(points.map((p) => p.id))]);
     const to = this.now();
     const jobs: PointJob[] = [];
     for (const p of points) {
@@ -241,7 +231,7 @@ export class CollectionService {
       this.deps.topics.raw,
       encodeRawBatches({ point_id: job.point.id, provider: job.point.provider, collected_at: new Date(job.to).toISOString() }, readings),
     );
-    await this.saveCursors(job.point.id, newest);
+    await this.repo.saveCursors(job.point.id, newest);
     for (const [v, t] of newest) job.cursorOf.set(v, t);
     job.readings += readings.length;
   }
@@ -256,30 +246,5 @@ export class CollectionService {
       this.adapters.set(key, adapter);
     }
     return adapter;
-  }
-
-  private async loadCursors(pointIds: number[]): Promise<Map<number, Map<string, number>>> {
-    const out = new Map<number, Map<string, number>>();
-    if (pointIds.length === 0) return out;
-    const { rows } = await this.deps.db.query<{ point_id: number; variable: string; cursor_ts: Date }>(
-      'SELECT point_id, variable, cursor_ts FROM collection_cursors WHERE point_id = ANY($1::bigint[])',
-      [pointIds],
-    );
-    for (const r of rows) {
-      const id = Number(r.point_id);
-      if (!out.has(id)) out.set(id, new Map());
-      out.get(id)!.set(r.variable, new Date(r.cursor_ts).getTime());
-    }
-    return out;
-  }
-
-  private async saveCursors(pointId: number, newest: Map<string, number>): Promise<void> {
-    if (newest.size === 0) return;
-    await this.deps.db.query(
-      `INSERT INTO collection_cursors (point_id, variable, cursor_ts)
-       SELECT $1, v, t FROM json_to_recordset($2::json) AS j(v text, t timestamptz)
-       ON CONFLICT (point_id, variable) DO UPDATE SET cursor_ts = GREATEST(collection_cursors.cursor_ts, EXCLUDED.cursor_ts), updated_at = now()`,
-      [pointId, JSON.stringify([...newest].map(([v, t]) => ({ v, t: new Date(t).toISOString() })))],
-    );
   }
 }

@@ -1,15 +1,18 @@
-import type { Db, Queryable } from '../infra/db/index.js';
-import type { Bus, IncomingMessage } from '../infra/bus/index.js';
-import type { BusNames } from '../infra/bus/index.js';
-import type { Logger } from '../infra/logger.js';
-import { metrics } from '../infra/metrics.js';
-import type { SchemaService } from '../registry/schema.service.js';
+import type { Db, Queryable } from '../../infra/db/index.js';
+import type { Bus, IncomingMessage } from '../../infra/bus/index.js';
+import type { BusNames } from '../../infra/bus/index.js';
+import type { Logger } from '../../infra/logger.js';
+import { metrics } from '../../infra/metrics.js';
+import type { Clock } from '../../lib/clock.js';
+import type { SchemaService } from '../../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
   type TotalizerState, type VariableConfig,
-} from './processing/index.js';
+} from '../processing/index.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
+import { PointContextRepository } from './point-context.repository.js';
+import { deadLetter } from './dead-letter.js';
 
 export interface ProcessorHooks {
   /** Inside the transaction, with exactly the rows inserted now (rollups). */
@@ -33,21 +36,13 @@ interface Entry extends RawReading {
   provider: string;
 }
 
-interface PointInfo {
-  id: number;
-  is_telemetry_active: boolean;
-  provider: string | null;
-  level_sensor_position: number | null;
-  max_m3_per_hour: number | null;
-  initial_meter_reading: number | null;
-}
-
 /**
- * The processor (SPEC §7): turns raw batches into measurements. One call handles one bus batch:
+ * The processor: turns raw batches into measurements. One call handles one bus batch:
  * everything it writes commits in one transaction, and the caller commits the offsets only after.
  */
 export class ProcessorService {
   private readonly repo: MeasurementRepository;
+  private readonly pointContexts: PointContextRepository;
 
   constructor(
     private readonly deps: {
@@ -58,10 +53,11 @@ export class ProcessorService {
       logger: Logger;
       retentionDays: number;
       hooks?: ProcessorHooks;
-      now?: () => Date;
+      clock: Clock;
     },
   ) {
     this.repo = new MeasurementRepository(deps.db);
+    this.pointContexts = new PointContextRepository(deps.db);
   }
 
   get measurements(): MeasurementRepository {
@@ -70,20 +66,18 @@ export class ProcessorService {
 
   async handleBatch(messages: IncomingMessage[]): Promise<BatchResult> {
     const started = performance.now();
-    const now = this.deps.now?.() ?? new Date();
+    const now = this.deps.clock.now();
     const dead: DeadLetterRow[] = [];
     // point → variable → readings; each reading remembers its message and position (for dead letters).
     const groups = new Map<number, Map<string, Entry[]>>();
     let readingsTotal = 0;
-    const fingerprint = (m: number, i?: number) => {
-      const msg = messages[m]!;
-      return i === undefined ? `${msg.topic}/${msg.partition}/${msg.offset}` : `${msg.topic}/${msg.partition}/${msg.offset}/${i}`;
-    };
+    const rejectEntry = (pointId: number, e: Entry, code: string, reason: string) =>
+      dead.push(deadLetter(messages[e.message]!, e.index, { point_id: pointId, variable: e.variable, ts: e.ts }, { code, reason }, { raw: e.raw }));
 
     for (let m = 0; m < messages.length; m++) {
       const batch = decodeRawBatch(messages[m]!.value);
       if ('error' in batch) {
-        dead.push({ fingerprint: fingerprint(m), point_id: null, variable: null, ts: null, code: 'malformed_message', reason: batch.error, payload: { value: messages[m]!.value.slice(0, 10_000) } });
+        dead.push(deadLetter(messages[m]!, undefined, { point_id: null, variable: null, ts: null }, { code: 'malformed_message', reason: batch.error }, { value: messages[m]!.value.slice(0, 10_000) }));
         continue;
       }
       let byVar = groups.get(batch.point_id);
@@ -94,7 +88,8 @@ export class ProcessorService {
         readingsTotal++;
         const ts = new Date(r.ts);
         if (typeof r.variable !== 'string' || Number.isNaN(ts.getTime())) {
-          dead.push({ fingerprint: fingerprint(m, i), point_id: batch.point_id, variable: String(r.variable), ts: null, code: 'invalid_reading', reason: `reading has no variable name or an invalid timestamp "${String(r.ts)}"`, payload: r });
+          const reason = `reading has no variable name or an invalid timestamp "${String(r.ts)}"`;
+          dead.push(deadLetter(messages[m]!, i, { point_id: batch.point_id, variable: String(r.variable), ts: null }, { code: 'invalid_reading', reason }, r));
           continue;
         }
         let list = byVar.get(r.variable);
@@ -104,7 +99,7 @@ export class ProcessorService {
     }
 
     const pointIds = [...groups.keys()];
-    const [points, states] = await Promise.all([this.loadPoints(pointIds), this.repo.loadStates(pointIds)]);
+    const [points, states] = await Promise.all([this.pointContexts.load(pointIds), this.repo.loadStates(pointIds)]);
     const rows: MeasurementRow[] = [];
     const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
     const resets: { point_id: number; reset: ResetEvent }[] = [];
@@ -113,7 +108,7 @@ export class ProcessorService {
       const point = points.get(pointId);
       const reject = (code: string, reason: string) => {
         for (const list of byVar.values()) {
-          for (const e of list) dead.push({ fingerprint: fingerprint(e.message, e.index), point_id: pointId, variable: e.variable, ts: e.ts.toISOString(), code, reason, payload: { raw: e.raw } });
+          for (const e of list) rejectEntry(pointId, e, code, reason);
         }
       };
       if (!point) {
@@ -133,7 +128,7 @@ export class ProcessorService {
       for (const [variable, list] of byVar) {
         const config = variables?.[variable];
         if (!config || typeof config !== 'object' || !config.kind) {
-          for (const e of list) dead.push({ fingerprint: fingerprint(e.message, e.index), point_id: pointId, variable, ts: e.ts.toISOString(), code: 'unknown_variable', reason: `variable "${variable}" is not in point ${pointId}'s schema`, payload: { raw: e.raw } });
+          for (const e of list) rejectEntry(pointId, e, 'unknown_variable', `variable "${variable}" is not in point ${pointId}'s schema`);
           continue;
         }
         const key = `${pointId}\u0000${variable}`;
@@ -142,7 +137,7 @@ export class ProcessorService {
         const series = processSeries(list, config, ctx, initial, now);
         for (const { reading, outcome } of series.outcomes) {
           if (!outcome.ok) {
-            dead.push({ fingerprint: fingerprint(reading.message, reading.index), point_id: pointId, variable, ts: Number.isNaN(reading.ts.getTime()) ? null : reading.ts.toISOString(), code: outcome.code, reason: outcome.reason, payload: { raw: reading.raw } });
+            rejectEntry(pointId, reading, outcome.code, outcome.reason);
             continue;
           }
           const m = outcome.measurement;
@@ -196,22 +191,6 @@ export class ProcessorService {
     metrics.processedReadings.inc({ outcome: 'dead_letter' }, newDead);
     metrics.processingDuration.observe((performance.now() - started) / 1000);
     return result;
-  }
-
-  private async loadPoints(ids: number[]): Promise<Map<number, PointInfo>> {
-    if (ids.length === 0) return new Map();
-    const { rows } = await this.deps.db.query<PointInfo & { well_defaults: { max_m3_per_hour?: number } | null }>(
-      `SELECT p.id, p.is_telemetry_active, p.provider, p.level_sensor_position, p.initial_meter_reading,
-              t.well_defaults
-       FROM catchment_points p
-       LEFT JOIN dynamic_schemas s ON s.point_id = p.id
-       LEFT JOIN schema_templates t ON t.id = s.template_id
-       WHERE p.id = ANY($1::bigint[])`,
-      [ids],
-    );
-    return new Map(
-      rows.map((r) => [Number(r.id), { ...r, id: Number(r.id), max_m3_per_hour: r.well_defaults?.max_m3_per_hour ?? null }]),
-    );
   }
 }
 

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb, type Db } from '../../infra/db/index.js';
+import { migrate } from '../../infra/db/migrate.js';
+import { PROVIDERS } from '../../providers/provider.js';
+import { CollectionRepository } from './collection.repository.js';
+
+describe('CollectionRepository', () => {
+  let db: Db;
+  let repo: CollectionRepository;
+  const ids: Record<string, number> = {};
+  beforeAll(async () => {
+    db = await openDb({ memory: true });
+    await migrate(db);
+    repo = new CollectionRepository(db);
+    const client = await db.query<{ id: number }>(`INSERT INTO clients (name, rut) VALUES ('c', '11111111-1') RETURNING id`);
+    const project = await db.query<{ id: number }>(`INSERT INTO projects (client_id, name) VALUES ($1, 'p') RETURNING id`, [client.rows[0]!.id]);
+    const points: [string, string | null, boolean, number][] = [
+      ['twin-5', 'twin', true, 5], ['novus-1', 'novus', true, 1], ['nettra-5', 'nettra', true, 5],
+      ['push-5', 'push', true, 5], ['none-5', null, true, 5], ['twin-off', 'twin', false, 5],
+    ];
+    for (const [title, provider, active, frequency] of points) {
+      const r = await db.query<{ id: string }>(
+        `INSERT INTO catchment_points (project_id, title, provider, is_telemetry_active, frequency, telemetry_start_at)
+         VALUES ($1, $2, $3, $4, $5, '2026-01-02T03:04:05.006Z') RETURNING id`,
+        [project.rows[0]!.id, title, provider, active, frequency],
+      );
+      ids[title] = Number(r.rows[0]!.id);
+    }
+  });
+  afterAll(async () => db.close());
+
+  it('lists the active points of the given providers only, by id', async () => {
+    const all = await repo.activePoints(PROVIDERS);
+    expect(all.map((p) => Number(p.id))).toEqual([ids['twin-5'], ids['novus-1'], ids['nettra-5']]);
+    expect(all[0]!.telemetry_start_at).toBe('2026-01-02T03:04:05.006Z');
+    expect((await repo.activePoints(['twin'])).map((p) => Number(p.id))).toEqual([ids['twin-5']]);
+  });
+
+  it('filters by frequency when one is given', async () => {
+    expect((await repo.activePoints(PROVIDERS, 5)).map((p) => Number(p.id))).toEqual([ids['twin-5'], ids['nettra-5']]);
+    expect((await repo.activePoints(PROVIDERS, 60))).toEqual([]);
+  });
+
+  it('moves a cursor forward only', async () => {
+    const id = ids['twin-5']!;
+    await repo.saveCursors(id, new Map([['flow', Date.parse('2026-03-01T10:00:00Z')], ['level', Date.parse('2026-03-01T09:00:00Z')]]));
+    await repo.saveCursors(id, new Map([['flow', Date.parse('2026-03-01T08:00:00Z')]]));
+    const cursors = await repo.loadCursors([id, ids['novus-1']!]);
+    expect(cursors.get(id)).toEqual(new Map([['flow', Date.parse('2026-03-01T10:00:00Z')], ['level', Date.parse('2026-03-01T09:00:00Z')]]));
+    expect(cursors.has(ids['novus-1']!)).toBe(false);
+  });
+});

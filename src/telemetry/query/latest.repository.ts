@@ -1,0 +1,28 @@
+import type { Db } from '../../infra/db/index.js';
+
+/** SQL of the latest values (`latest_values`, kept by the processor). */
+export class LatestRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The latest values of the points with ids in [fromId, toId), one line per point:
+   * `id<TAB>[{"variable","value","timestamp","quality_score"},…]`, variables by name. The database
+   * builds the JSON: the text is what the cache keeps.
+   */
+  async shardText(fromId: number, toId: number): Promise<string> {
+    const { rows } = await this.db.query<{ point_id: number; vars: string }>(
+      `SELECT l.point_id, '[' || string_agg(row_to_json(x)::text, ',' ORDER BY l.variable) || ']' AS vars
+       FROM latest_values l
+       CROSS JOIN LATERAL (
+         SELECT l.variable,
+                COALESCE(to_json(l.value_numeric), to_json(l.value_text), to_json(l.value_boolean)) AS value,
+                to_char(l.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "timestamp",
+                l.quality_score
+       ) x
+       WHERE l.point_id >= $1 AND l.point_id < $2
+       GROUP BY l.point_id`,
+      [fromId, toId],
+    );
+    return rows.map((r) => `${r.point_id}\t${r.vars}`).join('\n');
+  }
+}
