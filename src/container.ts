@@ -21,6 +21,9 @@ import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection.service.js';
 import { ProcessorService } from './telemetry/processor.service.js';
+import { CsvImportService } from './telemetry/ingest/csv.service.js';
+import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
+import { systemClock } from './lib/clock.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -47,6 +50,8 @@ export interface Container {
   providerAccounts: ProviderAccountService;
   collection: CollectionService;
   processor: ProcessorService;
+  csvImport: CsvImportService;
+  deadLetters: DeadLetterService;
   close(): Promise<void>;
 }
 
@@ -87,6 +92,8 @@ export async function buildContainer(
   });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
+  const csvImport = new CsvImportService({ points, schemas, bus, topics, clock: systemClock });
+  const deadLetters = new DeadLetterService({ db, points, clock: systemClock, timezone: config.reportTimezone });
   const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {
@@ -111,6 +118,8 @@ export async function buildContainer(
     providerAccounts,
     collection,
     processor,
+    csvImport,
+    deadLetters,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
