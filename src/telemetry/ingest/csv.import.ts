@@ -208,6 +208,15 @@ export interface ImportCsvOptions {
 /** Reads a whole CSV stream; throws CsvHeaderError when the header is unusable, otherwise reports per line. */
 export async function importCsv(source: AsyncIterable<Buffer | string>, opts: ImportCsvOptions): Promise<CsvImportResult> {
   const it = source[Symbol.asyncIterator]();
+  try {
+    return await readAll(it, opts);
+  } finally {
+    // Releases the source (closes the file, drains nothing more) when reading stopped early.
+    await it.return?.();
+  }
+}
+
+async function readAll(it: AsyncIterator<Buffer | string>, opts: ImportCsvOptions): Promise<CsvImportResult> {
   let bytes = 0;
   const take = async (): Promise<Buffer | null> => {
     const n = await it.next();
