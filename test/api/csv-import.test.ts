@@ -4,6 +4,11 @@ import { templateConfig } from '../../src/demo/seed.js';
 import { startProcessor } from '../../src/roles/processor.js';
 import type { RunningRole } from '../../src/roles/api.js';
 import { waitUntilProcessed } from '../../src/telemetry/ingest/drain.js';
+import Fastify from 'fastify';
+import { Readable } from 'node:stream';
+import { csvImportRoutes } from '../../src/telemetry/ingest/csv.routes.js';
+import { errorHandler } from '../../src/http/problem.js';
+import { ProblemSchema } from '../../src/http/schemas.js';
 
 let t: TestContext;
 let processor: RunningRole;
@@ -117,6 +122,25 @@ describe('POST /points/{id}/readings.csv', () => {
     expect((await upload(longCsv, { point: 999_999 })).status).toBe(404);
     expect((await upload(longCsv, { token: clientToken })).status).toBe(403);
     expect((await upload(JSON.stringify({ a: 1 }), { type: 'application/json' })).status).toBe(415);
+  });
+});
+
+describe('upload size', () => {
+  it('413 once the streamed body passes the limit, before reading it all', async () => {
+    const app = Fastify();
+    app.setErrorHandler(errorHandler);
+    app.addSchema(ProblemSchema);
+    app.decorateRequest('principal', null as never);
+    app.addHook('onRequest', async (req) => void (req.principal = { userId: 1, role: 'admin', clientId: null }));
+    await app.register(csvImportRoutes, { csvImport: t.c.csvImport, maxBytes: 1024 });
+    const lines = Array.from({ length: 200 }, (_, i) => `${at(100 + i)},caudal,1`);
+    const r = await app.inject({ method: 'POST', url: `/points/${pointId}/readings.csv`, headers: { 'content-type': 'text/csv' }, payload: `timestamp,variable,value\n${lines.join('\n')}` });
+    expect(r.statusCode).toBe(413);
+    expect(r.json()).toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+    // Without a Content-Length (chunked), the stream itself is counted.
+    const chunked = await app.inject({ method: 'POST', url: `/points/${pointId}/readings.csv`, headers: { 'content-type': 'text/csv' }, payload: Readable.from(['timestamp,variable,value\n', ...lines.map((l) => `${l}\n`)]) });
+    expect(chunked.json()).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
+    await app.close();
   });
 });
 

@@ -23,8 +23,14 @@ export const CsvImportAnswer = Type.Object({
 export type CsvImportAnswer = Static<typeof CsvImportAnswer>;
 
 class PayloadTooLargeError extends AppError {
-  constructor(limit: number) {
-    super('PAYLOAD_TOO_LARGE', `the CSV is larger than ${limit / 1024 / 1024} MB: split it, or use smarthydro import-csv`, 413, { limit });
+  constructor(limit: number, partly = false) {
+    super(
+      'PAYLOAD_TOO_LARGE',
+      `the CSV is larger than ${limit / 1024 / 1024} MB: split it, or use smarthydro import-csv` +
+        (partly ? '; the lines before the limit were accepted, and sending them again stores nothing twice' : ''),
+      413,
+      { limit },
+    );
   }
 }
 
@@ -33,7 +39,7 @@ async function* capped(stream: Readable, limit: number): AsyncGenerator<Buffer> 
   for await (const chunk of stream) {
     const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
     bytes += buf.length;
-    if (bytes > limit) throw new PayloadTooLargeError(limit);
+    if (bytes > limit) throw new PayloadTooLargeError(limit, true);
     yield buf;
   }
 }
