@@ -27,7 +27,7 @@ class PayloadTooLargeError extends AppError {
     super(
       'PAYLOAD_TOO_LARGE',
       `the CSV is larger than ${limit / 1024 / 1024} MB: split it, or use smarthydro import-csv` +
-        (partly ? '; the lines before the limit were accepted, and sending them again stores nothing twice' : ''),
+        (partly ? '; lines before the limit may already be accepted, and sending them again stores nothing twice' : ''),
       413,
       { limit },
     );
