@@ -26,6 +26,8 @@ import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection/collection.service.js';
 import { ProcessorService } from './telemetry/ingest/processor.service.js';
+import { CsvImportService } from './telemetry/ingest/csv.service.js';
+import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -56,6 +58,8 @@ export interface Container {
   providerAccounts: ProviderAccountService;
   collection: CollectionService;
   processor: ProcessorService;
+  csvImport: CsvImportService;
+  deadLetters: DeadLetterService;
   close(): Promise<void>;
 }
 
@@ -107,6 +111,8 @@ export async function buildContainer(
   });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
+  const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
+  const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const stats = new StatsService({ db, cache, bus, clock, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
 
   return {
@@ -133,6 +139,8 @@ export async function buildContainer(
     providerAccounts,
     collection,
     processor,
+    csvImport,
+    deadLetters,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));

@@ -14,6 +14,7 @@ import { startReporter } from './roles/reporter.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { runBench } from './bench/bench.js';
 import { BENCH_USAGE, parseBenchArgs } from './bench/cli.js';
+import { IMPORT_CSV_USAGE, importCsvCommand } from './telemetry/ingest/csv.command.js';
 
 const usage = () => `usage: smarthydro <command> [options]
 
@@ -21,6 +22,8 @@ commands:
   start [--roles ${ALL_ROLES.join(',')}] [--demo]   run roles (all by default)
   migrate                                                              apply database migrations
   simulate [--port N]                                                  provider (Twin, Nettra, Novus) and DGA simulators
+  ${IMPORT_CSV_USAGE}
+      back-fill a point's readings from a CSV (through the processor; see README)
   ${BENCH_USAGE}
       performance report (figures beside targets and same-run baselines)
   help                                                                 this text
@@ -51,6 +54,8 @@ async function main(argv: string[]): Promise<number> {
       return bench(rest);
     case 'simulate':
       return simulate(rest);
+    case 'import-csv':
+      return importCsvCommand(rest, { config: config() });
     case undefined:
     case 'help':
     case '--help':

@@ -16,6 +16,8 @@ import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { registerMetrics } from './metrics.routes.js';
 import { statsRoutes } from './stats.routes.js';
 import { queryRoutes } from '../telemetry/query/query.routes.js';
+import { csvImportRoutes } from '../telemetry/ingest/csv.routes.js';
+import { deadLetterRoutes } from '../telemetry/dead-letters/dead-letter.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -66,6 +68,8 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await queryRoutes(secured, c);
         await dgaRoutes(secured, { dga: c.dga, reportTimezone: c.config.reportTimezone });
         await providerAccountRoutes(secured, c);
+        await secured.register(csvImportRoutes, { csvImport: c.csvImport });
+        await secured.register(deadLetterRoutes, { deadLetters: c.deadLetters });
       });
     },
     { prefix: '/api/v1' },
