@@ -21,6 +21,8 @@ import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection.service.js';
 import { ProcessorService } from './telemetry/processor.service.js';
+import { PushService } from './telemetry/ingest/push.service.js';
+import { systemClock } from './lib/clock.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -47,6 +49,8 @@ export interface Container {
   providerAccounts: ProviderAccountService;
   collection: CollectionService;
   processor: ProcessorService;
+  /** Pushed readings (HTTP and MQTT) onto the raw topic. */
+  push: PushService;
   close(): Promise<void>;
 }
 
@@ -85,6 +89,7 @@ export async function buildContainer(
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
+  const push = new PushService({ bus, topics, schemas, visibility, auth, clock: systemClock });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
   const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
@@ -111,6 +116,7 @@ export async function buildContainer(
     providerAccounts,
     collection,
     processor,
+    push,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));

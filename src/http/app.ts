@@ -16,6 +16,7 @@ import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { registerMetrics } from './metrics.routes.js';
 import { statsRoutes } from './stats.routes.js';
 import { queryRoutes } from '../telemetry/query/query.routes.js';
+import { pushRoutes } from '../telemetry/ingest/push.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -66,6 +67,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await queryRoutes(secured, c);
         await dgaRoutes(secured, c);
         await providerAccountRoutes(secured, c);
+        await pushRoutes(secured, { push: c.push });
       });
     },
     { prefix: '/api/v1' },
