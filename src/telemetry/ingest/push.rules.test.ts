@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_PUSH_READINGS, parsePushBody, parseTimestampWithOffset, unknownVariables } from './push.rules.js';
+import { MAX_PUSH_READINGS, parsePushBody, parseTimestampWithOffset, storableText, unknownVariables } from './push.rules.js';
 
 const ok = { variable: 'totalizador', ts: '2026-12-01T10:00:00Z', value: 917550 };
 
@@ -82,5 +82,16 @@ describe('unknownVariables', () => {
 
   it('names the field of a single reading without an index', () => {
     expect(unknownVariables(parsePushBody({ ...ok, variable: 'x' }), 7, new Set(['caudal']))[0]?.field).toBe('variable');
+  });
+});
+
+describe('text the database could not store', () => {
+  it.each([['value', { ...ok, value: 'a\ud800b' }], ['variable', { ...ok, variable: 'x\udc00' }], ['variable', { ...ok, variable: 'x\u0000' }]])('refuses a %s with a NUL or a lone surrogate', (field, reading) => {
+    expect(parsePushBody(reading).issues[0]?.field).toBe(field);
+  });
+
+  it('keeps paired surrogates (emoji) and replaces NULs and lone surrogates in dead-letter text', () => {
+    expect(parsePushBody({ ...ok, value: 'ok 💧' }).issues).toEqual([]);
+    expect(storableText('a\u0000b\ud800c💧')).toBe('a\ufffdb\ufffdc💧');
   });
 });

@@ -53,14 +53,28 @@ export function parseTimestampWithOffset(text: string): Date | null {
   return date;
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** Text the database stores as given: no NUL characters, no lone UTF-16 surrogates. */
+function textProblem(text: string): string | null {
+  if (text.includes('\u0000')) return 'must not contain NUL characters';
+  if (LONE_SURROGATE.test(text)) return 'must be valid Unicode text';
+  return null;
+}
+
+/** Any text made storable (for dead-letter reasons and payloads): NULs and lone surrogates become U+FFFD. */
+export function storableText(text: string): string {
+  return text.replace(/\u0000/g, '\ufffd').replace(LONE_SURROGATES, '\ufffd');
+}
+
 function checkValue(value: unknown): string | null {
   if (typeof value === 'number') return Number.isFinite(value) ? null : 'must be a finite number';
   if (typeof value === 'boolean') return null;
   if (typeof value === 'string') {
     if (value.length === 0) return 'must not be empty';
     if (value.length > MAX_TEXT_VALUE_LENGTH) return `must be at most ${MAX_TEXT_VALUE_LENGTH} characters`;
-    if (value.includes('\u0000')) return 'must not contain NUL characters';
-    return null;
+    return textProblem(value);
   }
   return value === null || value === undefined ? 'is required' : 'must be a number, a numeric string, a boolean or text';
 }
@@ -81,7 +95,8 @@ function parseReading(raw: unknown, index: number | null, issues: PushIssue[]): 
   const { variable, ts, value } = r;
   if (typeof variable !== 'string' || variable.length === 0) return issue('variable', 'must be a non-empty string');
   if (variable.length > MAX_VARIABLE_LENGTH) return issue('variable', `must be at most ${MAX_VARIABLE_LENGTH} characters`);
-  if (variable.includes('\u0000')) return issue('variable', 'must not contain NUL characters');
+  const variableProblem = textProblem(variable);
+  if (variableProblem) return issue('variable', variableProblem);
   if (typeof ts !== 'string') return issue('ts', 'must be an ISO 8601 timestamp with offset, e.g. 2026-12-01T10:00:00Z');
   const date = ts.length <= 40 ? parseTimestampWithOffset(ts) : null;
   if (!date) return issue('ts', `must be an ISO 8601 timestamp with offset, e.g. 2026-12-01T10:00:00-03:00 (got "${ts.slice(0, 40)}")`);
