@@ -20,6 +20,9 @@ export interface MqttIngestOptions {
   logger: Logger;
 }
 
+/** How long the broker keeps an ingest connection's session (and queues its messages) while it is away. */
+export const SESSION_EXPIRY_SECONDS = 7 * 86_400;
+
 /** What one message came to: readings handed to the bus and readings dead-lettered. */
 export interface MqttMessageResult {
   published: number;
@@ -68,8 +71,11 @@ export class MqttIngest {
   private async connect(clientId: string): Promise<MqttClient> {
     const options: IClientOptions = {
       clientId,
+      // MQTT 5: MQTT.js honours customHandleAcks only for version 5; the session outlives a disconnect
+      // for SESSION_EXPIRY_SECONDS (with version 5 it would otherwise end with the connection).
       clean: false,
-      protocolVersion: 4,
+      protocolVersion: 5,
+      properties: { sessionExpiryInterval: SESSION_EXPIRY_SECONDS },
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       customHandleAcks: (topic, message, _packet, done) => {
