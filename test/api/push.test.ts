@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
 import { templateConfig } from '../../src/demo/seed.js';
 import { startProcessor } from '../../src/roles/processor.js';
@@ -120,6 +120,16 @@ describe('POST /points/{id}/readings', () => {
     const payload = { readings: Array.from({ length: 10_000 }, (_, i) => ({ variable: 'caudal', ts: new Date(Date.UTC(2026, 10, 1) + i * 60_000).toISOString(), value: i % 100 })) };
     const r = await t.as(t.adminToken, { method: 'POST', url: readings(String(mine[2])), payload });
     expect(r).toMatchObject({ status: 202, body: { accepted: 10_000 } });
+  });
+
+  it('503 when the bus does not take the readings (the client sends them again)', async () => {
+    const spy = vi.spyOn(t.c.bus, 'publish').mockRejectedValueOnce(new Error('broker down'));
+    try {
+      const r = await t.as(t.adminToken, { method: 'POST', url: readings(String(mine[0])), payload: one });
+      expect(r).toMatchObject({ status: 503, body: { code: 'BUS_UNAVAILABLE' } });
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('404 for an unknown point, also for an id beyond any bigint', async () => {

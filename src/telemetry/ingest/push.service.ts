@@ -1,6 +1,6 @@
 import type { Bus, BusNames } from '../../infra/bus/index.js';
 import type { Clock } from '../../lib/clock.js';
-import { ForbiddenError, ValidationError } from '../../errors.js';
+import { AppError, ForbiddenError, ValidationError } from '../../errors.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import type { AuthService } from '../../auth/auth.service.js';
 import type { SchemaService } from '../../registry/schema.service.js';
@@ -64,7 +64,11 @@ export class PushService {
       { point_id: pointId, provider: 'push', collected_at: this.deps.clock.now().toISOString() },
       readings.map((r) => ({ variable: r.variable, ts: r.ts, raw: r.value })),
     );
-    await this.deps.bus.publish(this.deps.topics.raw, messages);
+    try {
+      await this.deps.bus.publish(this.deps.topics.raw, messages);
+    } catch (err) {
+      throw new AppError('BUS_UNAVAILABLE', 'the message bus did not take the readings; send them again (a reading sent twice is stored once)', 503, undefined, { cause: err });
+    }
     return readings.length;
   }
 
