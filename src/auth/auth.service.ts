@@ -127,7 +127,8 @@ export class AuthService {
   /** The key's owner, and for an ingest key the points it may push to (null for a full key). */
   async principalForApiKey(key: string): Promise<ApiKeyAccess | null> {
     const hash = sha256(key);
-    const text = await cached(this.deps.cache, API_KEY_NS, hash, 60, async () => {
+    // Keyed apart from the entries of the earlier shape (a bare principal) that a shared cache may still hold.
+    const text = await cached(this.deps.cache, API_KEY_NS, `access|${hash}`, 60, async () => {
       const { rows } = await this.deps.db.query<{ id: number; role: Role; client_id: number | null; point_ids: string[] | null }>(
         `SELECT u.id, u.role, u.client_id, k.point_ids FROM api_keys k JOIN users u ON u.id = k.user_id
          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.is_active`,
