@@ -26,16 +26,18 @@ describe('configuration', () => {
         DGA_TIMEZONE: 'Mars/Olympus',
         LOG_LEVEL: 'loud',
         ADMIN_EMAIL: 'admin@x.cl',
+        MQTT_URL: 'tcp//broker',
+        MQTT_TOPIC_PREFIX: 'a/b',
       });
     } catch (err) {
       error = err as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const text = error!.message;
-    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DGA_TIMEZONE', 'LOG_LEVEL', 'ADMIN_PASSWORD', 'SECRET_KEY']) {
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DGA_TIMEZONE', 'LOG_LEVEL', 'ADMIN_PASSWORD', 'SECRET_KEY', 'MQTT_URL', 'MQTT_TOPIC_PREFIX']) {
       expect(text).toContain(name);
     }
-    expect(error!.problems.length).toBeGreaterThanOrEqual(8);
+    expect(error!.problems.length).toBeGreaterThanOrEqual(10);
   });
 
   it('parses production settings', () => {

@@ -30,6 +30,12 @@ export interface Config {
    */
   reportTimezone: string;
   logLevel: string;
+  /** MQTT broker the mqtt role subscribes to (MQTT_URL); unset: no MQTT ingest. */
+  mqttUrl?: string;
+  /** Topics are `<prefix>/points/<id>/readings`; also the shared-subscription group (MQTT_TOPIC_PREFIX). */
+  mqttTopicPrefix: string;
+  /** Base of the MQTT client ids; must be stable per process for the persistent session (MQTT_CLIENT_ID). */
+  mqttClientId?: string;
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
   embedded: boolean;
 }
@@ -138,6 +144,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!Number.isInteger(retentionDays) || retentionDays < 31) problems.push('RETENTION_DAYS must be an integer of at least 31');
   }
 
+  const mqttUrl = str('MQTT_URL');
+  if (mqttUrl !== undefined && !/^(mqtts?|wss?):\/\/[^\s/]+/.test(mqttUrl)) {
+    problems.push('MQTT_URL must be an mqtt://, mqtts://, ws:// or wss:// URL such as mqtt://127.0.0.1:1883');
+  }
+  const mqttTopicPrefix = str('MQTT_TOPIC_PREFIX') ?? 'smarthydro';
+  if (!/^[\w-]{1,40}$/.test(mqttTopicPrefix)) problems.push('MQTT_TOPIC_PREFIX must be 1-40 letters, digits, dashes or underscores');
+  const mqttClientId = str('MQTT_CLIENT_ID');
+  if (mqttClientId !== undefined && !/^[\w.-]{1,40}$/.test(mqttClientId)) problems.push('MQTT_CLIENT_ID must be 1-40 letters, digits, dots, dashes or underscores');
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -163,6 +178,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays,
     reportTimezone,
     logLevel,
+    mqttUrl,
+    mqttTopicPrefix,
+    mqttClientId,
     embedded: databaseUrl === undefined,
   };
 }

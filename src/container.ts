@@ -28,6 +28,7 @@ import { CollectionService } from './telemetry/collection/collection.service.js'
 import { ProcessorService } from './telemetry/ingest/processor.service.js';
 import { CsvImportService } from './telemetry/ingest/csv.service.js';
 import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
+import { PushService } from './telemetry/ingest/push.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -60,6 +61,8 @@ export interface Container {
   processor: ProcessorService;
   csvImport: CsvImportService;
   deadLetters: DeadLetterService;
+  /** Pushed readings (HTTP and MQTT) onto the raw topic. */
+  push: PushService;
   close(): Promise<void>;
 }
 
@@ -109,6 +112,7 @@ export async function buildContainer(
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
+  const push = new PushService({ bus, topics, schemas, visibility, auth, clock });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
@@ -141,6 +145,7 @@ export async function buildContainer(
     processor,
     csvImport,
     deadLetters,
+    push,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));

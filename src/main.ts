@@ -11,6 +11,7 @@ import { startCollector } from './roles/collector.js';
 import { startProcessor } from './roles/processor.js';
 import { startScheduler } from './roles/scheduler.js';
 import { startReporter } from './roles/reporter.js';
+import { startMqtt } from './roles/mqtt.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { runBench } from './bench/bench.js';
 import { BENCH_USAGE, parseBenchArgs } from './bench/cli.js';
@@ -29,7 +30,7 @@ commands:
   help                                                                 this text
 
 configuration comes from the environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, KAFKA_BROKERS,
-SECRET_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, DGA_API_URL, DGA_TIMEZONE, LOG_LEVEL (see README).`;
+SECRET_KEY, ADMIN_EMAIL, ADMIN_PASSWORD, DGA_API_URL, DGA_TIMEZONE, MQTT_URL, LOG_LEVEL (see README).`;
 
 type RoleStarter = (c: Container) => Promise<RunningRole>;
 
@@ -39,6 +40,7 @@ const ROLE_STARTERS: readonly (readonly [string, RoleStarter])[] = [
   ['processor', (c) => startProcessor(c)],
   ['collector', (c) => startCollector(c)],
   ['reporter', (c) => startReporter(c)],
+  ['mqtt', (c) => startMqtt(c)],
   ['api', startApi],
 ];
 const ALL_ROLES = ROLE_STARTERS.map(([name]) => name);
@@ -90,13 +92,15 @@ async function start(args: string[]): Promise<number> {
     options: { roles: { type: 'string' }, demo: { type: 'boolean', default: false } },
     strict: true,
   });
-  const roles = (values.roles ?? ALL_ROLES.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
+  const cfg = config();
+  // Without --roles every role runs, except mqtt when there is no broker (MQTT_URL unset).
+  const defaults = ALL_ROLES.filter((r) => r !== 'mqtt' || cfg.mqttUrl);
+  const roles = (values.roles ?? defaults.join(',')).split(',').map((r) => r.trim()).filter(Boolean);
   const unknown = roles.filter((r) => !ALL_ROLES.includes(r));
   if (unknown.length) {
     console.error(`unknown role(s): ${unknown.join(', ')}; roles are ${ALL_ROLES.join(', ')}`);
     return 2;
   }
-  const cfg = config();
   let simulators: RunningSimulators | undefined;
   if (values.demo) {
     simulators = await startSimulators({ dgaTimeZone: cfg.reportTimezone });

@@ -1,12 +1,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fastifyJwt from '@fastify/jwt';
-import { UnauthorizedError } from '../errors.js';
+import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { Container } from '../container.js';
 import type { Principal, Role } from './principal.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    /** Set when the caller is an ingest key: the only points it may push readings to. */
+    ingestPointIds: readonly number[] | null;
+  }
+  interface FastifyContextConfig {
+    /** The route takes ingest keys (pushing readings); every other route refuses them with 403. */
+    acceptsIngestKeys?: boolean;
   }
 }
 
@@ -22,6 +28,7 @@ export const TOKEN_TTL = '12h';
 export async function registerAuth(app: FastifyInstance, c: Container) {
   await app.register(fastifyJwt, { secret: c.secrets.signingKey(), sign: { expiresIn: TOKEN_TTL } });
   app.decorateRequest('principal', null as unknown as Principal);
+  app.decorateRequest('ingestPointIds', null);
 
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
@@ -29,9 +36,13 @@ export async function registerAuth(app: FastifyInstance, c: Container) {
     if (!m) throw new UnauthorizedError();
     const token = m[1]!;
     if (token.startsWith('shk_')) {
-      const p = await c.auth.principalForApiKey(token);
-      if (!p) throw new UnauthorizedError('API key is unknown or revoked');
-      request.principal = p;
+      const access = await c.auth.principalForApiKey(token);
+      if (!access) throw new UnauthorizedError('API key is unknown or revoked');
+      if (access.ingestPointIds && !request.routeOptions.config.acceptsIngestKeys) {
+        throw new ForbiddenError('this is an ingest key: it may only push readings (POST /api/v1/points/{id}/readings) to its points');
+      }
+      request.principal = access.principal;
+      request.ingestPointIds = access.ingestPointIds;
       return;
     }
     try {

@@ -17,6 +17,12 @@ export interface UserRow {
   created_at: Date;
 }
 
+export interface ApiKeyAccess {
+  principal: Principal;
+  /** An ingest key's points: it may push readings to these and do nothing else. Null for a full key. */
+  ingestPointIds: number[] | null;
+}
+
 const USER_COLUMNS = 'id, email, name, role, client_id, is_active, created_at';
 const API_KEY_NS = 'api-keys';
 
@@ -82,20 +88,28 @@ export class AuthService {
     return rows[0]!.n;
   }
 
-  /** Creates an API key for the caller; the key is returned once and only its hash is stored. */
-  async createApiKey(actor: Principal, name: string): Promise<{ id: number; name: string; key: string; prefix: string }> {
+  /**
+   * Creates an API key for the caller; the key is returned once and only its hash is stored. With
+   * `ingestPointIds` it is an ingest key: it may only push readings to those points (the caller checks
+   * they are the actor's).
+   */
+  async createApiKey(
+    actor: Principal,
+    name: string,
+    ingestPointIds: readonly number[] | null = null,
+  ): Promise<{ id: number; name: string; key: string; prefix: string }> {
     const key = `shk_${randomBytes(24).toString('base64url')}`;
     const prefix = key.slice(0, 10);
     const { rows } = await this.deps.db.query<{ id: number }>(
-      'INSERT INTO api_keys (user_id, name, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING id',
-      [actor.userId, name, prefix, sha256(key)],
+      'INSERT INTO api_keys (user_id, name, prefix, key_hash, scope, point_ids) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id',
+      [actor.userId, name, prefix, sha256(key), ingestPointIds ? 'ingest' : 'full', ingestPointIds],
     );
-    return { id: rows[0]!.id, name, key, prefix };
+    return { id: Number(rows[0]!.id), name, key, prefix };
   }
 
   async listApiKeys(actor: Principal) {
     const { rows } = await this.deps.db.query(
-      'SELECT id, name, prefix, created_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id',
+      'SELECT id, name, prefix, scope, point_ids, created_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id',
       [actor.userId],
     );
     return { items: rows, total: rows.length };
@@ -110,17 +124,22 @@ export class AuthService {
     await this.deps.cache.invalidate(API_KEY_NS);
   }
 
-  async principalForApiKey(key: string): Promise<Principal | null> {
+  /** The key's owner, and for an ingest key the points it may push to (null for a full key). */
+  async principalForApiKey(key: string): Promise<ApiKeyAccess | null> {
     const hash = sha256(key);
-    const text = await cached(this.deps.cache, API_KEY_NS, hash, 60, async () => {
-      const { rows } = await this.deps.db.query<{ id: number; role: Role; client_id: number | null }>(
-        `SELECT u.id, u.role, u.client_id FROM api_keys k JOIN users u ON u.id = k.user_id
+    // Keyed apart from the entries of the earlier shape (a bare principal) that a shared cache may still hold.
+    const text = await cached(this.deps.cache, API_KEY_NS, `access|${hash}`, 60, async () => {
+      const { rows } = await this.deps.db.query<{ id: number; role: Role; client_id: number | null; point_ids: string[] | null }>(
+        `SELECT u.id, u.role, u.client_id, k.point_ids FROM api_keys k JOIN users u ON u.id = k.user_id
          WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND u.is_active`,
         [hash],
       );
       const u = rows[0];
-      return JSON.stringify(u ? { userId: u.id, role: u.role, clientId: u.client_id } : null);
+      const access: ApiKeyAccess | null = u
+        ? { principal: { userId: Number(u.id), role: u.role, clientId: u.client_id === null ? null : Number(u.client_id) }, ingestPointIds: u.point_ids?.map(Number) ?? null }
+        : null;
+      return JSON.stringify(access);
     });
-    return JSON.parse(text) as Principal | null;
+    return JSON.parse(text) as ApiKeyAccess | null;
   }
 }

@@ -12,6 +12,7 @@ import { measureExport, measureMaterialised } from './csv-export.js';
 import { naive } from './naive.js';
 import { benchIngestion } from './ingest.js';
 import { startWriter } from './writer.js';
+import { benchPush } from './push.js';
 
 export interface BenchOptions {
   json: boolean;
@@ -70,6 +71,8 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
       // Steady 1-minute collection: one small message per point and minute (3 readings), many points.
       say(`measuring ingestion of the same readings as small messages (3 readings each, as steady 1-minute collection publishes them) …`);
       results.push(...(await benchIngestion(c, { readings: ingestReadings, points: 500, consumers, perMessage: 3, progress: say })));
+      say(`measuring pushed readings: ${ingestReadings.toLocaleString('en')} over HTTP, then over MQTT (when MQTT_URL is set) …`);
+      results.push(...(await benchPush(c, { readings: ingestReadings, progress: say })));
     }
   } finally {
     await c.close();

@@ -18,6 +18,7 @@ import { statsRoutes } from './stats.routes.js';
 import { queryRoutes } from '../telemetry/query/query.routes.js';
 import { csvImportRoutes } from '../telemetry/ingest/csv.routes.js';
 import { deadLetterRoutes } from '../telemetry/dead-letters/dead-letter.routes.js';
+import { pushRoutes } from '../telemetry/ingest/push.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -70,6 +71,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await providerAccountRoutes(secured, c);
         await secured.register(csvImportRoutes, { csvImport: c.csvImport });
         await secured.register(deadLetterRoutes, { deadLetters: c.deadLetters });
+        await pushRoutes(secured, { push: c.push });
       });
     },
     { prefix: '/api/v1' },

@@ -166,10 +166,7 @@ export class ProcessorService {
     // After the commit: downstream topics and caches. A failure here re-delivers the batch, which
     // the database absorbs (nothing is inserted twice; dead letters are keyed by fingerprint).
     if (dead.length > 0) {
-      await this.deps.bus.publish(
-        this.deps.topics.dlq,
-        dead.map((d) => ({ key: String(d.point_id ?? 'unknown'), value: JSON.stringify(d) })),
-      );
+      await this.deps.bus.publish(this.deps.topics.dlq, deadLetterMessages(dead));
     }
     if (inserted.length > 0) {
       await this.deps.bus.publish(this.deps.topics.measurements, summarize(inserted));
@@ -192,6 +189,23 @@ export class ProcessorService {
     metrics.processingDuration.observe((performance.now() - started) / 1000);
     return result;
   }
+
+  /**
+   * Dead letters found before a reading reaches the bus (a malformed MQTT payload, an unknown point):
+   * stored and published on the dead-letter topic like the processor's own. Returns how many were new.
+   */
+  async recordDeadLetters(dead: DeadLetterRow[]): Promise<number> {
+    if (dead.length === 0) return 0;
+    const created = await this.repo.deadLetters(this.deps.db, dead);
+    await this.deps.bus.publish(this.deps.topics.dlq, deadLetterMessages(dead));
+    metrics.processedReadings.inc({ outcome: 'dead_letter' }, created);
+    return created;
+  }
+}
+
+/** telemetry.dlq.v1: one message per dead letter, keyed by point. */
+function deadLetterMessages(dead: DeadLetterRow[]) {
+  return dead.map((d) => ({ key: String(d.point_id ?? 'unknown'), value: JSON.stringify(d) }));
 }
 
 /** telemetry.measurements.v1: per point, what was stored (variables and time range). */

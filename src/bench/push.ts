@@ -1,0 +1,151 @@
+import { randomBytes } from 'node:crypto';
+import { connectAsync } from 'mqtt';
+import { buildContainer, type Container } from '../container.js';
+import { createLogger } from '../infra/logger.js';
+import { startApi } from '../roles/api.js';
+import { startProcessor } from '../roles/processor.js';
+import { MqttIngest } from '../telemetry/ingest/mqtt.ingest.js';
+import { bareCopyRate, createBenchPoints } from './ingest.js';
+import { result, type BenchResult } from './stats.js';
+
+export interface PushBenchOptions {
+  /** Readings per measurement (HTTP, then MQTT); sent 1,000 per request or message. */
+  readings: number;
+  points?: number;
+  /** HTTP requests in flight at once. */
+  concurrency?: number;
+  progress: (msg: string) => void;
+}
+
+const PER_REQUEST = 1000;
+/** Pushed readings must reach at least this fraction of a bare COPY on PostgreSQL + Kafka. */
+export const PUSH_TARGET_OF_COPY = 0.3;
+
+/**
+ * Pushed readings end to end (request or MQTT message → bus → processor → database) against a bare
+ * COPY of the same rows measured right after each run. The processor runs in this process, on a bus
+ * namespace of its own so a shared Kafka's real topics are not touched.
+ */
+export async function benchPush(c: Container, opts: PushBenchOptions): Promise<BenchResult[]> {
+  const own = c.config.kafkaBrokers
+    ? await buildContainer({ ...c.config, busNamespace: `bench${randomBytes(4).toString('hex')}`, port: 0, host: '127.0.0.1' }, { logger: createLogger('warn'), migrate: false })
+    : c;
+  const processor = await startProcessor(own);
+  const where = `${c.db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} + ${c.config.kafkaBrokers ? 'Kafka' : 'in-process bus'}`;
+  const target = (copyRate: number) => (c.db.kind === 'postgres' && c.config.kafkaBrokers ? Math.round(copyRate * PUSH_TARGET_OF_COPY) : null);
+  const results: BenchResult[] = [];
+  try {
+    const http = await runHttp(own, opts);
+    const httpCopy = await bareCopyRate(c, http.points);
+    opts.progress(`HTTP push: ${http.readings} readings stored in ${(http.ms / 1000).toFixed(1)} s; bare COPY of the same rows ${Math.round(httpCopy)} rows/s`);
+    results.push(result(`HTTP push (${where}, ${PER_REQUEST} readings per request, stored)`, http.readings / (http.ms / 1000), 'readings/s', target(httpCopy), httpCopy, 'higher'));
+
+    if (!c.config.mqttUrl) {
+      opts.progress('MQTT ingest not measured: MQTT_URL is unset');
+    } else {
+      const mqtt = await runMqtt(own, c.config.mqttUrl, opts);
+      const mqttCopy = await bareCopyRate(c, mqtt.points);
+      opts.progress(`MQTT ingest: ${mqtt.readings} readings stored in ${(mqtt.ms / 1000).toFixed(1)} s; bare COPY of the same rows ${Math.round(mqttCopy)} rows/s`);
+      results.push(result(`MQTT ingest (${where}, ${PER_REQUEST} readings per message, stored)`, mqtt.readings / (mqtt.ms / 1000), 'readings/s', target(mqttCopy), mqttCopy, 'higher'));
+    }
+  } finally {
+    await processor.stop();
+    if (own !== c) await own.close();
+  }
+  return results;
+}
+
+interface Run {
+  points: number[];
+  readings: number;
+  /** From the first request or message to the last reading stored. */
+  ms: number;
+}
+
+/** Bodies of 1,000 readings (flow, totalizer, level at one-minute steps), point after point. */
+function bodies(points: number[], readings: number): { pointId: number; body: string }[] {
+  const perPoint = Math.ceil(readings / points.length / 3);
+  const start = Date.now() - perPoint * 60_000 - 3600_000;
+  const out: { pointId: number; body: string }[] = [];
+  points.forEach((pointId, pi) => {
+    const all: { variable: string; ts: string; value: number }[] = [];
+    let total = 1000 + pi * 10;
+    for (let i = 0; i < perPoint; i++) {
+      const ts = new Date(start + i * 60_000).toISOString();
+      const flow = i % 120 < 80 ? 12 + (i % 7) * 0.3 : 0;
+      total += flow * 0.06;
+      all.push({ variable: 'caudal', ts, value: flow }, { variable: 'totalizador', ts, value: Math.round(total * 1000) / 1000 }, { variable: 'nivel', ts, value: 30 - flow * 0.4 });
+    }
+    for (let i = 0; i < all.length; i += PER_REQUEST) out.push({ pointId, body: JSON.stringify({ readings: all.slice(i, i + PER_REQUEST) }) });
+  });
+  return out;
+}
+
+async function storedCount(c: Container, points: number[]): Promise<number> {
+  const { rows } = await c.db.query<{ n: number }>('SELECT count(*)::int AS n FROM measurements WHERE point_id = ANY($1::bigint[])', [points]);
+  return rows[0]!.n;
+}
+
+async function untilStored(c: Container, points: number[], expected: number, timeoutMs = 600_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while ((await storedCount(c, points)) < expected) {
+    if (Date.now() > until) throw new Error(`only ${await storedCount(c, points)} of ${expected} pushed readings were stored within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function runHttp(c: Container, opts: PushBenchOptions): Promise<Run> {
+  const points = await createBenchPoints(c, opts.points ?? 50);
+  const work = bodies(points, opts.readings);
+  const expected = work.reduce((n, w) => n + (JSON.parse(w.body) as { readings: unknown[] }).readings.length, 0);
+  await c.processor.measurements.ensurePartitions([new Date(Date.now() - 400 * 86_400_000), new Date()]);
+  const user = await c.auth.createUser('system', { email: `bench-push-${randomBytes(4).toString('hex')}@smarthydro.local`, password: randomBytes(12).toString('hex'), role: 'operator' });
+  const key = await c.auth.createApiKey({ userId: user.id, role: 'operator', clientId: null }, 'bench push', points);
+  const api = await startApi(c);
+  opts.progress(`HTTP push: ${expected} readings, ${work.length} requests of ${PER_REQUEST} with an ingest key …`);
+  try {
+    const t0 = performance.now();
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const w = work[next++]!;
+        const r = await fetch(`${api.url}/api/v1/points/${w.pointId}/readings`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${key.key}`, 'content-type': 'application/json' },
+          body: w.body,
+        });
+        if (r.status !== 202) throw new Error(`push answered ${r.status}: ${await r.text()}`);
+      }
+    };
+    await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
+    await untilStored(c, points, expected);
+    return { points, readings: expected, ms: performance.now() - t0 };
+  } finally {
+    await api.stop();
+  }
+}
+
+async function runMqtt(c: Container, url: string, opts: PushBenchOptions): Promise<Run> {
+  const points = await createBenchPoints(c, opts.points ?? 50);
+  const work = bodies(points, opts.readings);
+  const expected = work.reduce((n, w) => n + (JSON.parse(w.body) as { readings: unknown[] }).readings.length, 0);
+  const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const ingest = new MqttIngest({
+    url, topicPrefix: prefix, clientId: `${prefix}-ingest`, connections: 2, push: c.push,
+    recordDeadLetters: (dead) => c.processor.recordDeadLetters(dead), logger: c.logger,
+  });
+  await ingest.start();
+  const device = await connectAsync(url, { clientId: `${prefix}-device`, clean: true });
+  opts.progress(`MQTT ingest: ${expected} readings, ${work.length} QoS 1 messages of ${PER_REQUEST} …`);
+  try {
+    const t0 = performance.now();
+    await Promise.all(work.map((w) => device.publishAsync(`${prefix}/points/${w.pointId}/readings`, w.body, { qos: 1 })));
+    await untilStored(c, points, expected);
+    return { points, readings: expected, ms: performance.now() - t0 };
+  } finally {
+    await device.endAsync();
+    await ingest.stop();
+    // The bench's sessions are of no further use: drop them from the broker.
+    for (const i of [0, 1]) await (await connectAsync(url, { clientId: `${prefix}-ingest-${i}`, clean: true })).endAsync();
+  }
+}

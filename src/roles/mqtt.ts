@@ -1,0 +1,24 @@
+import { hostname } from 'node:os';
+import type { Container } from '../container.js';
+import { MqttIngest } from '../telemetry/ingest/mqtt.ingest.js';
+import type { RunningRole } from './api.js';
+
+/**
+ * The mqtt role: readings pushed by devices to `<MQTT_TOPIC_PREFIX>/points/<id>/readings`, through the
+ * same bus and processor as collected readings. Several processes split the load (shared subscription).
+ */
+export async function startMqtt(c: Container, opts: { clientId?: string; connections?: number } = {}): Promise<RunningRole & { ingest: MqttIngest }> {
+  const url = c.config.mqttUrl;
+  if (!url) throw new Error('the mqtt role needs MQTT_URL (e.g. mqtt://127.0.0.1:1883)');
+  const ingest = new MqttIngest({
+    url,
+    topicPrefix: c.config.mqttTopicPrefix,
+    clientId: opts.clientId ?? c.config.mqttClientId ?? `smarthydro-${hostname()}`.slice(0, 40),
+    connections: opts.connections,
+    push: c.push,
+    recordDeadLetters: (dead) => c.processor.recordDeadLetters(dead),
+    logger: c.logger,
+  });
+  await ingest.start();
+  return { name: 'mqtt', ingest, stop: () => ingest.stop() };
+}
