@@ -11,6 +11,7 @@ import {
 } from './compliance.js';
 import { systemClock, type Clock } from './reporter.service.js';
 import { dgaVariables, variableProblems } from './slot-reading.js';
+import { parseVariables } from '../registry/variables.js';
 import { localMidnight } from '../lib/timezone.js';
 import type { DgaStandard } from './types.js';
 import { parseDgaConfig } from './validation.js';
@@ -134,7 +135,7 @@ export async function dgaStatusSummary(
     });
     const problems = parsed.ok
       ? variableProblems(
-          dgaVariables(await deps.variablesConfig(p.id).catch(() => null)),
+          dgaVariables(parseVariables(await deps.variablesConfig(p.id).catch(() => null))),
           parsed.config.type,
           parsed.config.standard,
         )

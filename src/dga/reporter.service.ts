@@ -21,6 +21,7 @@ import { buildDgaRequest, redactDgaBody, type DgaRequest } from './payload.js';
 import { classifyDgaAnswer, nextAttemptAt, type DgaAnswer, type DgaOutcome } from './response.js';
 import { DEFAULT_MAX_BACKFILL_MS, dueSlots } from './slots.js';
 import { dgaVariables, needsWaterTable, readSlot, variableProblems, type DgaVariables } from './slot-reading.js';
+import { parseVariables } from '../registry/variables.js';
 import { localMidnight } from '../lib/timezone.js';
 import type { DgaPointConfig, DgaStandard } from './types.js';
 import { parseDgaConfig } from './validation.js';
@@ -383,7 +384,7 @@ export class DgaReporter {
     } catch (err) {
       return { ok: false, problems: [`the point schema cannot be read: ${(err as Error).message}`] };
     }
-    const vars = dgaVariables(variablesConfig);
+    const vars = dgaVariables(parseVariables(variablesConfig));
     const varProblems = variableProblems(vars, parsed.config.type, parsed.config.standard);
     if (varProblems.length > 0) return { ok: false, problems: varProblems };
     return { ok: true, config: parsed.config, vars };

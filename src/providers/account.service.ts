@@ -2,7 +2,7 @@ import type { Db } from '../infra/db/index.js';
 import type { SecretBox } from '../infra/secrets.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff } from '../auth/principal.js';
-import { insertStatement, type Page, updateStatement } from '../registry/sql.js';
+import { insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 import type { RegistryEvents } from '../registry/events.js';
 import type { ProviderAccount, ProviderName } from './provider.js';
 

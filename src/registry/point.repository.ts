@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Point } from './registry.schemas.js';
 import type { Db, Queryable } from '../infra/db/index.js';
-import { count, type Page } from './sql.js';
+import { count, type Page } from '../infra/db/sql.js';
 
 /** Columns a caller may see. Encrypted credentials are never selected for output. */
 export const POINT_PUBLIC_COLUMNS = [

@@ -8,7 +8,7 @@ import { validateCoordinates } from './coordinates.js';
 import { normalizeRut } from './rut.js';
 import { CACHE_NS, type RegistryEvents } from './events.js';
 import { type PointFilter, type PointRow, PointRepository, POINT_WRITABLE_COLUMNS } from './point.repository.js';
-import { insertStatement, type Page, updateStatement } from './sql.js';
+import { insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
 export const DGA_CODE_PATTERN = /^O[BR]-\d{4}-\d+$/;

@@ -1,7 +1,7 @@
 import type { Db } from '../infra/db/index.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
-import { count, insertStatement, type Page, updateStatement } from './sql.js';
+import { count, insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 import type { RegistryEvents } from './events.js';
 
 export interface ProjectRow {

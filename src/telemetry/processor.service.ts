@@ -6,8 +6,9 @@ import { metrics } from '../infra/metrics.js';
 import type { SchemaService } from '../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
-  type TotalizerState, type VariableConfig,
+  type TotalizerState,
 } from './processing/index.js';
+import { spikeLimitOf } from '../registry/variables.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
 
@@ -124,18 +125,18 @@ export class ProcessorService {
         reject('inactive_point', `point ${pointId} has telemetry switched off`);
         continue;
       }
-      const variables = (await this.deps.schemas.mergedConfig(pointId)).merged_config as unknown as Record<string, VariableConfig>;
-      const ctx: PointContext = {
-        levelSensorPosition: point.level_sensor_position,
-        maxM3PerHour: point.max_m3_per_hour ?? undefined,
-        retentionDays: this.deps.retentionDays,
-      };
+      const variables = await this.deps.schemas.variables(pointId);
       for (const [variable, list] of byVar) {
-        const config = variables?.[variable];
-        if (!config || typeof config !== 'object' || !config.kind) {
+        const config = variables.byKey.get(variable);
+        if (!config) {
           for (const e of list) dead.push({ fingerprint: fingerprint(e.message, e.index), point_id: pointId, variable, ts: e.ts.toISOString(), code: 'unknown_variable', reason: `variable "${variable}" is not in point ${pointId}'s schema`, payload: { raw: e.raw } });
           continue;
         }
+        const ctx: PointContext = {
+          levelSensorPosition: point.level_sensor_position,
+          maxM3PerHour: spikeLimitOf(variables, config),
+          retentionDays: this.deps.retentionDays,
+        };
         const key = `${pointId}\u0000${variable}`;
         const totalizer = isTotalizer(config.kind);
         const initial = totalizer ? (states.get(key) ?? emptyTotalizerState(point.initial_meter_reading ?? 0)) : undefined;
