@@ -24,7 +24,7 @@ import { dgaVariables, needsWaterTable, readSlot, variableProblems, type DgaVari
 import { parseVariables } from '../registry/variables.js';
 import { localMidnight } from '../lib/timezone.js';
 import type { DgaPointConfig, DgaStandard } from './types.js';
-import { parseDgaConfig } from './validation.js';
+import { dgaInputOfPoint, parseDgaConfig } from './validation.js';
 import {
   seriesKey, SubmissionRepository, type AttemptResult, type DgaPointRow, type SubmissionRow, type TimeRange,
 } from './submission.repository.js';
@@ -366,16 +366,7 @@ export class DgaReporter {
         problems.push(`dga_start_date ${point.dga_start_date} is not a date`);
       }
     }
-    const parsed = parseDgaConfig({
-      sendEnabled: point.dga_send,
-      standard: point.dga_standard,
-      type: point.dga_type,
-      codigoObra: point.dga_code,
-      informanteRut: point.dga_informant_rut,
-      informantePassword: password,
-      companyRut: point.dga_company_rut,
-      startDate,
-    });
+    const parsed = parseDgaConfig(dgaInputOfPoint(point, { password, startDate }));
     if (!parsed.ok) problems.push(...parsed.errors.map((e) => `${e.field}: ${e.message}`));
     if (!parsed.ok || problems.length > 0) return { ok: false, problems };
     let variablesConfig: unknown;

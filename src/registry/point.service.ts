@@ -4,6 +4,7 @@ import { cached } from '../infra/cache/index.js';
 import type { SecretBox } from '../infra/secrets.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
+import { validatePointDga } from '../dga/validation.js';
 import { validateCoordinates } from './coordinates.js';
 import { normalizeRut } from './rut.js';
 import { CACHE_NS, type RegistryEvents } from './events.js';
@@ -11,7 +12,6 @@ import { type PointFilter, type PointRow, PointRepository, POINT_WRITABLE_COLUMN
 import { insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
-export const DGA_CODE_PATTERN = /^O[BR]-\d{4}-\d+$/;
 
 export interface PointInput {
   project_id?: number;
@@ -133,7 +133,7 @@ export class PointService {
 
   /** Validates the point as it will be after the change and turns secrets into ciphertext. */
   private async prepare(input: PointInput, current: PointRow | undefined): Promise<Record<string, unknown>> {
-    const merged = { ...(current ?? {}), ...stripUndefined(input) } as Record<string, unknown>;
+    const merged = { ...(current ?? {}), ...stripUndefined(input) };
     const { provider_token, dga_password, viewer_user_ids, ...rest } = input;
     const values: Record<string, unknown> = { ...rest };
 
@@ -141,24 +141,15 @@ export class PointService {
     if (merged.is_telemetry_active && !merged.provider) {
       throw new ValidationError('provider is required when is_telemetry_active is true', 'provider');
     }
+    const hasPassword = dga_password ? true : dga_password === null ? false : Boolean(current?.has_dga_password);
+    // With sending on, everything DGA needs must be there; with it off, only what this request writes is checked.
+    const problems = validatePointDga(merged, { hasPassword }).filter((e) => merged.dga_send || e.field in input);
+    if (problems.length > 0) {
+      throw new ValidationError(problems.map((e) => `${e.field}: ${e.message}`).join('; '), problems[0]!.field, { errors: problems });
+    }
     for (const field of ['dga_informant_rut', 'dga_company_rut'] as const) {
       const v = input[field];
-      if (v) {
-        const rut = normalizeRut(v);
-        if (!rut) throw new ValidationError(`${field} "${v}" is not a valid RUT (check digit mismatch or bad format)`, field);
-        values[field] = rut;
-      }
-    }
-    if (input.dga_code && !DGA_CODE_PATTERN.test(input.dga_code)) {
-      throw new ValidationError(`dga_code must look like OB-0602-7 (pattern ^O[BR]-\\d{4}-\\d+$), got "${input.dga_code}"`, 'dga_code');
-    }
-    if (merged.dga_send) {
-      const hasPassword = dga_password ? true : dga_password === null ? false : Boolean(current?.has_dga_password);
-      const missing = ['dga_standard', 'dga_type', 'dga_code', 'dga_informant_rut', 'dga_company_rut'].filter((f) => !merged[f]);
-      if (!hasPassword) missing.push('dga_password');
-      if (missing.length > 0) {
-        throw new ValidationError(`dga_send needs ${missing.join(', ')}`, missing[0], { missing });
-      }
+      if (v) values[field] = normalizeRut(v);
     }
     if (input.project_id !== undefined) await this.ensureExists('projects', input.project_id, 'project_id');
     if (input.owner_user_id) await this.ensureExists('users', input.owner_user_id, 'owner_user_id');

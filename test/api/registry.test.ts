@@ -110,6 +110,60 @@ describe('points', () => {
     expect(dga.body.detail).toContain('dga_password');
   });
 
+  const sending = {
+    dga_send: true,
+    dga_standard: 'MAYOR',
+    dga_type: 'SUPERFICIAL',
+    dga_code: 'OB-0602-7',
+    dga_informant_rut: '20999888-2',
+    dga_company_rut: '77555666-8',
+    dga_password: 'dga-pass-123',
+  };
+
+  it('refuses dga_send without dga_start_date on POST and PATCH, naming the field', async () => {
+    const post = await create(sending);
+    expect(post.status).toBe(400);
+    expect(post.headers['content-type']).toContain('application/problem+json');
+    expect(post.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'dga_start_date' });
+
+    const off = await create({ ...sending, dga_send: false });
+    expect(off.status).toBe(201);
+    const patch = await t.as(t.adminToken, { method: 'PATCH', url: `/api/v1/points/${off.body.id}`, payload: { dga_send: true } });
+    expect(patch.status).toBe(400);
+    expect(patch.body).toMatchObject({ field: 'dga_start_date' });
+    const fixed = await t.as(t.adminToken, {
+      method: 'PATCH',
+      url: `/api/v1/points/${off.body.id}`,
+      payload: { dga_send: true, dga_start_date: '2026-06-01' },
+    });
+    expect(fixed.status).toBe(200);
+  });
+
+  it('refuses what the DGA reporter would refuse: a granted flow of 0', async () => {
+    const r = await create({ ...sending, dga_start_date: '2026-06-01', dga_granted_flow: 0 });
+    expect(r.status).toBe(400);
+    expect(r.body.field).toBe('dga_granted_flow');
+  });
+
+  it('a point the API accepts with dga_send on is one the reporter finds complete', async () => {
+    const r = await create({ ...sending, dga_start_date: '2026-06-01' });
+    expect(r.status).toBe(201);
+    await t.as(t.adminToken, {
+      method: 'PUT',
+      url: `/api/v1/points/${r.body.id}/schema`,
+      payload: { custom_config: { totalizador: { kind: 'totalizer', channel: 'tot' } } },
+    });
+    // The status summary runs the reporter's checks (parseDgaConfig and the point's variables).
+    const status = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/dga/status' });
+    expect(status.status).toBe(200);
+    expect(status.body.config_problems.map((p: { point_id: number }) => p.point_id)).not.toContain(r.body.id);
+    // Without the start date (written behind the API's back) the same point cannot report.
+    await t.c.db.query('UPDATE catchment_points SET dga_start_date = NULL WHERE id = $1', [r.body.id]);
+    const after = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/dga/status' });
+    const problem = after.body.config_problems.find((p: { point_id: number }) => p.point_id === r.body.id);
+    expect(problem.problems.join(' ')).toContain('startDate');
+  });
+
   it('encrypts credentials at rest and never returns them', async () => {
     const r = await create({
       provider: 'nettra',
@@ -121,6 +175,7 @@ describe('points', () => {
       dga_informant_rut: '20.999.888-2',
       dga_company_rut: '77555666-8',
       dga_password: 'dga-pass-123',
+      dga_start_date: '2026-06-01',
     });
     expect(r.status).toBe(201);
     expect(r.text).not.toContain('very-secret-thing-token');
