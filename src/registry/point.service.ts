@@ -8,8 +8,10 @@ import { validatePointDga } from '../dga/validation.js';
 import { validateCoordinates } from './coordinates.js';
 import { normalizeRut } from './rut.js';
 import { CACHE_NS, type RegistryEvents } from './events.js';
-import { type PointFilter, type PointRow, PointRepository, POINT_WRITABLE_COLUMNS } from './point.repository.js';
-import { insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
+import type { Page } from '../infra/db/sql.js';
+import { UserRepository } from '../auth/user.repository.js';
+import { type PointFilter, type PointRow, PointRepository } from './point.repository.js';
+import { ProjectRepository } from './project.repository.js';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
 
@@ -48,10 +50,14 @@ export interface PointInput {
 
 export class PointService {
   private readonly repo: PointRepository;
+  private readonly projects: ProjectRepository;
+  private readonly users: UserRepository;
   private readonly encoded = new Map<string, { text: string; bytes: Buffer }>();
 
   constructor(private readonly deps: { db: Db; cache: Cache; secrets: SecretBox; events: RegistryEvents }) {
     this.repo = new PointRepository(deps.db);
+    this.projects = new ProjectRepository(deps.db);
+    this.users = new UserRepository(deps.db);
   }
 
   list(actor: Principal, filter: Omit<PointFilter, 'tenant'>, limit: number, offset: number): Promise<Page<PointRow>> {
@@ -99,14 +105,7 @@ export class PointService {
     if (input.project_id === undefined) throw new ValidationError('project_id is required', 'project_id');
     if (!input.title?.trim()) throw new ValidationError('title must not be empty', 'title');
     const values = await this.prepare(input, undefined);
-    const id = await this.deps.db.transaction(async (tx) => {
-      const { sql, params } = insertStatement('catchment_points', values, POINT_WRITABLE_COLUMNS);
-      const { rows } = await tx.query<{ id: number }>(sql, params);
-      const pointId = rows[0]!.id;
-      await tx.query('INSERT INTO dynamic_schemas (point_id) VALUES ($1)', [pointId]);
-      if (input.viewer_user_ids) await this.repo.setViewers(tx, pointId, input.viewer_user_ids);
-      return pointId;
-    });
+    const id = await this.repo.insert(values, input.viewer_user_ids);
     await this.deps.events.registryChanged();
     return (await this.repo.get(id))!;
   }
@@ -115,11 +114,7 @@ export class PointService {
     requireStaff(actor);
     const current = await this.get(actor, id);
     const values = await this.prepare(input, current);
-    const stmt = updateStatement('catchment_points', id, values, POINT_WRITABLE_COLUMNS);
-    await this.deps.db.transaction(async (tx) => {
-      if (stmt) await tx.query(stmt.sql, stmt.params);
-      if (input.viewer_user_ids) await this.repo.setViewers(tx, id, input.viewer_user_ids);
-    });
+    await this.repo.update(id, values, input.viewer_user_ids);
     await this.deps.events.registryChanged();
     return (await this.repo.get(id))!;
   }
@@ -127,7 +122,7 @@ export class PointService {
   async remove(actor: Principal, id: number): Promise<void> {
     requireStaff(actor);
     await this.get(actor, id);
-    await this.deps.db.query('DELETE FROM catchment_points WHERE id = $1', [id]);
+    await this.repo.delete(id);
     await this.deps.events.registryChanged();
   }
 
@@ -151,9 +146,15 @@ export class PointService {
       const v = input[field];
       if (v) values[field] = normalizeRut(v);
     }
-    if (input.project_id !== undefined) await this.ensureExists('projects', input.project_id, 'project_id');
-    if (input.owner_user_id) await this.ensureExists('users', input.owner_user_id, 'owner_user_id');
-    for (const uid of viewer_user_ids ?? []) await this.ensureExists('users', uid, 'viewer_user_ids');
+    if (input.project_id !== undefined && !(await this.projects.exists(input.project_id))) {
+      throw new ValidationError(`project_id: project ${input.project_id} does not exist`, 'project_id');
+    }
+    if (input.owner_user_id && !(await this.users.exists(input.owner_user_id))) {
+      throw new ValidationError(`owner_user_id: user ${input.owner_user_id} does not exist`, 'owner_user_id');
+    }
+    for (const uid of viewer_user_ids ?? []) {
+      if (!(await this.users.exists(uid))) throw new ValidationError(`viewer_user_ids: user ${uid} does not exist`, 'viewer_user_ids');
+    }
     if (provider_token !== undefined) {
       values.provider_token_enc = provider_token === null ? null : this.deps.secrets.encrypt(provider_token);
     }
@@ -163,10 +164,6 @@ export class PointService {
     return values;
   }
 
-  private async ensureExists(table: 'projects' | 'users', id: number, field: string) {
-    const { rows } = await this.deps.db.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
-    if (rows.length === 0) throw new ValidationError(`${field}: ${table.slice(0, -1)} ${id} does not exist`, field);
-  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
