@@ -58,14 +58,14 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
 
   await app.register(
     async (api) => {
-      await api.register(authRoutes(c));
+      await api.register(authRoutes, { auth: c.auth });
       await api.register(async (secured) => {
         secured.addHook('onRequest', app.authenticate);
-        await registryRoutes(secured, c);
-        await pointRoutes(secured, c);
+        await secured.register(registryRoutes, { clients: c.clients, projects: c.projects, schemas: c.schemas });
+        await secured.register(pointRoutes, { points: c.points });
         await queryRoutes(secured, c);
         await dgaRoutes(secured, c);
-        await providerAccountRoutes(secured, c);
+        await secured.register(providerAccountRoutes, { providerAccounts: c.providerAccounts });
       });
     },
     { prefix: '/api/v1' },

@@ -252,3 +252,47 @@ describe('schemas and deep merge through the API', () => {
     expect(r.body.field).toBe('variables_config.caudal.channel');
   });
 });
+
+describe('provider accounts', () => {
+  const url = '/api/v1/provider-accounts';
+
+  it('creates, lists, updates and deletes an account; the password is stored encrypted and never returned', async () => {
+    const created = await t.as(t.adminToken, {
+      method: 'POST',
+      url,
+      payload: { provider: 'twin', name: 'main', base_url: 'https://twin.example/api', username: 'u', password: 'twin-secret-1', is_default: true },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ provider: 'twin', name: 'main', has_password: true, is_default: true });
+    expect(created.text).not.toContain('twin-secret-1');
+    const second = await t.as(t.adminToken, {
+      method: 'POST',
+      url,
+      payload: { provider: 'twin', name: 'backup', base_url: 'https://twin2.example/api', is_default: true },
+    });
+    expect(second.status).toBe(201);
+    // One default per provider: the new default displaces the old one.
+    expect((await t.as(t.adminToken, { method: 'GET', url: `${url}/${created.body.id}` })).body.is_default).toBe(false);
+    const accounts = await t.c.providerAccounts.forCollection();
+    expect(accounts.byId.get(created.body.id)?.password).toBe('twin-secret-1');
+    expect(accounts.defaults.get('twin')).toBe(second.body.id);
+
+    const list = await t.as(t.adminToken, { method: 'GET', url });
+    expect(list.body.total).toBeGreaterThanOrEqual(2);
+    const patched = await t.as(t.adminToken, { method: 'PATCH', url: `${url}/${created.body.id}`, payload: { password: null } });
+    expect(patched.body.has_password).toBe(false);
+    expect((await t.as(t.adminToken, { method: 'DELETE', url: `${url}/${second.body.id}` })).status).toBe(204);
+    expect((await t.as(t.adminToken, { method: 'GET', url: `${url}/${second.body.id}` })).status).toBe(404);
+  });
+
+  it('accepts only providers with an API, and refuses a duplicate name with 409', async () => {
+    const push = await t.as(t.adminToken, { method: 'POST', url, payload: { provider: 'push', name: 'p', base_url: 'https://p.example' } });
+    expect(push.status).toBe(400);
+    expect(push.body.field).toBe('provider');
+    const payload = { provider: 'novus', name: 'same', base_url: 'https://novus.example' };
+    expect((await t.as(t.adminToken, { method: 'POST', url, payload })).status).toBe(201);
+    const dup = await t.as(t.adminToken, { method: 'POST', url, payload });
+    expect(dup.status).toBe(409);
+    expect(dup.body.code).toBe('PROVIDER_ACCOUNT_EXISTS');
+  });
+});
