@@ -7,7 +7,7 @@ import {
   Frequency, Point, PointBody, PointListQuery, PointPatch, PointProviderSchema, PointWithDistance,
 } from './registry.schemas.js';
 import type { PointRow } from './point.repository.js';
-import type { PointInput, PointService } from './point.service.js';
+import type { PointService } from './point.service.js';
 
 const GEOJSON = 'application/geo+json';
 
@@ -113,12 +113,12 @@ export const pointRoutes: FastifyPluginAsync<PointRouteServices> = async (app, {
 
   r.post('/points', {
     schema: { tags: ['points'], body: PointBody, response: { 201: Point, ...errorResponses } },
-    handler: async (req, reply) => reply.status(201).send(await points.create(req.principal, req.body as PointInput)),
+    handler: async (req, reply) => reply.status(201).send(await points.create(req.principal, req.body)),
   });
 
   r.patch('/points/:id', {
     schema: { tags: ['points'], params: IdParams, body: PointPatch, response: { 200: Point, ...errorResponses } },
-    handler: async (req) => points.update(req.principal, req.params.id, req.body as PointInput),
+    handler: async (req) => points.update(req.principal, req.params.id, req.body),
   });
 
   r.delete('/points/:id', {

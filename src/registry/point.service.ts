@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import type { Db } from '../infra/db/index.js';
 import type { Cache } from '../infra/cache/index.js';
 import { cached } from '../infra/cache/index.js';
@@ -12,41 +13,12 @@ import type { Page } from '../infra/db/sql.js';
 import { UserRepository } from '../auth/user.repository.js';
 import { type PointFilter, type PointRow, PointRepository } from './point.repository.js';
 import { ProjectRepository } from './project.repository.js';
+import type { PointPatch } from './registry.schemas.js';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
 
-export interface PointInput {
-  project_id?: number;
-  title?: string;
-  owner_user_id?: number | null;
-  viewer_user_ids?: number[];
-  latitude?: number | null;
-  longitude?: number | null;
-  is_telemetry_active?: boolean;
-  provider?: string | null;
-  frequency?: number;
-  provider_device?: string | null;
-  provider_token?: string | null;
-  telemetry_start_at?: string | null;
-  well_depth?: number | null;
-  pump_position?: number | null;
-  level_sensor_position?: number | null;
-  pipe_diameter?: number | null;
-  flowmeter_diameter?: number | null;
-  initial_meter_reading?: number | null;
-  dga_send?: boolean;
-  dga_standard?: string | null;
-  dga_type?: string | null;
-  dga_code?: string | null;
-  dga_granted_flow?: number | null;
-  dga_annual_volume?: number | null;
-  dga_shac?: string | null;
-  dga_informant_rut?: string | null;
-  dga_password?: string | null;
-  dga_company_rut?: string | null;
-  dga_start_date?: string | null;
-}
-
+/** A point as the API writes it (POST and PATCH bodies). */
+export type PointInput = Static<typeof PointPatch>;
 
 export class PointService {
   private readonly repo: PointRepository;
@@ -79,8 +51,9 @@ export class PointService {
   }
 
   /**
-   * Active telemetry points (all, by frequency, by provider) as the JSON text of the seed's answer
-   * `{"points":[…],"total":N,"filters":{…}}`, cached per tenant and filter for 300 s.
+   * Active telemetry points (all, by frequency, by provider) as the JSON text
+   * `{"points":[…],"total":N,"filters":{…}}`, cached per tenant and filter for 300 s: collectors and
+   * dashboards poll it, so it is served without building objects.
    */
   async activeJson(actor: Principal, f: { frequency?: number; provider?: string }): Promise<Buffer> {
     const tenant = tenantOf(actor);
