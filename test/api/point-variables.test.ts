@@ -3,13 +3,14 @@ import { createTestContext, seedTenant, type TestContext } from '../support/cont
 import { store } from './query.support.js';
 import { dgaVariables } from '../../src/dga/slot-reading.js';
 import { parseVariables } from '../../src/registry/variables.js';
+import { encodeRawBatches } from '../../src/telemetry/raw-message.js';
 
 /** The reports of one point (DGA, consumption) read its variables through registry/variables.ts. */
 let t: TestContext;
 let points: number[];
 beforeAll(async () => {
   t = await createTestContext();
-  ({ points } = await seedTenant(t, 'variables', 2));
+  ({ points } = await seedTenant(t, 'variables', 3));
 });
 afterAll(async () => t.close());
 
@@ -63,7 +64,17 @@ describe('spike limit', () => {
     expect(r.status).toBe(200);
     expect(r.body.summary).toMatchObject({ volume_m3: 15, spikes_ignored: 1, resets: 0 });
 
-    const vars = await t.c.schemas.variables(p);
-    expect(vars.wellDefaults.max_m3_per_hour).toBe(10);
+    // The processor, given the same counter on a point of the same template, flags the same reading.
+    const q = points[2]!;
+    await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${q}/schema`, payload: { template_id: template.body.id } });
+    const readings = [0, 5, 10, 110].map((raw, h) => ({ variable: 'tot', ts: hour(h).toISOString(), raw }));
+    const messages = encodeRawBatches({ point_id: q, provider: 'twin', collected_at: hour(4).toISOString() }, readings)
+      .map((m, i) => ({ ...m, topic: 'telemetry.raw.v1', partition: 0, offset: BigInt(i) }));
+    expect((await t.c.processor.handleBatch(messages)).stored).toBe(4);
+    const flags = await t.c.db.query<{ quality_flags: string[] }>(
+      'SELECT quality_flags FROM measurements WHERE point_id = $1 AND variable = $2 ORDER BY ts',
+      [q, 'tot'],
+    );
+    expect(flags.rows.map((r) => r.quality_flags.includes('spike'))).toEqual([false, false, false, true]);
   });
 });
