@@ -105,7 +105,8 @@ export interface PointDgaColumns {
   dga_code?: string | null;
   dga_informant_rut?: string | null;
   dga_company_rut?: string | null;
-  dga_start_date?: string | Date | null;
+  /** `YYYY-MM-DD`, a calendar day in the report time zone. */
+  dga_start_date?: string | null;
   dga_granted_flow?: number | null;
   dga_annual_volume?: number | null;
   dga_shac?: string | null;
@@ -147,8 +148,8 @@ export function dgaInputOfPoint(point: PointDgaColumns, extra: { password: strin
 }
 
 /** `YYYY-MM-DD` that is a real calendar day → that day at 00:00 UTC (enough to tell a date from a non-date). */
-function calendarDay(value: string | Date | null | undefined): Date | null | undefined {
-  if (value === null || value === undefined || value instanceof Date) return value;
+function calendarDay(value: string | null | undefined): Date | null | undefined {
+  if (value === null || value === undefined) return value;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return new Date(Number.NaN);
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
