@@ -85,17 +85,17 @@ export async function buildContainer(
   const projects = new ProjectService({ db, events });
   const points = new PointService({ db, cache, secrets, events });
   const schemas = new SchemaService({ db, cache, events, points });
-  const variablesConfig = async (pointId: number) => (await schemas.mergedConfig(pointId)).merged_config;
+  const variables = (pointId: number) => schemas.variables(pointId);
   const dgaSubmissions = new SubmissionRepository(db);
   const dgaPoints = new DgaPointRepository(db);
-  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variablesConfig });
+  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variables });
   const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
     new DgaReporter(
       {
         submissions: dgaSubmissions,
         points: dgaPoints,
         client: new DgaClient({ apiUrl: config.dgaApiUrl, fetch, requestTimeoutMs }),
-        config: { tz: config.reportTimezone, variablesConfig, password: (encrypted) => secrets.decrypt(encrypted) },
+        config: { tz: config.reportTimezone, variables, password: (encrypted) => secrets.decrypt(encrypted) },
         logger,
       },
       tuning,

@@ -18,6 +18,7 @@ import {
 import type { DgaPointRepository } from './dga-point.repository.js';
 import { preparePoint } from './point-config.js';
 import type { DgaStandard } from './types.js';
+import type { PointVariables } from '../registry/variables.js';
 import type { SubmissionFilter, SubmissionRepository } from './submission.repository.js';
 
 export const MAX_COMPLIANCE_PERIOD_MS = 366 * DAY_MS;
@@ -27,7 +28,7 @@ export interface DgaServiceDeps {
   points: DgaPointRepository;
   tz: string;
   /** The merged variables_config of a point, for configuration checks in the status summary. */
-  variablesConfig(pointId: number): Promise<unknown>;
+  variables(pointId: number): Promise<PointVariables>;
   clock?: Clock;
 }
 
@@ -122,7 +123,7 @@ export class DgaService {
     const configProblems: DgaStatusSummary['config_problems'] = [];
     for (const p of points) {
       // Whether a stored password decrypts is the reporter's to find out; here it only has to exist.
-      const prepared = await preparePoint(p, { tz: this.deps.tz, variablesConfig: this.deps.variablesConfig, password: () => 'stored' });
+      const prepared = await preparePoint(p, { tz: this.deps.tz, variables: this.deps.variables, password: () => 'stored' });
       if (!prepared.ok) configProblems.push({ point_id: p.id, point_title: p.title, problems: prepared.problems });
     }
     return {

@@ -1,3 +1,4 @@
+import { parseVariables } from '../registry/variables.js';
 import { describe, expect, it } from 'vitest';
 import type { DgaPointRow } from './dga-point.repository.js';
 import { preparePoint, type PointConfigSources } from './point-config.js';
@@ -24,7 +25,7 @@ const wellVariables = { caudal: { kind: 'flow' }, total: { kind: 'totalizer' }, 
 function sources(over: Partial<PointConfigSources> = {}): PointConfigSources {
   return {
     tz: TZ,
-    variablesConfig: async () => wellVariables,
+    variables: async () => parseVariables(wellVariables),
     password: (enc) => {
       if (!enc.startsWith('enc:')) throw new Error('the stored password cannot be decrypted');
       return enc.slice(4);
@@ -50,12 +51,12 @@ describe('preparePoint', () => {
     expect(problems).toContain('the stored password cannot be decrypted');
     expect(problems.some((p) => p.startsWith('codigoObra'))).toBe(true);
 
-    const unreadable = await preparePoint(point, sources({ variablesConfig: () => Promise.reject(new Error('no schema')) }));
+    const unreadable = await preparePoint(point, sources({ variables: () => Promise.reject(new Error('no schema')) }));
     expect(unreadable).toEqual({ ok: false, problems: ['the point schema cannot be read: no schema'] });
 
-    const noLevel = await preparePoint(point, sources({ variablesConfig: async () => ({ total: { kind: 'totalizer' } }) }));
+    const noLevel = await preparePoint(point, sources({ variables: async () => parseVariables({ total: { kind: 'totalizer', channel: 't' } }) }));
     expect(noLevel.ok).toBe(false);
-    const surface = await preparePoint({ ...point, dga_type: 'SUPERFICIAL' }, sources({ variablesConfig: async () => ({ total: { kind: 'totalizer' } }) }));
+    const surface = await preparePoint({ ...point, dga_type: 'SUPERFICIAL' }, sources({ variables: async () => parseVariables({ total: { kind: 'totalizer', channel: 't' } }) }));
     expect(surface.ok).toBe(true);
   });
 });

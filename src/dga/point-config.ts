@@ -7,15 +7,16 @@ import { localMidnight } from '../lib/timezone.js';
 import type { DgaPointRow } from './dga-point.repository.js';
 import { dgaVariables, variableProblems, type DgaVariables } from './slot-reading.js';
 import type { DgaPointConfig } from './types.js';
-import { parseDgaConfig } from './validation.js';
+import { dgaInputOfPoint, parseDgaConfig } from './validation.js';
+import type { PointVariables } from '../registry/variables.js';
 
 export type PreparedPoint = { ok: true; config: DgaPointConfig; vars: DgaVariables } | { ok: false; problems: string[] };
 
 export interface PointConfigSources {
   /** The zone the start date is a calendar date in. */
   tz: string;
-  /** The merged variables_config of a point (SchemaService.mergedConfig). */
-  variablesConfig(pointId: number): Promise<unknown>;
+  /** A point's variables (SchemaService.variables: the one typed reading of its merged config). */
+  variables(pointId: number): Promise<PointVariables>;
   /** The stored informante password in clear; throws when it cannot be decrypted. */
   password(encrypted: string): string;
 }
@@ -38,25 +39,16 @@ export async function preparePoint(point: DgaPointRow, from: PointConfigSources)
       problems.push(`dga_start_date ${point.dga_start_date} is not a date`);
     }
   }
-  const parsed = parseDgaConfig({
-    sendEnabled: point.dga_send,
-    standard: point.dga_standard,
-    type: point.dga_type,
-    codigoObra: point.dga_code,
-    informanteRut: point.dga_informant_rut,
-    informantePassword: password,
-    companyRut: point.dga_company_rut,
-    startDate,
-  });
+  const parsed = parseDgaConfig(dgaInputOfPoint(point, { password, startDate }));
   if (!parsed.ok) problems.push(...parsed.errors.map((e) => `${e.field}: ${e.message}`));
   if (!parsed.ok || problems.length > 0) return { ok: false, problems };
-  let variablesConfig: unknown;
+  let variables: PointVariables;
   try {
-    variablesConfig = await from.variablesConfig(point.id);
+    variables = await from.variables(point.id);
   } catch (err) {
     return { ok: false, problems: [`the point schema cannot be read: ${(err as Error).message}`] };
   }
-  const vars = dgaVariables(variablesConfig);
+  const vars = dgaVariables(variables);
   const varProblems = variableProblems(vars, parsed.config.type, parsed.config.standard);
   if (varProblems.length > 0) return { ok: false, problems: varProblems };
   return { ok: true, config: parsed.config, vars };

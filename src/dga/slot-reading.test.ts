@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseVariables } from '../registry/variables.js';
 import { dgaVariables, readSlot, variableProblems, type Sample, type SampleLoader } from './slot-reading.js';
 
 const TZ = 'Etc/GMT+4';
@@ -16,18 +17,20 @@ function loader(series: Record<string, [string, number][]>): SampleLoader {
 const vars = { totalizer: 'tot', flow: 'q', level: 'lvl' };
 
 describe('dgaVariables', () => {
-  it('takes the first variable of each kind; pulses count as a totalizer (stored as m³)', () => {
+  it("names the point's totalizer, flow and level as registry/variables.ts picks them", () => {
     expect(
-      dgaVariables({
-        temp: { kind: 'other' },
-        pulsos: { kind: 'pulses' },
-        totalizador: { kind: 'totalizer' },
-        caudal: { kind: 'flow' },
-        nivel: { kind: 'level' },
-        nivel2: { kind: 'level' },
-      }),
-    ).toEqual({ totalizer: 'pulsos', flow: 'caudal', level: 'nivel' });
-    expect(dgaVariables(null)).toEqual({ totalizer: null, flow: null, level: null });
+      dgaVariables(
+        parseVariables({
+          temp: { kind: 'other', channel: 't' },
+          pulsos: { kind: 'pulses', channel: 'p' },
+          totalizador: { kind: 'totalizer', channel: 'tot' },
+          caudal: { kind: 'flow', channel: 'q' },
+          nivel2: { kind: 'level', channel: 'n2' },
+          nivel: { kind: 'level', channel: 'n' },
+        }),
+      ),
+    ).toEqual({ totalizer: 'totalizador', flow: 'caudal', level: 'nivel' });
+    expect(dgaVariables(parseVariables(null))).toEqual({ totalizer: null, flow: null, level: null });
   });
 
   it('says why a point cannot report', () => {

@@ -1,10 +1,11 @@
 /**
- * From a point's stored series to the numbers one slot reports (SPEC §8): caudal = average flow over
+ * From a point's stored series to the numbers one slot reports: caudal = average flow over
  * the slot window (totalizer delta, reset-aware; else the mean instantaneous flow), totalizador and
  * nivel freático = the latest usable sample at or before the slot time, if it is recent enough.
  * A slot whose numbers cannot be found is never sent with made-up ones: the caller gets the list of
  * what is missing.
  */
+import { flowOf, levelOf, totalizerOf, type PointVariables } from '../registry/variables.js';
 import { sampleAt, slotCaudal } from './caudal.js';
 import { slotWindow } from './slots.js';
 import type { DgaReading, DgaStandard, DgaType } from './types.js';
@@ -16,20 +17,9 @@ export interface DgaVariables {
   level: string | null;
 }
 
-/**
- * The first variable (in config order) of each kind: `totalizer` (or `pulses`: stored as continuous m³
- * too), `flow` (L/s) and `level` (nivel freático, m).
- */
-export function dgaVariables(variablesConfig: unknown): DgaVariables {
-  const found: DgaVariables = { totalizer: null, flow: null, level: null };
-  if (variablesConfig === null || typeof variablesConfig !== 'object') return found;
-  for (const [key, v] of Object.entries(variablesConfig as Record<string, unknown>)) {
-    const kind = v !== null && typeof v === 'object' ? (v as { kind?: unknown }).kind : undefined;
-    if ((kind === 'totalizer' || kind === 'pulses') && !found.totalizer) found.totalizer = key;
-    else if (kind === 'flow' && !found.flow) found.flow = key;
-    else if (kind === 'level' && !found.level) found.level = key;
-  }
-  return found;
+/** The point's totalizer, flow and level as every report picks them (registry/variables.ts). */
+export function dgaVariables(vars: PointVariables): DgaVariables {
+  return { totalizer: totalizerOf(vars)?.key ?? null, flow: flowOf(vars)?.key ?? null, level: levelOf(vars)?.key ?? null };
 }
 
 /** A well reports the water table unless it is under CAUDALES_MUY_PEQUENOS (then "" is allowed). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isValidCodigoObra, parseDgaConfig, validateDgaConfig } from './validation.js';
+import { isValidCodigoObra, parseDgaConfig, validateDgaConfig, validatePointDga } from './validation.js';
 
 const valid = {
   sendEnabled: true,
@@ -62,5 +62,38 @@ describe('validateDgaConfig', () => {
       ok: false,
       errors: [{ field: 'companyRut', message: expect.stringMatching(/RUT/) }],
     });
+  });
+});
+
+describe('validatePointDga', () => {
+  const point = {
+    dga_send: true,
+    dga_standard: 'MAYOR',
+    dga_type: 'SUBTERRANEO',
+    dga_code: 'OB-0602-7',
+    dga_informant_rut: '20.999.888-2',
+    dga_company_rut: '77555666-8',
+    dga_start_date: '2026-06-01',
+  };
+
+  it('accepts a complete point and names problems by point column', () => {
+    expect(validatePointDga(point, { hasPassword: true })).toEqual([]);
+    expect(validatePointDga({ ...point, dga_start_date: null }, { hasPassword: false }).map((e) => e.field)).toEqual([
+      'dga_password',
+      'dga_start_date',
+    ]);
+  });
+
+  it('refuses a start date that is not a calendar day', () => {
+    for (const bad of ['2026-02-30', '2026-6-1', 'tomorrow']) {
+      expect(validatePointDga({ ...point, dga_start_date: bad }, { hasPassword: true })).toEqual([
+        { field: 'dga_start_date', message: 'must be a valid date' },
+      ]);
+    }
+  });
+
+  it('with sending off, still refuses malformed values but not missing ones', () => {
+    expect(validatePointDga({ dga_send: false }, { hasPassword: false })).toEqual([]);
+    expect(validatePointDga({ dga_send: false, dga_code: 'XX-1' }, { hasPassword: false }).map((e) => e.field)).toEqual(['dga_code']);
   });
 });

@@ -96,3 +96,72 @@ export function parseDgaConfig(input: DgaConfigInput): ParsedDgaConfig {
     },
   };
 }
+
+/** A point's DGA columns, as the point API and the catchment_points table spell them. */
+export interface PointDgaColumns {
+  dga_send?: boolean | null;
+  dga_standard?: string | null;
+  dga_type?: string | null;
+  dga_code?: string | null;
+  dga_informant_rut?: string | null;
+  dga_company_rut?: string | null;
+  /** `YYYY-MM-DD`, a calendar day in the report time zone. */
+  dga_start_date?: string | null;
+  dga_granted_flow?: number | null;
+  dga_annual_volume?: number | null;
+  dga_shac?: string | null;
+}
+
+/** The point column each DGA config field is stored in, to name it to whoever edits the point. */
+export const POINT_DGA_FIELDS: Record<keyof DgaPointConfig, string> = {
+  sendEnabled: 'dga_send',
+  standard: 'dga_standard',
+  type: 'dga_type',
+  codigoObra: 'dga_code',
+  informanteRut: 'dga_informant_rut',
+  informantePassword: 'dga_password',
+  companyRut: 'dga_company_rut',
+  startDate: 'dga_start_date',
+  grantedFlowLps: 'dga_granted_flow',
+  annualVolumeM3: 'dga_annual_volume',
+  shac: 'dga_shac',
+};
+
+/**
+ * The DGA config of a point row. The password (decrypted, or any text standing for a stored one) and the
+ * start instant come from the caller: the reporter knows the key and the report time zone.
+ */
+export function dgaInputOfPoint(point: PointDgaColumns, extra: { password: string | null; startDate: Date | null }): DgaConfigInput {
+  return {
+    sendEnabled: point.dga_send ?? false,
+    standard: point.dga_standard,
+    type: point.dga_type,
+    codigoObra: point.dga_code,
+    informanteRut: point.dga_informant_rut,
+    informantePassword: extra.password,
+    companyRut: point.dga_company_rut,
+    startDate: extra.startDate,
+    grantedFlowLps: point.dga_granted_flow,
+    annualVolumeM3: point.dga_annual_volume,
+    shac: point.dga_shac,
+  };
+}
+
+/** `YYYY-MM-DD` that is a real calendar day → that day at 00:00 UTC (enough to tell a date from a non-date). */
+function calendarDay(value: string | null | undefined): Date | null | undefined {
+  if (value === null || value === undefined) return value;
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  if (!m) return new Date(Number.NaN);
+  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
+  return d.getUTCDate() === Number(m[3]) && d.getUTCMonth() === Number(m[2]) - 1 ? d : new Date(Number.NaN);
+}
+
+/**
+ * Problems with a point's DGA columns as they will be stored, named by point column. The same rules the
+ * reporter applies before it sends: a point the API accepts with dga_send on is one the reporter can report.
+ */
+export function validatePointDga(point: PointDgaColumns, opts: { hasPassword: boolean }): DgaFieldError[] {
+  const input = dgaInputOfPoint(point, { password: opts.hasPassword ? 'stored' : null, startDate: null });
+  input.startDate = calendarDay(point.dga_start_date);
+  return validateDgaConfig(input).map((e) => ({ field: POINT_DGA_FIELDS[e.field as keyof DgaPointConfig] ?? e.field, message: e.message }));
+}

@@ -61,14 +61,14 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
 
   await app.register(
     async (api) => {
-      await api.register(authRoutes(c));
+      await api.register(authRoutes, { auth: c.auth });
       await api.register(async (secured) => {
         secured.addHook('onRequest', app.authenticate);
-        await registryRoutes(secured, c);
-        await pointRoutes(secured, c);
+        await secured.register(registryRoutes, { clients: c.clients, projects: c.projects, schemas: c.schemas });
+        await secured.register(pointRoutes, { points: c.points });
         await queryRoutes(secured, c);
         await dgaRoutes(secured, { dga: c.dga, reportTimezone: c.config.reportTimezone });
-        await providerAccountRoutes(secured, c);
+        await secured.register(providerAccountRoutes, { providerAccounts: c.providerAccounts });
         await secured.register(csvImportRoutes, { csvImport: c.csvImport });
         await secured.register(deadLetterRoutes, { deadLetters: c.deadLetters });
         await pushRoutes(secured, { push: c.push });

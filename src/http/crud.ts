@@ -2,7 +2,7 @@ import { Type, type TObject, type TSchema, type Static } from '@sinclair/typebox
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Principal } from '../auth/principal.js';
-import type { Page } from '../registry/sql.js';
+import type { Page } from '../infra/db/sql.js';
 import { errorResponses, IdParams, ListOf } from './schemas.js';
 
 export interface CrudService<Row, Body, Patch, Query> {

@@ -1,6 +1,11 @@
 /** The contract every provider adapter (Twin, Nettra, Novus) implements. */
-export type ProviderName = 'twin' | 'nettra' | 'novus';
-export const PROVIDERS: readonly ProviderName[] = ['twin', 'nettra', 'novus'];
+/** Providers whose API the collector reads. */
+export const PROVIDERS = ['twin', 'nettra', 'novus'] as const;
+export type ProviderName = (typeof PROVIDERS)[number];
+
+/** Where a point's readings come from: a provider's API, or `push` (the logger sends them to us). */
+export const POINT_PROVIDERS = [...PROVIDERS, 'push'] as const;
+export type PointProvider = (typeof POINT_PROVIDERS)[number];
 
 /** One value as the provider served it: `value` is untouched (string, number, boolean, null). */
 export interface ProviderReading {

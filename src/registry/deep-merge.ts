@@ -5,7 +5,7 @@ function isObject(v: unknown): v is Record<string, Json> {
 }
 
 /**
- * Merges a point's custom config over its template's (SPEC §5): objects merge recursively,
+ * Merges a point's custom config over its template's: objects merge recursively,
  * scalars and arrays from `custom` replace, and `null` in `custom` removes the key.
  * Neither input is modified.
  */

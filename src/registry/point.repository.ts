@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Point } from './registry.schemas.js';
 import type { Db, Queryable } from '../infra/db/index.js';
-import { count, type Page } from './sql.js';
+import { count, insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 
 /** Columns a caller may see. Encrypted credentials are never selected for output. */
 export const POINT_PUBLIC_COLUMNS = [
@@ -114,7 +114,32 @@ export class PointRepository {
     return rows[0]!;
   }
 
-  async setViewers(conn: Queryable, pointId: number, userIds: number[]): Promise<void> {
+  /** A new point with its (empty) dynamic schema and its viewers; returns its id. */
+  async insert(values: Record<string, unknown>, viewerUserIds: number[] | undefined): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      const { sql, params } = insertStatement('catchment_points', values, POINT_WRITABLE_COLUMNS);
+      const { rows } = await tx.query<{ id: number }>(sql, params);
+      const pointId = rows[0]!.id;
+      await tx.query('INSERT INTO dynamic_schemas (point_id) VALUES ($1)', [pointId]);
+      if (viewerUserIds) await this.setViewers(tx, pointId, viewerUserIds);
+      return pointId;
+    });
+  }
+
+  /** Writes the given columns and, when given, replaces the viewers. */
+  async update(id: number, values: Record<string, unknown>, viewerUserIds: number[] | undefined): Promise<void> {
+    const stmt = updateStatement('catchment_points', id, values, POINT_WRITABLE_COLUMNS);
+    await this.db.transaction(async (tx) => {
+      if (stmt) await tx.query(stmt.sql, stmt.params);
+      if (viewerUserIds) await this.setViewers(tx, id, viewerUserIds);
+    });
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.query('DELETE FROM catchment_points WHERE id = $1', [id]);
+  }
+
+  private async setViewers(conn: Queryable, pointId: number, userIds: number[]): Promise<void> {
     await conn.query('DELETE FROM point_viewers WHERE point_id = $1', [pointId]);
     if (userIds.length > 0) {
       await conn.query(

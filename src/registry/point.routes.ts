@@ -1,12 +1,13 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { Container } from '../container.js';
-import { errorResponses, IdParams, ListOf } from '../http/schemas.js';
+import { errorResponses, IdParams, ListOf, Nullable } from '../http/schemas.js';
 import { parseBbox } from './coordinates.js';
-import { Point, PointBody, PointListQuery, PointPatch, PointWithDistance } from './registry.schemas.js';
+import {
+  Frequency, Point, PointBody, PointListQuery, PointPatch, PointProviderSchema, PointWithDistance,
+} from './registry.schemas.js';
 import type { PointRow } from './point.repository.js';
-import type { PointInput } from './point.service.js';
+import type { PointService } from './point.service.js';
 
 const GEOJSON = 'application/geo+json';
 
@@ -31,21 +32,43 @@ function sendGeoJson(reply: FastifyReply, items: PointRow[], total: number) {
   return reply.type(GEOJSON).send(JSON.stringify(toFeatureCollection(items, total)));
 }
 
-export async function pointRoutes(app: FastifyInstance, c: Container) {
+/** One active point as /points/active lists it (the JSON is built by the database and sent as is). */
+const ActivePoint = Type.Object({
+  id: Type.Integer(),
+  title: Type.String(),
+  provider: Nullable(Type.String()),
+  frequency: Type.Integer(),
+  project_id: Type.Integer(),
+  client_id: Type.Integer(),
+  latitude: Nullable(Type.Number()),
+  longitude: Nullable(Type.Number()),
+  provider_device: Nullable(Type.String()),
+  telemetry_start_at: Nullable(Type.String({ format: 'date-time' })),
+  dga_send: Type.Boolean(),
+});
+const ActivePoints = Type.Object({
+  points: Type.Array(ActivePoint),
+  total: Type.Integer(),
+  filters: Type.Object({ frequency: Nullable(Type.Integer()), provider: Nullable(Type.String()) }),
+});
+
+export interface PointRouteServices {
+  points: PointService;
+}
+
+export const pointRoutes: FastifyPluginAsync<PointRouteServices> = async (app, { points }) => {
   const r = app.withTypeProvider<TypeBoxTypeProvider>();
 
   r.get('/points/active', {
     schema: {
       tags: ['points'],
       summary: 'Active telemetry points (cached 300 s, invalidated on any registry change)',
-      querystring: Type.Object({
-        frequency: Type.Optional(Type.Union([1, 5, 10, 60].map((f) => Type.Literal(f)))),
-        provider: Type.Optional(Type.Union(['twin', 'nettra', 'novus', 'push'].map((p) => Type.Literal(p)))),
-      }),
+      querystring: Type.Object({ frequency: Type.Optional(Frequency), provider: Type.Optional(PointProviderSchema) }),
+      response: { 200: ActivePoints, ...errorResponses },
     },
     handler: async (req, reply) => {
       const { frequency, provider } = req.query;
-      return reply.type('application/json').send(await c.points.activeJson(req.principal, { frequency, provider }));
+      return reply.type('application/json').send(await points.activeJson(req.principal, { frequency, provider }));
     },
   });
 
@@ -62,7 +85,7 @@ export async function pointRoutes(app: FastifyInstance, c: Container) {
       response: { 200: ListOf(PointWithDistance), ...errorResponses },
     },
     handler: async (req, reply) => {
-      const page = await c.points.near(req.principal, req.query);
+      const page = await points.near(req.principal, req.query);
       if (wantsGeoJson(req)) return sendGeoJson(reply, page.items, page.total);
       return page;
     },
@@ -77,7 +100,7 @@ export async function pointRoutes(app: FastifyInstance, c: Container) {
     },
     handler: async (req, reply) => {
       const { limit, offset, bbox, ...filter } = req.query;
-      const page = await c.points.list(req.principal, { ...filter, bbox: bbox ? parseBbox(bbox) : undefined }, limit, offset);
+      const page = await points.list(req.principal, { ...filter, bbox: bbox ? parseBbox(bbox) : undefined }, limit, offset);
       if (wantsGeoJson(req)) return sendGeoJson(reply, page.items, page.total);
       return page;
     },
@@ -85,24 +108,24 @@ export async function pointRoutes(app: FastifyInstance, c: Container) {
 
   r.get('/points/:id', {
     schema: { tags: ['points'], params: IdParams, response: { 200: Point, ...errorResponses } },
-    handler: async (req) => c.points.get(req.principal, req.params.id),
+    handler: async (req) => points.get(req.principal, req.params.id),
   });
 
   r.post('/points', {
     schema: { tags: ['points'], body: PointBody, response: { 201: Point, ...errorResponses } },
-    handler: async (req, reply) => reply.status(201).send(await c.points.create(req.principal, req.body as PointInput)),
+    handler: async (req, reply) => reply.status(201).send(await points.create(req.principal, req.body)),
   });
 
   r.patch('/points/:id', {
     schema: { tags: ['points'], params: IdParams, body: PointPatch, response: { 200: Point, ...errorResponses } },
-    handler: async (req) => c.points.update(req.principal, req.params.id, req.body as PointInput),
+    handler: async (req) => points.update(req.principal, req.params.id, req.body),
   });
 
   r.delete('/points/:id', {
     schema: { tags: ['points'], params: IdParams, response: { 204: Type.Null(), ...errorResponses } },
     handler: async (req, reply) => {
-      await c.points.remove(req.principal, req.params.id);
+      await points.remove(req.principal, req.params.id);
       return reply.status(204).send(null);
     },
   });
-}
+};

@@ -1,57 +1,35 @@
+import type { Static } from '@sinclair/typebox';
 import type { Db } from '../infra/db/index.js';
 import type { Cache } from '../infra/cache/index.js';
 import { cached } from '../infra/cache/index.js';
 import type { SecretBox } from '../infra/secrets.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
+import { validatePointDga } from '../dga/validation.js';
 import { validateCoordinates } from './coordinates.js';
 import { normalizeRut } from './rut.js';
 import { CACHE_NS, type RegistryEvents } from './events.js';
-import { type PointFilter, type PointRow, PointRepository, POINT_WRITABLE_COLUMNS } from './point.repository.js';
-import { insertStatement, type Page, updateStatement } from './sql.js';
+import type { Page } from '../infra/db/sql.js';
+import { UserRepository } from '../auth/user.repository.js';
+import { type PointFilter, type PointRow, PointRepository } from './point.repository.js';
+import { ProjectRepository } from './project.repository.js';
+import type { PointPatch } from './registry.schemas.js';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
-export const DGA_CODE_PATTERN = /^O[BR]-\d{4}-\d+$/;
 
-export interface PointInput {
-  project_id?: number;
-  title?: string;
-  owner_user_id?: number | null;
-  viewer_user_ids?: number[];
-  latitude?: number | null;
-  longitude?: number | null;
-  is_telemetry_active?: boolean;
-  provider?: string | null;
-  frequency?: number;
-  provider_device?: string | null;
-  provider_token?: string | null;
-  telemetry_start_at?: string | null;
-  well_depth?: number | null;
-  pump_position?: number | null;
-  level_sensor_position?: number | null;
-  pipe_diameter?: number | null;
-  flowmeter_diameter?: number | null;
-  initial_meter_reading?: number | null;
-  dga_send?: boolean;
-  dga_standard?: string | null;
-  dga_type?: string | null;
-  dga_code?: string | null;
-  dga_granted_flow?: number | null;
-  dga_annual_volume?: number | null;
-  dga_shac?: string | null;
-  dga_informant_rut?: string | null;
-  dga_password?: string | null;
-  dga_company_rut?: string | null;
-  dga_start_date?: string | null;
-}
-
+/** A point as the API writes it (POST and PATCH bodies). */
+export type PointInput = Static<typeof PointPatch>;
 
 export class PointService {
   private readonly repo: PointRepository;
+  private readonly projects: ProjectRepository;
+  private readonly users: UserRepository;
   private readonly encoded = new Map<string, { text: string; bytes: Buffer }>();
 
   constructor(private readonly deps: { db: Db; cache: Cache; secrets: SecretBox; events: RegistryEvents }) {
     this.repo = new PointRepository(deps.db);
+    this.projects = new ProjectRepository(deps.db);
+    this.users = new UserRepository(deps.db);
   }
 
   list(actor: Principal, filter: Omit<PointFilter, 'tenant'>, limit: number, offset: number): Promise<Page<PointRow>> {
@@ -73,8 +51,9 @@ export class PointService {
   }
 
   /**
-   * Active telemetry points (all, by frequency, by provider) as the JSON text of the seed's answer
-   * `{"points":[…],"total":N,"filters":{…}}`, cached per tenant and filter for 300 s.
+   * Active telemetry points (all, by frequency, by provider) as the JSON text
+   * `{"points":[…],"total":N,"filters":{…}}`, cached per tenant and filter for 300 s: collectors and
+   * dashboards poll it, so it is served without building objects.
    */
   async activeJson(actor: Principal, f: { frequency?: number; provider?: string }): Promise<Buffer> {
     const tenant = tenantOf(actor);
@@ -99,14 +78,7 @@ export class PointService {
     if (input.project_id === undefined) throw new ValidationError('project_id is required', 'project_id');
     if (!input.title?.trim()) throw new ValidationError('title must not be empty', 'title');
     const values = await this.prepare(input, undefined);
-    const id = await this.deps.db.transaction(async (tx) => {
-      const { sql, params } = insertStatement('catchment_points', values, POINT_WRITABLE_COLUMNS);
-      const { rows } = await tx.query<{ id: number }>(sql, params);
-      const pointId = rows[0]!.id;
-      await tx.query('INSERT INTO dynamic_schemas (point_id) VALUES ($1)', [pointId]);
-      if (input.viewer_user_ids) await this.repo.setViewers(tx, pointId, input.viewer_user_ids);
-      return pointId;
-    });
+    const id = await this.repo.insert(values, input.viewer_user_ids);
     await this.deps.events.registryChanged();
     return (await this.repo.get(id))!;
   }
@@ -115,11 +87,7 @@ export class PointService {
     requireStaff(actor);
     const current = await this.get(actor, id);
     const values = await this.prepare(input, current);
-    const stmt = updateStatement('catchment_points', id, values, POINT_WRITABLE_COLUMNS);
-    await this.deps.db.transaction(async (tx) => {
-      if (stmt) await tx.query(stmt.sql, stmt.params);
-      if (input.viewer_user_ids) await this.repo.setViewers(tx, id, input.viewer_user_ids);
-    });
+    await this.repo.update(id, values, input.viewer_user_ids);
     await this.deps.events.registryChanged();
     return (await this.repo.get(id))!;
   }
@@ -127,13 +95,13 @@ export class PointService {
   async remove(actor: Principal, id: number): Promise<void> {
     requireStaff(actor);
     await this.get(actor, id);
-    await this.deps.db.query('DELETE FROM catchment_points WHERE id = $1', [id]);
+    await this.repo.delete(id);
     await this.deps.events.registryChanged();
   }
 
   /** Validates the point as it will be after the change and turns secrets into ciphertext. */
   private async prepare(input: PointInput, current: PointRow | undefined): Promise<Record<string, unknown>> {
-    const merged = { ...(current ?? {}), ...stripUndefined(input) } as Record<string, unknown>;
+    const merged = { ...(current ?? {}), ...stripUndefined(input) };
     const { provider_token, dga_password, viewer_user_ids, ...rest } = input;
     const values: Record<string, unknown> = { ...rest };
 
@@ -141,28 +109,25 @@ export class PointService {
     if (merged.is_telemetry_active && !merged.provider) {
       throw new ValidationError('provider is required when is_telemetry_active is true', 'provider');
     }
+    const hasPassword = dga_password ? true : dga_password === null ? false : Boolean(current?.has_dga_password);
+    // With sending on, everything DGA needs must be there; with it off, only what this request writes is checked.
+    const problems = validatePointDga(merged, { hasPassword }).filter((e) => merged.dga_send || e.field in input);
+    if (problems.length > 0) {
+      throw new ValidationError(problems.map((e) => `${e.field}: ${e.message}`).join('; '), problems[0]!.field, { errors: problems });
+    }
     for (const field of ['dga_informant_rut', 'dga_company_rut'] as const) {
       const v = input[field];
-      if (v) {
-        const rut = normalizeRut(v);
-        if (!rut) throw new ValidationError(`${field} "${v}" is not a valid RUT (check digit mismatch or bad format)`, field);
-        values[field] = rut;
-      }
+      if (v) values[field] = normalizeRut(v);
     }
-    if (input.dga_code && !DGA_CODE_PATTERN.test(input.dga_code)) {
-      throw new ValidationError(`dga_code must look like OB-0602-7 (pattern ^O[BR]-\\d{4}-\\d+$), got "${input.dga_code}"`, 'dga_code');
+    if (input.project_id !== undefined && !(await this.projects.exists(input.project_id))) {
+      throw new ValidationError(`project_id: project ${input.project_id} does not exist`, 'project_id');
     }
-    if (merged.dga_send) {
-      const hasPassword = dga_password ? true : dga_password === null ? false : Boolean(current?.has_dga_password);
-      const missing = ['dga_standard', 'dga_type', 'dga_code', 'dga_informant_rut', 'dga_company_rut'].filter((f) => !merged[f]);
-      if (!hasPassword) missing.push('dga_password');
-      if (missing.length > 0) {
-        throw new ValidationError(`dga_send needs ${missing.join(', ')}`, missing[0], { missing });
-      }
+    if (input.owner_user_id && !(await this.users.exists(input.owner_user_id))) {
+      throw new ValidationError(`owner_user_id: user ${input.owner_user_id} does not exist`, 'owner_user_id');
     }
-    if (input.project_id !== undefined) await this.ensureExists('projects', input.project_id, 'project_id');
-    if (input.owner_user_id) await this.ensureExists('users', input.owner_user_id, 'owner_user_id');
-    for (const uid of viewer_user_ids ?? []) await this.ensureExists('users', uid, 'viewer_user_ids');
+    for (const uid of viewer_user_ids ?? []) {
+      if (!(await this.users.exists(uid))) throw new ValidationError(`viewer_user_ids: user ${uid} does not exist`, 'viewer_user_ids');
+    }
     if (provider_token !== undefined) {
       values.provider_token_enc = provider_token === null ? null : this.deps.secrets.encrypt(provider_token);
     }
@@ -172,10 +137,6 @@ export class PointService {
     return values;
   }
 
-  private async ensureExists(table: 'projects' | 'users', id: number, field: string) {
-    const { rows } = await this.deps.db.query(`SELECT 1 FROM ${table} WHERE id = $1`, [id]);
-    if (rows.length === 0) throw new ValidationError(`${field}: ${table.slice(0, -1)} ${id} does not exist`, field);
-  }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

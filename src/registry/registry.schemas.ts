@@ -1,5 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Timestamp } from '../http/schemas.js';
+import { DGA_STANDARDS, DGA_TYPES } from '../dga/types.js';
+import { POINT_PROVIDERS } from '../providers/provider.js';
+import { VALUE_TYPES, VARIABLE_KINDS } from './variables.js';
+
+/** Collection intervals a point may have, minutes. */
+export const COLLECTION_FREQUENCIES = [1, 5, 10, 60] as const;
 
 const Rut = Type.String({ minLength: 3, maxLength: 14, description: 'Chilean RUT, e.g. 76123456-0 (dots allowed)' });
 
@@ -43,10 +49,12 @@ export const Project = Type.Object({
   updated_at: Timestamp,
 });
 
-const Provider = Type.Union([Type.Literal('twin'), Type.Literal('nettra'), Type.Literal('novus'), Type.Literal('push')]);
-const Frequency = Type.Union([Type.Literal(1), Type.Literal(5), Type.Literal(10), Type.Literal(60)]);
-const Standard = Type.Union(['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS'].map((s) => Type.Literal(s)));
-const DgaType = Type.Union([Type.Literal('SUBTERRANEO'), Type.Literal('SUPERFICIAL')]);
+/** Where a point's readings come from: a provider's API or `push`. */
+export const PointProviderSchema = Type.Union(POINT_PROVIDERS.map((p) => Type.Literal(p)));
+/** Collection interval, minutes. */
+export const Frequency = Type.Union(COLLECTION_FREQUENCIES.map((f) => Type.Literal(f)));
+const Standard = Type.Union(DGA_STANDARDS.map((s) => Type.Literal(s)));
+const DgaType = Type.Union(DGA_TYPES.map((t) => Type.Literal(t)));
 const Metres = Nullable(Type.Number({ minimum: 0, maximum: 999999 }));
 
 const pointFields = {
@@ -57,7 +65,7 @@ const pointFields = {
   latitude: Type.Optional(Nullable(Type.Number({ description: 'decimal degrees, -90..90; both or neither' }))),
   longitude: Type.Optional(Nullable(Type.Number({ description: 'decimal degrees, -180..180; both or neither' }))),
   is_telemetry_active: Type.Optional(Type.Boolean()),
-  provider: Type.Optional(Nullable(Provider)),
+  provider: Type.Optional(Nullable(PointProviderSchema)),
   frequency: Type.Optional(Frequency),
   provider_device: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   provider_token: Type.Optional(Nullable(Type.String({ maxLength: 500, description: 'write-only; stored encrypted' }))),
@@ -127,7 +135,7 @@ export const PointListQuery = Type.Object({
   offset: Type.Integer({ minimum: 0, default: 0 }),
   project_id: Type.Optional(Type.Integer({ minimum: 1 })),
   client_id: Type.Optional(Type.Integer({ minimum: 1 })),
-  provider: Type.Optional(Provider),
+  provider: Type.Optional(PointProviderSchema),
   frequency: Type.Optional(Frequency),
   is_telemetry_active: Type.Optional(Type.Boolean()),
   q: Type.Optional(Type.String()),
@@ -146,9 +154,9 @@ export const TemplateBody = Type.Object(
         Type.Object(
           {
             label: Type.Optional(Type.String()),
-            kind: Type.Union(['flow', 'totalizer', 'level', 'pulses', 'other'].map((k) => Type.Literal(k))),
+            kind: Type.Union(VARIABLE_KINDS.map((k) => Type.Literal(k))),
             unit: Type.Optional(Type.String()),
-            value_type: Type.Optional(Type.Union([Type.Literal('numeric'), Type.Literal('text'), Type.Literal('boolean')])),
+            value_type: Type.Optional(Type.Union(VALUE_TYPES.map((v) => Type.Literal(v)))),
             channel: Type.String({ minLength: 1 }),
             processing: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
           },

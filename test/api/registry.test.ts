@@ -110,6 +110,60 @@ describe('points', () => {
     expect(dga.body.detail).toContain('dga_password');
   });
 
+  const sending = {
+    dga_send: true,
+    dga_standard: 'MAYOR',
+    dga_type: 'SUPERFICIAL',
+    dga_code: 'OB-0602-7',
+    dga_informant_rut: '20999888-2',
+    dga_company_rut: '77555666-8',
+    dga_password: 'dga-pass-123',
+  };
+
+  it('refuses dga_send without dga_start_date on POST and PATCH, naming the field', async () => {
+    const post = await create(sending);
+    expect(post.status).toBe(400);
+    expect(post.headers['content-type']).toContain('application/problem+json');
+    expect(post.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'dga_start_date' });
+
+    const off = await create({ ...sending, dga_send: false });
+    expect(off.status).toBe(201);
+    const patch = await t.as(t.adminToken, { method: 'PATCH', url: `/api/v1/points/${off.body.id}`, payload: { dga_send: true } });
+    expect(patch.status).toBe(400);
+    expect(patch.body).toMatchObject({ field: 'dga_start_date' });
+    const fixed = await t.as(t.adminToken, {
+      method: 'PATCH',
+      url: `/api/v1/points/${off.body.id}`,
+      payload: { dga_send: true, dga_start_date: '2026-06-01' },
+    });
+    expect(fixed.status).toBe(200);
+  });
+
+  it('refuses what the DGA reporter would refuse: a granted flow of 0', async () => {
+    const r = await create({ ...sending, dga_start_date: '2026-06-01', dga_granted_flow: 0 });
+    expect(r.status).toBe(400);
+    expect(r.body.field).toBe('dga_granted_flow');
+  });
+
+  it('a point the API accepts with dga_send on is one the reporter finds complete', async () => {
+    const r = await create({ ...sending, dga_start_date: '2026-06-01' });
+    expect(r.status).toBe(201);
+    await t.as(t.adminToken, {
+      method: 'PUT',
+      url: `/api/v1/points/${r.body.id}/schema`,
+      payload: { custom_config: { totalizador: { kind: 'totalizer', channel: 'tot' } } },
+    });
+    // The status summary runs the reporter's checks (parseDgaConfig and the point's variables).
+    const status = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/dga/status' });
+    expect(status.status).toBe(200);
+    expect(status.body.config_problems.map((p: { point_id: number }) => p.point_id)).not.toContain(r.body.id);
+    // Without the start date (written behind the API's back) the same point cannot report.
+    await t.c.db.query('UPDATE catchment_points SET dga_start_date = NULL WHERE id = $1', [r.body.id]);
+    const after = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/dga/status' });
+    const problem = after.body.config_problems.find((p: { point_id: number }) => p.point_id === r.body.id);
+    expect(problem.problems.join(' ')).toContain('startDate');
+  });
+
   it('encrypts credentials at rest and never returns them', async () => {
     const r = await create({
       provider: 'nettra',
@@ -121,6 +175,7 @@ describe('points', () => {
       dga_informant_rut: '20.999.888-2',
       dga_company_rut: '77555666-8',
       dga_password: 'dga-pass-123',
+      dga_start_date: '2026-06-01',
     });
     expect(r.status).toBe(201);
     expect(r.text).not.toContain('very-secret-thing-token');
@@ -195,5 +250,49 @@ describe('schemas and deep merge through the API', () => {
     });
     expect(r.status).toBe(400);
     expect(r.body.field).toBe('variables_config.caudal.channel');
+  });
+});
+
+describe('provider accounts', () => {
+  const url = '/api/v1/provider-accounts';
+
+  it('creates, lists, updates and deletes an account; the password is stored encrypted and never returned', async () => {
+    const created = await t.as(t.adminToken, {
+      method: 'POST',
+      url,
+      payload: { provider: 'twin', name: 'main', base_url: 'https://twin.example/api', username: 'u', password: 'twin-secret-1', is_default: true },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ provider: 'twin', name: 'main', has_password: true, is_default: true });
+    expect(created.text).not.toContain('twin-secret-1');
+    const second = await t.as(t.adminToken, {
+      method: 'POST',
+      url,
+      payload: { provider: 'twin', name: 'backup', base_url: 'https://twin2.example/api', is_default: true },
+    });
+    expect(second.status).toBe(201);
+    // One default per provider: the new default displaces the old one.
+    expect((await t.as(t.adminToken, { method: 'GET', url: `${url}/${created.body.id}` })).body.is_default).toBe(false);
+    const accounts = await t.c.providerAccounts.forCollection();
+    expect(accounts.byId.get(created.body.id)?.password).toBe('twin-secret-1');
+    expect(accounts.defaults.get('twin')).toBe(second.body.id);
+
+    const list = await t.as(t.adminToken, { method: 'GET', url });
+    expect(list.body.total).toBeGreaterThanOrEqual(2);
+    const patched = await t.as(t.adminToken, { method: 'PATCH', url: `${url}/${created.body.id}`, payload: { password: null } });
+    expect(patched.body.has_password).toBe(false);
+    expect((await t.as(t.adminToken, { method: 'DELETE', url: `${url}/${second.body.id}` })).status).toBe(204);
+    expect((await t.as(t.adminToken, { method: 'GET', url: `${url}/${second.body.id}` })).status).toBe(404);
+  });
+
+  it('accepts only providers with an API, and refuses a duplicate name with 409', async () => {
+    const push = await t.as(t.adminToken, { method: 'POST', url, payload: { provider: 'push', name: 'p', base_url: 'https://p.example' } });
+    expect(push.status).toBe(400);
+    expect(push.body.field).toBe('provider');
+    const payload = { provider: 'novus', name: 'same', base_url: 'https://novus.example' };
+    expect((await t.as(t.adminToken, { method: 'POST', url, payload })).status).toBe(201);
+    const dup = await t.as(t.adminToken, { method: 'POST', url, payload });
+    expect(dup.status).toBe(409);
+    expect(dup.body.code).toBe('PROVIDER_ACCOUNT_EXISTS');
   });
 });

@@ -8,6 +8,7 @@ import type { SecretBox } from '../../infra/secrets.js';
 import { metrics } from '../../infra/metrics.js';
 import { CACHE_NS } from '../../registry/events.js';
 import type { SchemaService } from '../../registry/schema.service.js';
+import { variablesPerChannel } from '../../registry/variables.js';
 import type { ProviderAccountService } from '../../providers/account.service.js';
 import { createAdapter, createProviderHttp, type CreateAdapterOptions, type ResilientHttp } from '../../providers/index.js';
 import { PROVIDERS, type DeviceRef, type ProviderAdapter, type ProviderName } from '../../providers/provider.js';
@@ -176,12 +177,7 @@ export class CollectionService {
       this.deps.logger.warn({ point_id: point.id, provider }, `no ${provider} provider account: create one (POST /api/v1/provider-accounts) or mark one as default`);
       return 'request_failed';
     }
-    const config = (await this.deps.schemas.mergedConfig(point.id)).merged_config as Record<string, { channel?: string }>;
-    const variablesByChannel = new Map<string, string[]>();
-    for (const [variable, v] of Object.entries(config ?? {})) {
-      if (!v || typeof v.channel !== 'string') continue;
-      variablesByChannel.set(v.channel, [...(variablesByChannel.get(v.channel) ?? []), variable]);
-    }
+    const variablesByChannel = variablesPerChannel(await this.deps.schemas.variables(point.id));
     if (variablesByChannel.size === 0) return 'no_data';
     const start = this.startOf(point);
     const all = [...variablesByChannel.values()].flat();

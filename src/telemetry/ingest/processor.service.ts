@@ -7,8 +7,9 @@ import type { Clock } from '../../lib/clock.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
-  type TotalizerState, type VariableConfig,
+  type TotalizerState,
 } from '../processing/index.js';
+import { spikeLimitOf } from '../../registry/variables.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
 import { PointContextRepository } from './point-context.repository.js';
@@ -119,18 +120,18 @@ export class ProcessorService {
         reject('inactive_point', `point ${pointId} has telemetry switched off`);
         continue;
       }
-      const variables = (await this.deps.schemas.mergedConfig(pointId)).merged_config as unknown as Record<string, VariableConfig>;
-      const ctx: PointContext = {
-        levelSensorPosition: point.level_sensor_position,
-        maxM3PerHour: point.max_m3_per_hour ?? undefined,
-        retentionDays: this.deps.retentionDays,
-      };
+      const variables = await this.deps.schemas.variables(pointId);
       for (const [variable, list] of byVar) {
-        const config = variables?.[variable];
-        if (!config || typeof config !== 'object' || !config.kind) {
+        const config = variables.byKey.get(variable);
+        if (!config) {
           for (const e of list) rejectEntry(pointId, e, 'unknown_variable', `variable "${variable}" is not in point ${pointId}'s schema`);
           continue;
         }
+        const ctx: PointContext = {
+          levelSensorPosition: point.level_sensor_position,
+          maxM3PerHour: spikeLimitOf(variables, config),
+          retentionDays: this.deps.retentionDays,
+        };
         const key = `${pointId}\u0000${variable}`;
         const totalizer = isTotalizer(config.kind);
         const initial = totalizer ? (states.get(key) ?? emptyTotalizerState(point.initial_meter_reading ?? 0)) : undefined;

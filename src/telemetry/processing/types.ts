@@ -1,46 +1,9 @@
 /** Types of the processing rules. Pure data: no I/O anywhere in this folder. */
 
-export type VariableKind = 'flow' | 'totalizer' | 'level' | 'pulses' | 'other';
-export type ValueType = 'numeric' | 'text' | 'boolean';
-
-export interface ValidRange {
-  min?: number;
-  max?: number;
-}
-
-export interface ProcessingSettings {
-  /** channel value × scale + offset, applied first. Defaults 1 and 0. */
-  scale?: number;
-  offset?: number;
-  /** Litres per pulse: m³ = pulses × pulses_factor / 1000. Required for pulse channels. */
-  pulses_factor?: number;
-  /** Force the m³/h → L/s conversion even when the unit does not say m3/h. */
-  m3h_to_ls?: boolean;
-  /** Checked against the stored value (L/s, m³ or m after every conversion). */
-  valid_range?: ValidRange;
-  /** Spike threshold of a totalizer; overrides the point's maxM3PerHour. */
-  max_m3_per_hour?: number;
-  /** A totalizer drop not larger than this is meter jitter or backflow, not a reset. Default 0.01 m³. */
-  reset_tolerance_m3?: number;
-  /**
-   * Level only. true (default): the channel is the water column above the sensor and the water table is
-   * sensor position − column. false: the channel already is the depth to water (legacy `calculate_nivel` off).
-   */
-  level_from_sensor_position?: boolean;
-}
-
-/** One entry of a point's merged variables_config, keyed by variable key. */
-export interface VariableConfig {
-  label?: string;
-  kind: VariableKind;
-  /** Unit of the CHANNEL, e.g. 'L/s', 'm3/h', 'm3', 'pulses', 'm'. */
-  unit?: string;
-  /** Default numeric. */
-  value_type?: ValueType;
-  /** Provider channel key. */
-  channel: string;
-  processing?: ProcessingSettings;
-}
+// A variable's configuration is read once, in the registry; the rules here take it already typed.
+export type {
+  ProcessingSettings, ValidRange, ValueType, VariableConfig, VariableKind,
+} from '../../registry/variables.js';
 
 export interface PointContext {
   /** Depth of the level sensor below the surface, m. */

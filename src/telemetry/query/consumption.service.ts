@@ -3,6 +3,7 @@ import type { Principal } from '../../auth/principal.js';
 import type { PointService } from '../../registry/point.service.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import { ValidationError } from '../../errors.js';
+import { flowOf, spikeLimitOf, totalizerOf } from '../../registry/variables.js';
 import {
   averageFlowOver, type CounterBucket, DEFAULT_COUNTER_LIMITS, type CounterLimits, type PeriodKind, periodsBetween, readingsOf,
   volumeByPeriod, wholeDays,
@@ -17,7 +18,7 @@ export interface ConsumptionQuery {
   from?: string;
   to?: string;
   period: PeriodKind;
-  /** The totalizer variable; default: the first variable of kind totalizer (else pulses) in the point's schema. */
+  /** The totalizer variable; default: the point's totalizer (registry/variables.ts totalizerOf), as DGA reports it. */
   variable?: string;
 }
 
@@ -64,8 +65,6 @@ export interface ConsumptionResult {
 const MAX_PERIODS: Record<PeriodKind, number> = { day: 3700, month: 240 };
 const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * DAY_MS, month: 365 * DAY_MS };
 
-type VariablesConfig = Record<string, { kind?: string; processing?: { max_m3_per_hour?: number; reset_tolerance_m3?: number } } | undefined>;
-
 /** Extracted volume per local day or month, average and peak flow, against the point's DGA grant. */
 export class ConsumptionService {
   private readonly repo: ConsumptionRepository;
@@ -78,17 +77,16 @@ export class ConsumptionService {
     const point = await this.deps.points.get(actor, pointId);
     const tz = this.deps.timezone;
     const { from, to } = parseRange(q, tz, DEFAULT_SPAN_MS[q.period], this.deps.clock.now());
-    const vars = await this.variables(pointId);
-    const byKind = (kind: string) => Object.keys(vars).sort().find((k) => vars[k]?.kind === kind) ?? null;
-    const variable = q.variable ?? byKind('totalizer') ?? byKind('pulses');
+    const vars = await this.deps.schemas.variables(pointId);
+    const variable = q.variable ?? totalizerOf(vars)?.key;
     if (!variable) {
       throw new ValidationError(`point ${pointId} has no totalizer variable in its schema; name the totalizer with variable=`, 'variable');
     }
-    const flowVariable = byKind('flow');
-    const processing = vars[variable]?.processing ?? {};
+    const flowVariable = flowOf(vars)?.key ?? null;
+    const config = vars.byKey.get(variable);
     const limits: CounterLimits = {
-      maxM3PerHour: processing.max_m3_per_hour ?? DEFAULT_COUNTER_LIMITS.maxM3PerHour,
-      resetToleranceM3: processing.reset_tolerance_m3 ?? DEFAULT_COUNTER_LIMITS.resetToleranceM3,
+      maxM3PerHour: spikeLimitOf(vars, config),
+      resetToleranceM3: config?.processing?.reset_tolerance_m3 ?? DEFAULT_COUNTER_LIMITS.resetToleranceM3,
     };
 
     const periods = periodsBetween(from, to, q.period, tz);
@@ -166,12 +164,6 @@ export class ConsumptionService {
       total: items.length,
       summary: figures(range!, peak(new Date(Math.floor(from.getTime() / HOUR_MS) * HOUR_MS), to)),
     };
-  }
-
-  private async variables(pointId: number): Promise<VariablesConfig> {
-    const schema = await this.deps.schemas.mergedConfig(pointId).catch(() => null);
-    const merged = schema?.merged_config;
-    return merged && typeof merged === 'object' && !Array.isArray(merged) ? (merged as VariablesConfig) : {};
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Queryable } from '../infra/db/index.js';
+import type { Queryable } from './db.js';
 
 /**
  * `UPDATE table SET a = $1, …, updated_at = now() WHERE id = $n RETURNING *` from the keys of

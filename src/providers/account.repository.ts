@@ -1,0 +1,69 @@
+import type { Static } from '@sinclair/typebox';
+import type { Db } from '../infra/db/index.js';
+import { insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
+import type { Account } from './account.schemas.js';
+import type { ProviderName } from './provider.js';
+
+export type AccountRow = Static<typeof Account>;
+
+/** An account as the collector needs it: the password still encrypted. */
+export interface StoredAccount {
+  id: number;
+  provider: ProviderName;
+  base_url: string;
+  username: string | null;
+  password_enc: string | null;
+  is_default: boolean;
+}
+
+const SELECT = `SELECT id, provider, name, base_url, username, password_enc IS NOT NULL AS has_password, is_default,
+  created_at, updated_at FROM provider_accounts`;
+const COLUMNS = ['provider', 'name', 'base_url', 'username', 'password_enc', 'is_default'] as const;
+
+export class AccountRepository {
+  constructor(private readonly db: Db) {}
+
+  async list(limit: number, offset: number): Promise<Page<AccountRow>> {
+    const [items, total] = await Promise.all([
+      this.db.query<AccountRow>(`${SELECT} ORDER BY id LIMIT $1 OFFSET $2`, [limit, offset]),
+      this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM provider_accounts'),
+    ]);
+    return { items: items.rows, total: total.rows[0]!.n };
+  }
+
+  async get(id: number): Promise<AccountRow | undefined> {
+    const { rows } = await this.db.query<AccountRow>(`${SELECT} WHERE id = $1`, [id]);
+    return rows[0];
+  }
+
+  async nameTaken(provider: string, name: string): Promise<boolean> {
+    const { rows } = await this.db.query('SELECT 1 FROM provider_accounts WHERE provider = $1 AND name = $2', [provider, name]);
+    return rows.length > 0;
+  }
+
+  /** Inserts an account; a default one stops being the default of any other account of its provider. */
+  async insert(values: Record<string, unknown> & { provider: ProviderName; is_default?: boolean }): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      if (values.is_default) await tx.query('UPDATE provider_accounts SET is_default = false WHERE provider = $1', [values.provider]);
+      const { sql, params } = insertStatement('provider_accounts', values, COLUMNS);
+      return (await tx.query<{ id: number }>(sql, params)).rows[0]!.id;
+    });
+  }
+
+  async update(id: number, provider: ProviderName, values: Record<string, unknown> & { is_default?: boolean }): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      if (values.is_default) await tx.query('UPDATE provider_accounts SET is_default = false WHERE provider = $1 AND id <> $2', [provider, id]);
+      const stmt = updateStatement('provider_accounts', id, values, COLUMNS);
+      if (stmt) await tx.query(stmt.sql, stmt.params);
+    });
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.db.query('DELETE FROM provider_accounts WHERE id = $1', [id]);
+  }
+
+  async all(): Promise<StoredAccount[]> {
+    const { rows } = await this.db.query<StoredAccount>('SELECT id, provider, base_url, username, password_enc, is_default FROM provider_accounts');
+    return rows;
+  }
+}

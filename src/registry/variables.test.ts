@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { flowOf, levelOf, parseVariables, spikeLimitOf, totalizerOf, variablesPerChannel } from './variables.js';
+
+describe('parseVariables', () => {
+  it('keeps entries with a known kind and a channel, sorted by key, typed', () => {
+    const vars = parseVariables({
+      z_temp: { kind: 'other', channel: 'temp', unit: '°C', value_type: 'numeric', extra: 1 },
+      caudal: { kind: 'flow', channel: 'q', unit: 'L/s', processing: { scale: 0.1 } },
+      broken: { kind: 'weather', channel: 'w' },
+      no_channel: { kind: 'level' },
+      not_an_object: 'x',
+    });
+    expect(vars.all.map((v) => v.key)).toEqual(['caudal', 'z_temp']);
+    expect(vars.byKey.get('caudal')).toEqual({ key: 'caudal', kind: 'flow', channel: 'q', unit: 'L/s', processing: { scale: 0.1 } });
+    expect(vars.byKey.get('z_temp')).toEqual({ key: 'z_temp', kind: 'other', channel: 'temp', unit: '°C', value_type: 'numeric' });
+  });
+
+  it('reads anything that is not an object as no variables', () => {
+    for (const input of [null, undefined, 3, 'x', [{ kind: 'flow', channel: 'q' }]]) {
+      expect(parseVariables(input).all).toEqual([]);
+    }
+  });
+});
+
+describe('totalizerOf, flowOf, levelOf', () => {
+  const vars = parseVariables({
+    zz: { kind: 'totalizer', channel: 'a' },
+    aaa: { kind: 'totalizer', channel: 'b' },
+    pulsos: { kind: 'pulses', channel: 'p' },
+    q2: { kind: 'flow', channel: 'q2' },
+    q1: { kind: 'flow', channel: 'q1' },
+    nivel: { kind: 'level', channel: 'n' },
+  });
+
+  it('takes the first of the kind in key order, not in config order', () => {
+    expect(totalizerOf(vars)?.key).toBe('aaa');
+    expect(flowOf(vars)?.key).toBe('q1');
+    expect(levelOf(vars)?.key).toBe('nivel');
+  });
+
+  it('prefers a totalizer over pulses, and falls back to pulses', () => {
+    expect(totalizerOf(parseVariables({ a_pulsos: { kind: 'pulses', channel: 'p' }, t: { kind: 'totalizer', channel: 't' } }))?.key).toBe('t');
+    expect(totalizerOf(parseVariables({ pulsos: { kind: 'pulses', channel: 'p' } }))?.key).toBe('pulsos');
+  });
+
+  it('answers null when the point has no variable of the kind', () => {
+    const none = parseVariables({ temp: { kind: 'other', channel: 't' } });
+    expect([totalizerOf(none), flowOf(none), levelOf(none)]).toEqual([null, null, null]);
+  });
+});
+
+describe('spikeLimitOf', () => {
+  const config = {
+    own: { kind: 'totalizer', channel: 'a', processing: { max_m3_per_hour: 40 } },
+    plain: { kind: 'totalizer', channel: 'b' },
+  };
+
+  it("uses the variable's own limit, else the template's well default, else 500", () => {
+    const withDefaults = parseVariables(config, { max_m3_per_hour: 120 });
+    expect(spikeLimitOf(withDefaults, withDefaults.byKey.get('own'))).toBe(40);
+    expect(spikeLimitOf(withDefaults, withDefaults.byKey.get('plain'))).toBe(120);
+    expect(spikeLimitOf(withDefaults, undefined)).toBe(120);
+    const without = parseVariables(config);
+    expect(spikeLimitOf(without, without.byKey.get('plain'))).toBe(500);
+  });
+
+  it('ignores limits that are not positive numbers', () => {
+    const vars = parseVariables({ t: { kind: 'totalizer', channel: 't', processing: { max_m3_per_hour: 0 } } }, { max_m3_per_hour: '90' });
+    expect(spikeLimitOf(vars, vars.byKey.get('t'))).toBe(500);
+  });
+});
+
+describe('variablesPerChannel', () => {
+  it('lists the variables each provider channel feeds', () => {
+    const vars = parseVariables({
+      caudal: { kind: 'flow', channel: 'ch1' },
+      caudal_raw: { kind: 'other', channel: 'ch1' },
+      nivel: { kind: 'level', channel: 'ch2' },
+    });
+    expect([...variablesPerChannel(vars)]).toEqual([
+      ['ch1', ['caudal', 'caudal_raw']],
+      ['ch2', ['nivel']],
+    ]);
+  });
+});

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { store } from './query.support.js';
+import { dgaVariables } from '../../src/dga/slot-reading.js';
+import { parseVariables } from '../../src/registry/variables.js';
+import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
+
+/** The reports of one point (DGA, consumption) read its variables through registry/variables.ts. */
+let t: TestContext;
+let points: number[];
+beforeAll(async () => {
+  t = await createTestContext();
+  ({ points } = await seedTenant(t, 'variables', 3));
+});
+afterAll(async () => t.close());
+
+const hour = (h: number) => new Date(Date.UTC(2025, 4, 1, 4 + h));
+
+describe('one totalizer per point', () => {
+  it('DGA and consumption report the same of two totalizer variables', async () => {
+    const p = points[0]!;
+    const put = await t.as(t.adminToken, {
+      method: 'PUT',
+      url: `/api/v1/points/${p}/schema`,
+      payload: { custom_config: { zz: { kind: 'totalizer', channel: 'a' }, aaa: { kind: 'totalizer', channel: 'b' } } },
+    });
+    expect(put.status).toBe(200);
+    // The stored config comes back in jsonb order (shorter keys first), not in key order.
+    const merged = (await t.c.schemas.mergedConfig(p)).merged_config as Record<string, unknown>;
+    expect(Object.keys(merged)).toEqual(['zz', 'aaa']);
+    await store(t.c.db, [0, 1, 2].flatMap((h) => [
+      { point_id: p, variable: 'zz', ts: hour(h), value: 1000 + h * 50 },
+      { point_id: p, variable: 'aaa', ts: hour(h), value: 10 + h },
+    ]));
+
+    // What the DGA reporter and the status summary read (the container gives them schemas.variables).
+    const dga = dgaVariables(await t.c.schemas.variables(p));
+    expect(dga).toEqual(dgaVariables(parseVariables(merged)));
+    const consumption = await t.as(t.adminToken, { method: 'GET', url: `/api/v1/points/${p}/consumption?from=2025-05-01&to=2025-05-02&period=day` });
+    expect(consumption.status).toBe(200);
+    expect(consumption.body.variable).toBe(dga.totalizer);
+    expect(dga.totalizer).toBe('aaa');
+    expect(consumption.body.summary.volume_m3).toBe(2);
+  });
+});
+
+describe('spike limit', () => {
+  it("consumption applies the template's well_defaults.max_m3_per_hour, as the processor does", async () => {
+    const p = points[1]!;
+    const template = await t.as(t.adminToken, {
+      method: 'POST',
+      url: '/api/v1/schema-templates',
+      payload: {
+        name: 'small well',
+        well_defaults: { max_m3_per_hour: 10 },
+        variables_config: { tot: { kind: 'totalizer', channel: 'tot', unit: 'm3' } },
+      },
+    });
+    expect(template.status).toBe(201);
+    await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${p}/schema`, payload: { template_id: template.body.id } });
+    // +5 m³/h, then a +100 m³ glitch that the next reading takes back: implausible above 10 m³/h.
+    await store(t.c.db, [0, 5, 10, 110, 15].map((value, h) => ({ point_id: p, variable: 'tot', ts: hour(h), value })));
+
+    const r = await t.as(t.adminToken, { method: 'GET', url: `/api/v1/points/${p}/consumption?from=2025-05-01&to=2025-05-02&period=day` });
+    expect(r.status).toBe(200);
+    expect(r.body.summary).toMatchObject({ volume_m3: 15, spikes_ignored: 1, resets: 0 });
+
+    // The processor, given the same counter on a point of the same template, flags the same reading.
+    const q = points[2]!;
+    await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${q}/schema`, payload: { template_id: template.body.id } });
+    const readings = [0, 5, 10, 110].map((raw, h) => ({ variable: 'tot', ts: hour(h).toISOString(), raw }));
+    const messages = encodeRawBatches({ point_id: q, provider: 'twin', collected_at: hour(4).toISOString() }, readings)
+      .map((m, i) => ({ ...m, topic: 'telemetry.raw.v1', partition: 0, offset: BigInt(i) }));
+    expect((await t.c.processor.handleBatch(messages)).stored).toBe(4);
+    const flags = await t.c.db.query<{ quality_flags: string[] }>(
+      'SELECT quality_flags FROM measurements WHERE point_id = $1 AND variable = $2 ORDER BY ts',
+      [q, 'tot'],
+    );
+    expect(flags.rows.map((r) => r.quality_flags.includes('spike'))).toEqual([false, false, false, true]);
+  });
+});
