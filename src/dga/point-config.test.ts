@@ -20,7 +20,7 @@ const point: DgaPointRow = {
   updated_at: new Date('2026-06-01T00:00:00Z'),
 };
 
-const wellVariables = { caudal: { kind: 'flow' }, total: { kind: 'totalizer' }, nivel: { kind: 'level' } };
+const wellVariables = { caudal: { kind: 'flow', channel: 'c' }, total: { kind: 'totalizer', channel: 't' }, nivel: { kind: 'level', channel: 'n' } };
 
 function sources(over: Partial<PointConfigSources> = {}): PointConfigSources {
   return {
