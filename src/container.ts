@@ -17,7 +17,7 @@ import { StatsService } from './telemetry/query/stats.service.js';
 import { upsertRollups } from './telemetry/query/rollups.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
-import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
+import { busNames, createBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection.service.js';
 import { ProcessorService } from './telemetry/processor.service.js';
@@ -75,7 +75,7 @@ export async function buildContainer(
   });
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
-  if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
+  await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
   const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger });
   const visibility = new PointVisibility({ db, cache });
@@ -87,7 +87,7 @@ export async function buildContainer(
   });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
-  const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
+  const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, topics });
 
   return {
     config,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage, OutgoingMessage, Subscription } from '../../src/infra/bus/bus.js';
-import { KafkaBus } from '../../src/infra/bus/kafka.js';
+import { KafkaBus } from '../../src/infra/bus/kafka/index.js';
 
 // Needs a broker: `scripts/kafka.sh start` (see DEVELOPERS.md). Names are unique per run, so reruns never collide.
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim());

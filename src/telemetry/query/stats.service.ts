@@ -1,17 +1,11 @@
 import type { Db } from '../../infra/db/index.js';
-import type { Bus } from '../../infra/bus/index.js';
-import { TOPICS } from '../../infra/bus/index.js';
+import { consumerGroups, type Bus, type BusNames } from '../../infra/bus/index.js';
 import type { Cache } from '../../infra/cache/index.js';
 import { cacheStats } from '../../infra/cache/cache.js';
 import { metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
 import { round } from '../../lib/round.js';
-
-/** Consumer groups whose lag /stats reports (the processor's group is defined by the processor). */
-export const DEFAULT_BUS_GROUPS: { group: string; topics: string[] }[] = [
-  { group: 'smarthydro-processor', topics: [TOPICS.raw] },
-];
 
 interface TickRow {
   frequency: number;
@@ -43,7 +37,8 @@ export class StatsService {
       cache: Cache;
       bus?: Bus;
       timezone: string;
-      busGroups?: { group: string; topics: string[] }[];
+      /** Topic and group names of this deployment (BUS_NAMESPACE): lag is reported for its consumer groups. */
+      topics: BusNames;
       now?: () => Date;
     },
   ) {}
@@ -155,7 +150,7 @@ export class StatsService {
   async busLag(): Promise<Record<string, unknown> | null> {
     const bus = this.deps.bus;
     if (!bus) return null;
-    const groups = this.deps.busGroups ?? DEFAULT_BUS_GROUPS;
+    const groups = consumerGroups(this.deps.topics);
     const lag: Record<string, number | null> = {};
     await Promise.all(
       groups.map(async ({ group, topics }) => {
