@@ -3,6 +3,7 @@ import { openDb, type Db } from './infra/db/index.js';
 import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
 import { createLogger, type Logger } from './infra/logger.js';
+import { Metrics } from './infra/metrics.js';
 import { SecretBox } from './infra/secrets.js';
 import { AuthService } from './auth/auth.service.js';
 import { RegistryEvents } from './registry/events.js';
@@ -26,6 +27,8 @@ import { ProcessorService } from './telemetry/processor.service.js';
 export interface Container {
   config: Config;
   logger: Logger;
+  /** Prometheus registry and the metrics recorded into it (GET /metrics). */
+  metrics: Metrics;
   db: Db;
   cache: Cache;
   secrets: SecretBox;
@@ -60,7 +63,8 @@ export async function buildContainer(
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   }
-  const cache = createCache(config.redisUrl, config.cachePrefix);
+  const metrics = new Metrics();
+  const cache = createCache({ redisUrl: config.redisUrl, prefix: config.cachePrefix, stats: metrics.cacheStats });
   const secrets = new SecretBox(config.secretKey);
   const events = new RegistryEvents(cache);
   const auth = new AuthService({ db, cache });
@@ -77,21 +81,22 @@ export async function buildContainer(
   const topics = busNames(config.busNamespace);
   await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
-  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger });
+  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, metrics });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
   const processor = new ProcessorService({
-    db, bus, topics, schemas, logger, retentionDays: config.retentionDays,
+    db, bus, topics, schemas, logger, metrics, retentionDays: config.retentionDays,
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, visibility });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone });
-  const stats = new StatsService({ db, cache, bus, timezone: config.reportTimezone, topics });
+  const stats = new StatsService({ db, cache, metrics, bus, timezone: config.reportTimezone, topics });
 
   return {
     config,
     logger,
+    metrics,
     db,
     cache,
     secrets,

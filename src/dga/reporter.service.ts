@@ -16,7 +16,7 @@ import { hostname } from 'node:os';
 import type { Db } from '../infra/db/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { SecretBox } from '../infra/secrets.js';
-import { metrics } from '../infra/metrics.js';
+import type { Metrics } from '../infra/metrics.js';
 import { buildDgaRequest, redactDgaBody, type DgaRequest } from './payload.js';
 import { classifyDgaAnswer, nextAttemptAt, type DgaAnswer, type DgaOutcome } from './response.js';
 import { DEFAULT_MAX_BACKFILL_MS, dueSlots } from './slots.js';
@@ -38,6 +38,7 @@ export interface DgaReporterDeps {
   db: Db;
   secrets: SecretBox;
   logger: Logger;
+  metrics: Metrics;
   /** The merged variables_config of a point (SchemaService.mergedConfig). */
   variablesConfig(pointId: number): Promise<unknown>;
   dgaApiUrl: string;
@@ -420,7 +421,7 @@ export class DgaReporter {
   }
 
   private count(outcome: SendOutcome): SendOutcome {
-    metrics.dgaSubmissions.inc({ outcome });
+    this.deps.metrics.dgaSubmissions.inc({ outcome });
     return outcome;
   }
 

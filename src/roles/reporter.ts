@@ -21,6 +21,7 @@ export async function startReporter(
       db: c.db,
       secrets: c.secrets,
       logger: c.logger,
+      metrics: c.metrics,
       variablesConfig: async (pointId) => (await c.schemas.mergedConfig(pointId)).merged_config,
       dgaApiUrl: c.config.dgaApiUrl,
       tz: c.config.reportTimezone,

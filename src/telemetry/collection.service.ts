@@ -5,7 +5,7 @@ import type { Bus } from '../infra/bus/index.js';
 import type { BusNames } from '../infra/bus/index.js';
 import type { Logger } from '../infra/logger.js';
 import type { SecretBox } from '../infra/secrets.js';
-import { metrics } from '../infra/metrics.js';
+import type { Metrics } from '../infra/metrics.js';
 import { CACHE_NS } from '../registry/events.js';
 import type { SchemaService } from '../registry/schema.service.js';
 import type { ProviderAccountService } from '../providers/account.service.js';
@@ -75,6 +75,7 @@ export class CollectionService {
       secrets: SecretBox;
       accounts: ProviderAccountService;
       logger: Logger;
+      metrics: Metrics;
       now?: () => Date;
       adapterOptions?: CreateAdapterOptions;
     },
@@ -103,7 +104,7 @@ export class CollectionService {
   async collectFrequency(frequency: number, signal?: AbortSignal): Promise<CollectionStats> {
     const started = performance.now();
     const stats = await this.collectPoints(await this.activePoints(frequency), signal);
-    metrics.collectionDuration.observe({ frequency: String(frequency) }, (performance.now() - started) / 1000);
+    this.deps.metrics.collectionDuration.observe({ frequency: String(frequency) }, (performance.now() - started) / 1000);
     return stats;
   }
 
@@ -164,8 +165,8 @@ export class CollectionService {
     mine.readings += readings;
     stats[key]++;
     stats.readings += readings;
-    metrics.collectionRequests.inc({ provider, result });
-    if (readings) metrics.collectionReadings.inc({ provider }, readings);
+    this.deps.metrics.collectionRequests.inc({ provider, result });
+    if (readings) this.deps.metrics.collectionReadings.inc({ provider }, readings);
   }
 
   private startOf(p: CollectPoint): number {

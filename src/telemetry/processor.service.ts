@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../infra/db/index.js';
 import type { Bus, IncomingMessage } from '../infra/bus/index.js';
 import type { BusNames } from '../infra/bus/index.js';
 import type { Logger } from '../infra/logger.js';
-import { metrics } from '../infra/metrics.js';
+import type { Metrics } from '../infra/metrics.js';
 import type { SchemaService } from '../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
@@ -56,6 +56,7 @@ export class ProcessorService {
       topics: BusNames;
       schemas: SchemaService;
       logger: Logger;
+      metrics: Metrics;
       retentionDays: number;
       hooks?: ProcessorHooks;
       now?: () => Date;
@@ -191,10 +192,10 @@ export class ProcessorService {
       deadLetters: dead.length,
       resets: resets.length,
     };
-    metrics.processedReadings.inc({ outcome: 'stored' }, result.stored);
-    metrics.processedReadings.inc({ outcome: 'duplicate' }, result.duplicates);
-    metrics.processedReadings.inc({ outcome: 'dead_letter' }, newDead);
-    metrics.processingDuration.observe((performance.now() - started) / 1000);
+    this.deps.metrics.processedReadings.inc({ outcome: 'stored' }, result.stored);
+    this.deps.metrics.processedReadings.inc({ outcome: 'duplicate' }, result.duplicates);
+    this.deps.metrics.processedReadings.inc({ outcome: 'dead_letter' }, newDead);
+    this.deps.metrics.processingDuration.observe((performance.now() - started) / 1000);
     return result;
   }
 

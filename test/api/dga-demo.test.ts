@@ -53,6 +53,7 @@ describe('demo data → reporter → DGA simulator', () => {
         db: t.c.db,
         secrets: t.c.secrets,
         logger: t.c.logger,
+        metrics: t.c.metrics,
         variablesConfig: async (id) => (await t.c.schemas.mergedConfig(id)).merged_config,
         dgaApiUrl: sim.url,
         tz: TZ,

@@ -40,6 +40,7 @@ function reporter(clock: FakeClock, opts: DgaReporterOptions = {}): DgaReporter 
       db: t.c.db,
       secrets: t.c.secrets,
       logger: t.c.logger,
+      metrics: t.c.metrics,
       variablesConfig: async (id) => (await t.c.schemas.mergedConfig(id)).merged_config,
       dgaApiUrl: sim.url,
       tz: TZ,

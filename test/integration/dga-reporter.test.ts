@@ -42,6 +42,7 @@ function reporterOn(c: Container, owner: string): DgaReporter {
       db: c.db,
       secrets: c.secrets,
       logger: c.logger,
+      metrics: c.metrics,
       variablesConfig: async (id) => (await c.schemas.mergedConfig(id)).merged_config,
       dgaApiUrl: sim.url,
       tz: TZ,

@@ -1,8 +1,7 @@
 import type { Db } from '../../infra/db/index.js';
 import { consumerGroups, type Bus, type BusNames } from '../../infra/bus/index.js';
 import type { Cache } from '../../infra/cache/index.js';
-import { cacheStats } from '../../infra/cache/cache.js';
-import { metrics } from '../../infra/metrics.js';
+import type { Metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
 import { round } from '../../lib/round.js';
@@ -35,6 +34,7 @@ export class StatsService {
     private readonly deps: {
       db: Db;
       cache: Cache;
+      metrics: Metrics;
       bus?: Bus;
       timezone: string;
       /** Topic and group names of this deployment (BUS_NAMESPACE): lag is reported for its consumer groups. */
@@ -89,6 +89,8 @@ export class StatsService {
     ]);
 
     const ticksByFrequency = new Map(lastTicks.rows.map((r) => [Number(r.frequency), r]));
+    const cacheStats = this.deps.cache.stats;
+    const hitRatio = cacheStats.hitRatio();
     const age = (d: Date | null) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / 1000)) : null);
     return {
       generated_at: now.toISOString(),
@@ -131,7 +133,7 @@ export class StatsService {
               : null,
           };
         }),
-        this_process: await collectionCounters(),
+        this_process: await collectionCounters(this.deps.metrics),
       },
       bus: busLag,
       processor,
@@ -141,7 +143,7 @@ export class StatsService {
         kind: this.deps.cache.kind,
         hits: cacheStats.hits,
         misses: cacheStats.misses,
-        hit_ratio: cacheStats.hits + cacheStats.misses > 0 ? round(cacheStats.hits / (cacheStats.hits + cacheStats.misses), 4) : null,
+        hit_ratio: hitRatio === null ? null : round(hitRatio, 4),
       },
     };
   }
@@ -156,7 +158,7 @@ export class StatsService {
       groups.map(async ({ group, topics }) => {
         try {
           lag[group] = await bus.lag(group, topics);
-          metrics.busLag.set({ group }, lag[group]!);
+          this.deps.metrics.busLag.set({ group }, lag[group]!);
         } catch {
           lag[group] = null;
         }
@@ -168,6 +170,7 @@ export class StatsService {
   /** Processor counters of this process, and readings stored per second since the previous /stats (≥ 1 s ago). */
   private async processorCounters(t: number) {
     const byOutcome: Record<string, number> = {};
+    const metrics = this.deps.metrics;
     for (const v of (await metrics.processedReadings.get()).values) byOutcome[String(v.labels.outcome)] = v.value;
     const duration = await metrics.processingDuration.get();
     const sum = duration.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
@@ -202,7 +205,7 @@ function tickOf(r: TickRow) {
   };
 }
 
-async function collectionCounters(): Promise<Record<string, Record<string, number>>> {
+async function collectionCounters(metrics: Metrics): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
   for (const v of (await metrics.collectionRequests.get()).values) {
     const p = String(v.labels.provider);
