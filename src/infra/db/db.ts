@@ -5,6 +5,12 @@ export interface QueryResult<R> {
 }
 
 export interface Queryable {
+  /**
+   * The faster way to load many rows on this connection: 'copy' (`copyFrom`: COPY streams the rows; PostgreSQL)
+   * or 'insert' (one INSERT … SELECT from a JSON parameter: PGlite, whose COPY reads a virtual file and gets
+   * slower batch after batch in a long-running process).
+   */
+  readonly bulkLoad: 'copy' | 'insert';
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;

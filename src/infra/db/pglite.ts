@@ -8,6 +8,7 @@ import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
 /** Embedded PostgreSQL (WASM). `dataDir` undefined → in memory (tests). */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
+  readonly bulkLoad = 'insert' as const;
 
   private constructor(private readonly pg: PGlite) {}
 
@@ -37,6 +38,7 @@ export class PgliteDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pg.transaction(async (tx) =>
       fn({
+        bulkLoad: 'insert',
         async query<R>(sql: string, params?: unknown[]) {
           const r = await tx.query<R>(sql, params);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };

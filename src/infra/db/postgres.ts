@@ -13,6 +13,7 @@ pg.types.setTypeParser(1082, (v) => v);
 
 export class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
+  readonly bulkLoad = 'copy' as const;
   private readonly pool: pg.Pool;
 
   constructor(connectionString: string, opts: { max?: number } = {}) {
@@ -125,6 +126,7 @@ class Chunker {
 
 function clientQueryable(client: pg.PoolClient): Queryable {
   return {
+    bulkLoad: 'copy',
     copyFrom: (table, columns, rows) => copyOn(client, table, columns, rows),
     async query<R>(sql: string, params?: unknown[]) {
       const r = await client.query(sql, params as unknown[]);
