@@ -3,6 +3,7 @@ import { openDb, type Db } from './infra/db/index.js';
 import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
 import { createLogger, type Logger } from './infra/logger.js';
+import { Metrics } from './infra/metrics.js';
 import { SecretBox } from './infra/secrets.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { AuthService } from './auth/auth.service.js';
@@ -22,7 +23,7 @@ import { DgaClient } from './dga/dga.client.js';
 import { DgaPointRepository } from './dga/dga-point.repository.js';
 import { DgaReporter, type DgaReporterOptions } from './dga/reporter.service.js';
 import { SubmissionRepository } from './dga/submission.repository.js';
-import { busNames, createBus, KafkaBus, type Bus, type BusNames } from './infra/bus/index.js';
+import { busNames, createBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection/collection.service.js';
 import { ProcessorService } from './telemetry/ingest/processor.service.js';
@@ -36,6 +37,8 @@ export interface Container {
   logger: Logger;
   /** The time source of every service that asks for "now". */
   clock: Clock;
+  /** Prometheus registry and the metrics recorded into it (GET /metrics). */
+  metrics: Metrics;
   db: Db;
   cache: Cache;
   secrets: SecretBox;
@@ -77,7 +80,8 @@ export async function buildContainer(
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
   }
-  const cache = createCache(config.redisUrl, config.cachePrefix);
+  const metrics = new Metrics();
+  const cache = createCache({ redisUrl: config.redisUrl, prefix: config.cachePrefix, stats: metrics.cacheStats });
   const secrets = new SecretBox(config.secretKey);
   const events = new RegistryEvents(cache);
   const auth = new AuthService({ db, cache });
@@ -88,7 +92,7 @@ export async function buildContainer(
   const variables = (pointId: number) => schemas.variables(pointId);
   const dgaSubmissions = new SubmissionRepository(db);
   const dgaPoints = new DgaPointRepository(db);
-  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variables });
+  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variables, clock });
   const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
     new DgaReporter(
       {
@@ -97,18 +101,19 @@ export async function buildContainer(
         client: new DgaClient({ apiUrl: config.dgaApiUrl, fetch, requestTimeoutMs }),
         config: { tz: config.reportTimezone, variables, password: (encrypted) => secrets.decrypt(encrypted) },
         logger,
+        metrics,
       },
-      tuning,
+      { clock, ...tuning },
     );
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
-  if (bus instanceof KafkaBus) await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
+  await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
   const providerAccounts = new ProviderAccountService({ db, secrets, events });
-  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock });
+  const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock, metrics });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
   const processor = new ProcessorService({
-    db, bus, topics, schemas, logger, clock, retentionDays: config.retentionDays,
+    db, bus, topics, schemas, logger, clock, metrics, retentionDays: config.retentionDays,
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
   });
@@ -117,12 +122,13 @@ export async function buildContainer(
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
-  const stats = new StatsService({ db, cache, bus, clock, timezone: config.reportTimezone, busGroups: [{ group: topics.processorGroup, topics: [topics.raw] }] });
+  const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });
 
   return {
     config,
     logger,
     clock,
+    metrics,
     db,
     cache,
     secrets,

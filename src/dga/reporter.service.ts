@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from '../infra/logger.js';
-import { metrics } from '../infra/metrics.js';
+import type { Metrics } from '../infra/metrics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { MINUTE_MS } from '../lib/time.js';
 import type { DgaClient, DgaClientOptions, DgaExchange } from './dga.client.js';
@@ -35,6 +35,7 @@ export interface DgaReporterDeps {
   /** Where a point's settings, variables and password come from. */
   config: PointConfigSources;
   logger: Logger;
+  metrics: Metrics;
 }
 
 export interface DgaReporterTuning {
@@ -269,7 +270,7 @@ export class DgaReporter {
   }
 
   private count(outcome: SendOutcome): SendOutcome {
-    metrics.dgaSubmissions.inc({ outcome });
+    this.deps.metrics.dgaSubmissions.inc({ outcome });
     return outcome;
   }
 

@@ -53,7 +53,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  registerMetrics(app, { refreshBusLag: () => c.stats.busLag() });
+  registerMetrics(app, { metrics: c.metrics, refreshBusLag: () => c.stats.busLag() });
 
   await registerAuth(app, c);
   await app.register(healthRoutes(c, opts.healthChecks ?? {}));

@@ -1,25 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { Gauge } from 'prom-client';
-import { metrics, registry } from '../infra/metrics.js';
-import { cacheStats } from '../infra/cache/cache.js';
-
-// Derived at scrape time; hits and misses are also exported as smarthydro_cache_requests_total.
-new Gauge({
-  name: 'smarthydro_cache_hit_ratio',
-  help: 'Cache hits / (hits + misses) since the process started',
-  registers: [registry],
-  collect() {
-    const total = cacheStats.hits + cacheStats.misses;
-    this.set(total > 0 ? cacheStats.hits / total : 0);
-  },
-});
+import type { Metrics } from '../infra/metrics.js';
 
 /**
  * GET /metrics (Prometheus text, no authentication: it holds no tenant data) and the HTTP latency
  * histogram, labelled by route pattern (`/api/v1/points/:id`), never by the raw URL, so the number
  * of series stays bounded. Register on the root instance before the routes.
  */
-export function registerMetrics(app: FastifyInstance, opts: { refreshBusLag?: () => Promise<unknown> } = {}) {
+export function registerMetrics(app: FastifyInstance, opts: { metrics: Metrics; refreshBusLag?: () => Promise<unknown> }) {
+  const { metrics } = opts;
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.httpDuration.observe(
@@ -31,6 +19,6 @@ export function registerMetrics(app: FastifyInstance, opts: { refreshBusLag?: ()
   app.get('/metrics', { schema: { tags: ['operations'], security: [], summary: 'Prometheus metrics' } }, async (_req, reply) => {
     // Lag is asked of the broker at scrape time (it sets smarthydro_bus_consumer_lag per group).
     await opts.refreshBusLag?.().catch(() => undefined);
-    return reply.type(registry.contentType).send(await registry.metrics());
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
 }

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
-import { metrics } from '../../src/infra/metrics.js';
 import { store } from './query.support.js';
 
 /** GET /stats (staff only) and GET /metrics (Prometheus text). */
@@ -45,7 +44,7 @@ beforeAll(async () => {
     { point_id: tenant.points[0]!, variable: 'level', ts, value: 2 },
     { point_id: tenant.points[1]!, variable: 'flow', ts, value: 3 },
   ]);
-  metrics.processedReadings.inc({ outcome: 'stored' }, 7);
+  t.c.metrics.processedReadings.inc({ outcome: 'stored' }, 7);
 });
 afterAll(async () => t.close());
 

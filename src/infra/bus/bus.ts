@@ -26,6 +26,11 @@ export function busNames(namespace = ''): BusNames {
   };
 }
 
+/** Consumer groups of a deployment and the topics each consumes: what consumer lag is reported for. */
+export function consumerGroups(names: BusNames): { group: string; topics: string[] }[] {
+  return [{ group: names.processorGroup, topics: [names.raw] }];
+}
+
 export interface OutgoingMessage {
   key: string;
   value: string;
@@ -58,6 +63,8 @@ export interface Subscription {
 
 export interface Bus {
   readonly kind: 'memory' | 'kafka';
+  /** Creates the topics that do not exist yet with `partitions` partitions; existing topics keep theirs. */
+  ensureTopics(topics: string[], partitions: number): Promise<void>;
   /** Resolves only when the broker acknowledged every message (acks=all for Kafka). */
   publish(topic: string, messages: OutgoingMessage[]): Promise<void>;
   /**

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
-import { KafkaBus } from './kafka.js';
+import { KafkaBus } from './kafka/index.js';
 import { MemoryBus } from './memory.js';
 
 export * from './bus.js';
-export { KafkaBus, KAFKA_COMPRESSION, type KafkaBusOptions } from './kafka.js';
+export { KafkaBus, KAFKA_COMPRESSION, type KafkaBusOptions } from './kafka/index.js';
 export { MemoryBus, type MemoryBusOptions } from './memory.js';
 
 /** The in-process bus when no brokers are configured (embedded mode), Kafka otherwise. */

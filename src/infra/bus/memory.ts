@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Bus, IncomingMessage, OutgoingMessage, SubscribeOptions, Subscription } from './bus.js';
+import { Wakeup, pauseUnlessStopped, retryDelay } from './consumer-loop.js';
 
 export interface MemoryBusOptions {
   /** Partitions of a topic created on first use (Kafka's num.partitions). */
@@ -296,45 +297,4 @@ export function partitionFor(key: string, partitions: number): number {
     hash = Math.imul(hash, 0x01000193);
   }
   return (hash >>> 0) % partitions;
-}
-
-/** Pause before redelivering a failed batch: `base`, doubling per consecutive failure, at most 30 s. */
-export function retryDelay(baseMs: number, failures: number): number {
-  return Math.min(baseMs * 2 ** Math.min(failures - 1, 20), 30_000);
-}
-
-/** A wake-up signal for a consumer loop; a notify with nobody waiting is kept for the next wait. */
-export class Wakeup {
-  private waiters: (() => void)[] = [];
-  private pending = false;
-
-  wait(): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiters.push(resolve));
-  }
-
-  notify(): void {
-    if (this.waiters.length === 0) {
-      this.pending = true;
-      return;
-    }
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const resolve of waiters) resolve();
-  }
-}
-
-/** Sleeps `ms`, returning early only when `stopping()` turns true (checked at every wake-up). */
-export async function pauseUnlessStopped(ms: number, wakeup: Wakeup, stopping: () => boolean): Promise<void> {
-  const until = Date.now() + ms;
-  while (!stopping()) {
-    const left = until - Date.now();
-    if (left <= 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([wakeup.wait(), new Promise<void>((resolve) => (timer = setTimeout(resolve, left)))]);
-    clearTimeout(timer);
-  }
 }

@@ -8,6 +8,8 @@ export const ALL_NAMESPACES = '*';
  */
 export interface Cache {
   readonly kind: 'memory' | 'redis';
+  /** Hits and misses of `cached()` reads on this cache. */
+  readonly stats: CacheStats;
   /** Current generation of `ns` and the entry stored under it, if any. */
   read(ns: string, field: string): Promise<{ gen: string; value: string | undefined }>;
   /** Current generation of `ns` (cheap: no entry travels). */
@@ -35,14 +37,27 @@ export interface Cache {
   close(): Promise<void>;
 }
 
-import { metrics } from '../metrics.js';
+export type CacheReadResult = 'hit' | 'miss';
 
-export interface CacheStats {
-  hits: number;
-  misses: number;
+/** Hits and misses of `cached()` reads on one cache, optionally reported on as they happen (to metrics). */
+export class CacheStats {
+  hits = 0;
+  misses = 0;
+
+  constructor(private readonly onRead?: (result: CacheReadResult) => void) {}
+
+  record(result: CacheReadResult): void {
+    if (result === 'hit') this.hits++;
+    else this.misses++;
+    this.onRead?.(result);
+  }
+
+  /** hits / (hits + misses); null before the first read. */
+  hitRatio(): number | null {
+    const total = this.hits + this.misses;
+    return total > 0 ? this.hits / total : null;
+  }
 }
-
-export const cacheStats: CacheStats = { hits: 0, misses: 0 };
 
 /** Loads in flight per cache, namespace, field and generation: concurrent misses share one load. */
 const inFlight = new WeakMap<Cache, Map<string, Promise<string>>>();
@@ -60,12 +75,10 @@ export async function cached(
 ): Promise<string> {
   const { gen, value } = await cache.read(ns, field);
   if (value !== undefined) {
-    cacheStats.hits++;
-    metrics.cacheRequests.inc({ result: 'hit' });
+    cache.stats.record('hit');
     return value;
   }
-  cacheStats.misses++;
-  metrics.cacheRequests.inc({ result: 'miss' });
+  cache.stats.record('miss');
   let loads = inFlight.get(cache);
   if (!loads) inFlight.set(cache, (loads = new Map()));
   const key = `${ns}\u0000${field}\u0000${gen}`;

@@ -1,10 +1,11 @@
-import type { Cache } from './cache.js';
+import type { Cache, CacheStats } from './cache.js';
 import { MemoryCache } from './memory.js';
 import { RedisCache } from './redis.js';
 
 export type { Cache } from './cache.js';
-export { ALL_NAMESPACES, cached, cacheStats } from './cache.js';
+export { ALL_NAMESPACES, cached, CacheStats } from './cache.js';
 
-export function createCache(redisUrl?: string, prefix?: string): Cache {
-  return redisUrl ? new RedisCache(redisUrl, prefix) : new MemoryCache();
+/** Redis when a URL is configured, the in-process cache otherwise; `stats` counts the `cached()` reads. */
+export function createCache(opts: { redisUrl?: string; prefix?: string; stats?: CacheStats }): Cache {
+  return opts.redisUrl ? new RedisCache(opts.redisUrl, opts.prefix, opts.stats) : new MemoryCache({ stats: opts.stats });
 }

@@ -1,4 +1,4 @@
-import type { Cache } from './cache.js';
+import { CacheStats, type Cache } from './cache.js';
 
 interface Entry {
   value: string;
@@ -12,7 +12,11 @@ export class MemoryCache implements Cache {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners: ((ns: string) => void)[] = [];
 
-  constructor(private readonly opts: { maxEntries?: number; now?: () => number } = {}) {}
+  readonly stats: CacheStats;
+
+  constructor(private readonly opts: { maxEntries?: number; now?: () => number; stats?: CacheStats } = {}) {
+    this.stats = opts.stats ?? new CacheStats();
+  }
 
   private now(): number {
     return this.opts.now ? this.opts.now() : Date.now();

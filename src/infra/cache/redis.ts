@@ -1,5 +1,5 @@
 import { Redis, Cluster } from 'ioredis';
-import { ALL_NAMESPACES, type Cache } from './cache.js';
+import { ALL_NAMESPACES, CacheStats, type Cache } from './cache.js';
 
 
 // Keys share the `{ns}` hash tag so a namespace lives in one cluster slot.
@@ -53,6 +53,7 @@ export class RedisCache implements Cache {
   constructor(
     private readonly url: string,
     private readonly prefix = 'sh',
+    readonly stats = new CacheStats(),
   ) {
     this.channel = `${prefix}:invalidate`;
     this.client = connect(url, { connectionName: `smarthydro-cache-${prefix}` });

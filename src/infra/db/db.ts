@@ -5,20 +5,31 @@ export interface QueryResult<R> {
 }
 
 export interface Queryable {
+  /**
+   * The faster way to load many rows on this connection: 'copy' (`copyFrom`: COPY streams the rows; PostgreSQL)
+   * or 'insert' (one INSERT … SELECT from a JSON parameter: PGlite, whose COPY reads a virtual file and gets
+   * slower batch after batch in a long-running process).
+   */
+  readonly bulkLoad: 'copy' | 'insert';
   query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<QueryResult<R>>;
   /** Several statements, no parameters (migrations). */
   exec(sql: string): Promise<void>;
-  /** COPY … FROM STDIN on this connection (inside a transaction: part of it). PostgreSQL only. */
-  copyFrom?(table: string, columns: string[], rows: Iterable<string>): Promise<number>;
+  /**
+   * Bulk load: COPY `table` (`columns`) from rows in COPY's text format (each row a line ending in a newline),
+   * on this connection — inside a transaction, as part of it. Returns the rows loaded. All or nothing: a row
+   * that violates a constraint fails the whole COPY (with the row's SQLSTATE, e.g. 23505).
+   */
+  copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number>;
 }
+
+/** Rows for `copyFrom`; a synchronous source is read synchronously (no promise per row). */
+export type CopyRows = AsyncIterable<string> | Iterable<string>;
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Runs fn while holding a session-level advisory lock (one connection for the duration). */
   withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>): Promise<T>;
-  /** Bulk load rows with COPY … FROM STDIN (text format). */
-  copyFrom(table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>): Promise<number>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

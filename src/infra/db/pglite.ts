@@ -1,13 +1,14 @@
-import { PGlite, types } from '@electric-sql/pglite';
+import { PGlite, types, type Transaction } from '@electric-sql/pglite';
 import { cube } from '@electric-sql/pglite/contrib/cube';
 import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import type { Db, Queryable, QueryResult } from './db.js';
+import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
 
 /** Embedded PostgreSQL (WASM). `dataDir` undefined → in memory (tests). */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
+  readonly bulkLoad = 'insert' as const;
 
   private constructor(private readonly pg: PGlite) {}
 
@@ -37,6 +38,7 @@ export class PgliteDb implements Db {
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
     return this.pg.transaction(async (tx) =>
       fn({
+        bulkLoad: 'insert',
         async query<R>(sql: string, params?: unknown[]) {
           const r = await tx.query<R>(sql, params);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
@@ -44,6 +46,7 @@ export class PgliteDb implements Db {
         async exec(sql: string) {
           await tx.exec(sql);
         },
+        copyFrom: (table, columns, rows) => copyInto(tx, table, columns, rows),
       }),
     );
   }
@@ -53,14 +56,8 @@ export class PgliteDb implements Db {
     return fn(this);
   }
 
-  async copyFrom(table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>): Promise<number> {
-    const parts: string[] = [];
-    for await (const row of rows) parts.push(row);
-    if (parts.length === 0) return 0;
-    await this.pg.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], {
-      blob: new Blob(parts),
-    });
-    return parts.length;
+  copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
+    return copyInto(this.pg, table, columns, rows);
   }
 
   async ping(): Promise<void> {
@@ -70,4 +67,17 @@ export class PgliteDb implements Db {
   async close(): Promise<void> {
     if (!this.pg.closed) await this.pg.close();
   }
+}
+
+/**
+ * COPY through PGlite's virtual `/dev/blob` file: the rows are handed over as one Blob (the WASM database reads
+ * it in memory, so there is no stream to feed), inside `target`'s transaction when it is one.
+ */
+async function copyInto(target: Pick<Transaction, 'query'>, table: string, columns: string[], rows: CopyRows): Promise<number> {
+  const parts: string[] = [];
+  if (Symbol.iterator in rows) for (const row of rows) parts.push(row);
+  else for await (const row of rows) parts.push(row);
+  if (parts.length === 0) return 0;
+  await target.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(parts) });
+  return parts.length;
 }

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { from as copyFromStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { Db, Queryable, QueryResult } from './db.js';
+import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
 
 // int8 (counts, bigserial ids) as numbers: ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -13,6 +13,7 @@ pg.types.setTypeParser(1082, (v) => v);
 
 export class PostgresDb implements Db {
   readonly kind = 'postgres' as const;
+  readonly bulkLoad = 'copy' as const;
   private readonly pool: pg.Pool;
 
   constructor(connectionString: string, opts: { max?: number } = {}) {
@@ -63,7 +64,7 @@ export class PostgresDb implements Db {
     }
   }
 
-  async copyFrom(table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>): Promise<number> {
+  async copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
     const client = await this.pool.connect();
     try {
       return await copyOn(client, table, columns, rows);
@@ -81,7 +82,7 @@ export class PostgresDb implements Db {
   }
 }
 
-async function copyOn(client: pg.PoolClient, table: string, columns: string[], rows: AsyncIterable<string> | Iterable<string>) {
+async function copyOn(client: pg.PoolClient, table: string, columns: string[], rows: CopyRows) {
   const stream = client.query(copyFromStream(`COPY ${table} (${columns.join(',')}) FROM STDIN`));
   let n = 0;
   // Rows are joined into ~256 kB chunks: one socket write per row costs more than the COPY itself.
@@ -125,6 +126,7 @@ class Chunker {
 
 function clientQueryable(client: pg.PoolClient): Queryable {
   return {
+    bulkLoad: 'copy',
     copyFrom: (table, columns, rows) => copyOn(client, table, columns, rows),
     async query<R>(sql: string, params?: unknown[]) {
       const r = await client.query(sql, params as unknown[]);

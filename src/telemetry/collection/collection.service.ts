@@ -5,7 +5,7 @@ import type { Bus } from '../../infra/bus/index.js';
 import type { BusNames } from '../../infra/bus/index.js';
 import type { Logger } from '../../infra/logger.js';
 import type { SecretBox } from '../../infra/secrets.js';
-import { metrics } from '../../infra/metrics.js';
+import type { Metrics } from '../../infra/metrics.js';
 import { CACHE_NS } from '../../registry/events.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import { variablesPerChannel } from '../../registry/variables.js';
@@ -73,6 +73,7 @@ export class CollectionService {
       accounts: ProviderAccountService;
       logger: Logger;
       clock: Clock;
+      metrics: Metrics;
       adapterOptions?: CreateAdapterOptions;
     },
   ) {
@@ -94,7 +95,7 @@ export class CollectionService {
   async collectFrequency(frequency: number, signal?: AbortSignal): Promise<CollectionStats> {
     const started = performance.now();
     const stats = await this.collectPoints(await this.activePoints(frequency), signal);
-    metrics.collectionDuration.observe({ frequency: String(frequency) }, (performance.now() - started) / 1000);
+    this.deps.metrics.collectionDuration.observe({ frequency: String(frequency) }, (performance.now() - started) / 1000);
     return stats;
   }
 
@@ -155,8 +156,8 @@ export class CollectionService {
     mine.readings += readings;
     stats[key]++;
     stats.readings += readings;
-    metrics.collectionRequests.inc({ provider, result });
-    if (readings) metrics.collectionReadings.inc({ provider }, readings);
+    this.deps.metrics.collectionRequests.inc({ provider, result });
+    if (readings) this.deps.metrics.collectionReadings.inc({ provider }, readings);
   }
 
   private startOf(p: CollectPoint): number {

@@ -82,13 +82,13 @@ export class MeasurementRepository {
 
   /**
    * Inserts rows, skipping those already stored; returns exactly the rows inserted now.
-   * On PostgreSQL the batch is first tried as one COPY (several times faster than INSERT … ON
-   * CONFLICT); a unique violation — a re-delivered batch, a repeated reading — rolls back to a
-   * savepoint and the batch goes through the conflict-skipping INSERT instead.
+   * Where COPY is the database's faster bulk load, the batch is first tried as one COPY (several times
+   * faster than INSERT … ON CONFLICT there); a unique violation — a re-delivered batch, a repeated
+   * reading — rolls back to a savepoint and the batch goes through the conflict-skipping INSERT instead.
    */
   async insert(tx: Queryable, rows: MeasurementRow[]): Promise<InsertedRow[]> {
     if (rows.length === 0) return [];
-    if (tx.copyFrom) {
+    if (tx.bulkLoad === 'copy') {
       await tx.exec('SAVEPOINT measurements_copy');
       try {
         await tx.copyFrom('measurements', COPY_COLUMNS, copyLines(rows));

@@ -2,7 +2,7 @@ import type { Db, Queryable } from '../../infra/db/index.js';
 import type { Bus, IncomingMessage } from '../../infra/bus/index.js';
 import type { BusNames } from '../../infra/bus/index.js';
 import type { Logger } from '../../infra/logger.js';
-import { metrics } from '../../infra/metrics.js';
+import type { Metrics } from '../../infra/metrics.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import {
@@ -52,6 +52,7 @@ export class ProcessorService {
       topics: BusNames;
       schemas: SchemaService;
       logger: Logger;
+      metrics: Metrics;
       retentionDays: number;
       hooks?: ProcessorHooks;
       clock: Clock;
@@ -184,10 +185,10 @@ export class ProcessorService {
       deadLetters: dead.length,
       resets: resets.length,
     };
-    metrics.processedReadings.inc({ outcome: 'stored' }, result.stored);
-    metrics.processedReadings.inc({ outcome: 'duplicate' }, result.duplicates);
-    metrics.processedReadings.inc({ outcome: 'dead_letter' }, newDead);
-    metrics.processingDuration.observe((performance.now() - started) / 1000);
+    this.deps.metrics.processedReadings.inc({ outcome: 'stored' }, result.stored);
+    this.deps.metrics.processedReadings.inc({ outcome: 'duplicate' }, result.duplicates);
+    this.deps.metrics.processedReadings.inc({ outcome: 'dead_letter' }, newDead);
+    this.deps.metrics.processingDuration.observe((performance.now() - started) / 1000);
     return result;
   }
 
@@ -199,7 +200,7 @@ export class ProcessorService {
     if (dead.length === 0) return 0;
     const created = await this.repo.deadLetters(this.deps.db, dead);
     await this.deps.bus.publish(this.deps.topics.dlq, deadLetterMessages(dead));
-    metrics.processedReadings.inc({ outcome: 'dead_letter' }, created);
+    this.deps.metrics.processedReadings.inc({ outcome: 'dead_letter' }, created);
     return created;
   }
 }

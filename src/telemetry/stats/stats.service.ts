@@ -1,9 +1,7 @@
 import type { Db } from '../../infra/db/index.js';
-import type { Bus } from '../../infra/bus/index.js';
-import { TOPICS } from '../../infra/bus/index.js';
+import { consumerGroups, type Bus, type BusNames } from '../../infra/bus/index.js';
 import type { Cache } from '../../infra/cache/index.js';
-import { cacheStats } from '../../infra/cache/cache.js';
-import { metrics } from '../../infra/metrics.js';
+import type { Metrics } from '../../infra/metrics.js';
 import { type Principal, requireStaff } from '../../auth/principal.js';
 import { fromLocal, toLocal } from '../../lib/timezone.js';
 import { MINUTE_MS, SECOND_MS } from '../../lib/time.js';
@@ -12,10 +10,6 @@ import type { Clock } from '../../lib/clock.js';
 import { StatsRepository, type TickRow } from './stats.repository.js';
 import type { BusLagReport, Stats } from './stats.schema.js';
 
-/** Consumer groups whose lag /stats reports (the processor's group is defined by the processor). */
-export const DEFAULT_BUS_GROUPS: { group: string; topics: string[] }[] = [
-  { group: 'smarthydro-processor', topics: [TOPICS.raw] },
-];
 
 const STATS_TTL_MS = 5000;
 
@@ -33,9 +27,11 @@ export class StatsService {
     private readonly deps: {
       db: Db;
       cache: Cache;
+      metrics: Metrics;
       bus?: Bus;
       timezone: string;
-      busGroups?: { group: string; topics: string[] }[];
+      /** Topic and group names of this deployment (BUS_NAMESPACE): lag is reported for its consumer groups. */
+      topics: BusNames;
       clock: Clock;
     },
   ) {
@@ -68,6 +64,8 @@ export class StatsService {
 
     const ticksByFrequency = new Map(lastTicks.map((r) => [Number(r.frequency), r]));
     const age = (d: Date | null) => (d ? Math.max(0, Math.round((now.getTime() - d.getTime()) / SECOND_MS)) : null);
+    const cacheStats = this.deps.cache.stats;
+    const hitRatio = cacheStats.hitRatio();
     return {
       generated_at: now.toISOString(),
       timezone: this.deps.timezone,
@@ -109,7 +107,7 @@ export class StatsService {
               : null,
           };
         }),
-        this_process: await collectionCounters(),
+        this_process: await collectionCounters(this.deps.metrics),
       },
       bus: busLag,
       processor,
@@ -119,7 +117,7 @@ export class StatsService {
         kind: this.deps.cache.kind,
         hits: cacheStats.hits,
         misses: cacheStats.misses,
-        hit_ratio: cacheStats.hits + cacheStats.misses > 0 ? round(cacheStats.hits / (cacheStats.hits + cacheStats.misses), 4) : null,
+        hit_ratio: hitRatio === null ? null : round(hitRatio, 4),
       },
     };
   }
@@ -128,13 +126,13 @@ export class StatsService {
   async busLag(): Promise<BusLagReport | null> {
     const bus = this.deps.bus;
     if (!bus) return null;
-    const groups = this.deps.busGroups ?? DEFAULT_BUS_GROUPS;
+    const groups = consumerGroups(this.deps.topics);
     const lag: Record<string, number | null> = {};
     await Promise.all(
       groups.map(async ({ group, topics }) => {
         try {
           lag[group] = await bus.lag(group, topics);
-          metrics.busLag.set({ group }, lag[group]!);
+          this.deps.metrics.busLag.set({ group }, lag[group]!);
         } catch {
           lag[group] = null;
         }
@@ -146,6 +144,7 @@ export class StatsService {
   /** Processor counters of this process, and readings stored per second since the previous /stats (≥ 1 s ago). */
   private async processorCounters(t: number) {
     const byOutcome: Record<string, number> = {};
+    const metrics = this.deps.metrics;
     for (const v of (await metrics.processedReadings.get()).values) byOutcome[String(v.labels.outcome)] = v.value;
     const duration = await metrics.processingDuration.get();
     const sum = duration.values.find((v) => v.metricName?.endsWith('_sum'))?.value ?? 0;
@@ -180,7 +179,7 @@ function tickOf(r: TickRow) {
   };
 }
 
-async function collectionCounters(): Promise<Record<string, Record<string, number>>> {
+async function collectionCounters(metrics: Metrics): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
   for (const v of (await metrics.collectionRequests.get()).values) {
     const p = String(v.labels.provider);

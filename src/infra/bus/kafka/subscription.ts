@@ -1,0 +1,188 @@
+import {
+  Consumer,
+  MessagesStreamFallbackModes,
+  MessagesStreamModes,
+  stringDeserializers,
+  type Message,
+  type MessagesStream,
+} from '@platformatic/kafka';
+import type { Logger } from 'pino';
+import type { IncomingMessage } from '../bus.js';
+import { Wakeup, pauseUnlessStopped, retryDelay } from '../consumer-loop.js';
+import { forceClose } from './clients.js';
+
+type StringConsumer = Consumer<string, string, string, string>;
+type StringStream = MessagesStream<string, string, string, string>;
+
+class HandlerFailed extends Error {}
+
+export interface SubscriptionOptions {
+  brokers: string[];
+  clientId: string;
+  group: string;
+  topics: string[];
+  handler: (batch: IncomingMessage[]) => Promise<void>;
+  maxBatch: number;
+  maxBatchChars: number;
+  retryDelayMs: number;
+  logger: Logger | undefined;
+}
+
+/**
+ * One consumer-group member. Batches are what the fetcher has buffered (up to maxBatch); offsets are committed after
+ * the handler resolves. A failed batch is never committed: the message stream is closed and reopened at the
+ * committed offsets, so the same messages come again in order (the group membership is kept meanwhile).
+ */
+export class KafkaSubscription {
+  private consumer: StringConsumer | undefined;
+  private readonly wakeup = new Wakeup();
+  private stopping = false;
+  private done: Promise<void> | undefined;
+  private streamFailure: Error | undefined;
+  /** Next offset per `topic:partition` already handed to the handler on the current stream (drops refetches). */
+  private delivered = new Map<string, bigint>();
+
+  constructor(private readonly opts: SubscriptionOptions) {}
+
+  async start(): Promise<void> {
+    let stream: StringStream;
+    try {
+      stream = await this.openStream();
+    } catch (err) {
+      await this.dropConsumer();
+      throw err;
+    }
+    this.done = this.run(stream);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wakeup.notify();
+    await this.done;
+  }
+
+  private async run(first: StringStream): Promise<void> {
+    let stream: StringStream | undefined = first;
+    let failures = 0;
+    while (!this.stopping) {
+      let failed: unknown;
+      try {
+        stream ??= await this.openStream();
+        await this.pump(stream, () => (failures = 0));
+      } catch (err) {
+        failed = err;
+      }
+      if (stream) await this.closeStream(stream);
+      stream = undefined;
+      if (failed === undefined || this.stopping) continue;
+      failures++;
+      const pause = retryDelay(this.opts.retryDelayMs, failures);
+      const { group, topics } = this.opts;
+      if (failed instanceof HandlerFailed) {
+        this.opts.logger?.warn(
+          { err: failed.cause, group, topics, failures, retryInMs: pause },
+          'bus handler failed; the batch will be fetched again from the committed offsets',
+        );
+      } else {
+        this.opts.logger?.warn({ err: failed, group, topics, failures, retryInMs: pause }, 'Kafka consumer failed; reconnecting');
+        await this.dropConsumer();
+      }
+      await pauseUnlessStopped(pause, this.wakeup, () => this.stopping);
+    }
+    await this.dropConsumer();
+  }
+
+  private async openStream(): Promise<StringStream> {
+    if (!this.consumer) {
+      this.consumer = new Consumer({
+        clientId: `${this.opts.clientId}-${this.opts.group}`,
+        bootstrapBrokers: this.opts.brokers,
+        groupId: this.opts.group,
+        deserializers: stringDeserializers,
+        autocommit: false,
+        sessionTimeout: 30_000,
+        rebalanceTimeout: 60_000,
+        heartbeatInterval: 1_000,
+        maxWaitTime: 500,
+      });
+      // Keeps the topics subscribed while a stream is closed and reopened, so a redelivery does not rejoin the group.
+      this.consumer.topics.trackAll(...this.opts.topics);
+    }
+    const stream = await this.consumer.consume({
+      topics: this.opts.topics,
+      mode: MessagesStreamModes.COMMITTED,
+      fallbackMode: MessagesStreamFallbackModes.EARLIEST,
+      autocommit: false,
+      maxWaitTime: 500,
+      highWaterMark: Math.max(1024, this.opts.maxBatch),
+    });
+    this.streamFailure = undefined;
+    this.delivered = new Map();
+    stream.on('readable', () => this.wakeup.notify());
+    stream.on('error', (err) => {
+      this.streamFailure = err;
+      this.wakeup.notify();
+    });
+    stream.on('close', this.onStreamClosed);
+    return stream;
+  }
+
+  private readonly onStreamClosed = (): void => {
+    this.streamFailure ??= new Error('Kafka message stream closed');
+    this.wakeup.notify();
+  };
+
+  private async closeStream(stream: StringStream): Promise<void> {
+    stream.off('close', this.onStreamClosed);
+    await stream.close().catch(() => undefined);
+  }
+
+  private async pump(stream: StringStream, onSuccess: () => void): Promise<void> {
+    while (!this.stopping) {
+      if (this.streamFailure) throw this.streamFailure;
+      const batch = this.drain(stream);
+      if (batch.length === 0) {
+        await this.wakeup.wait();
+        continue;
+      }
+      const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+      for (const m of batch) next.set(`${m.topic}:${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+      for (const [tp, n] of next) this.delivered.set(tp, n.offset);
+      try {
+        await this.opts.handler(batch);
+      } catch (err) {
+        throw new HandlerFailed('handler failed', { cause: err });
+      }
+      await this.consumer!.commit({ offsets: [...next.values()].map((n) => ({ ...n, leaderEpoch: -1 })) });
+      onSuccess();
+    }
+  }
+
+  private drain(stream: StringStream): IncomingMessage[] {
+    const batch: IncomingMessage[] = [];
+    let chars = 0;
+    while (batch.length < this.opts.maxBatch && chars < this.opts.maxBatchChars) {
+      const m = stream.read() as Message<string, string, string, string> | null;
+      if (m === null) break;
+      const seen = this.delivered.get(`${m.topic}:${m.partition}`);
+      if (seen !== undefined && m.offset < seen) continue;
+      const msg: IncomingMessage = { key: m.key ?? '', value: m.value ?? '', topic: m.topic, partition: m.partition, offset: m.offset };
+      if (m.headers.size > 0) msg.headers = Object.fromEntries(m.headers);
+      batch.push(msg);
+      chars += msg.value.length;
+    }
+    return batch;
+  }
+
+  private async dropConsumer(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    if (!consumer) return;
+    try {
+      await consumer.close();
+    } catch (err) {
+      this.opts.logger?.debug({ err, group: this.opts.group }, 'Kafka consumer did not leave the group cleanly');
+      await forceClose(consumer);
+    }
+  }
+}
