@@ -13,8 +13,6 @@ import { startScheduler } from './roles/scheduler.js';
 import { startReporter } from './roles/reporter.js';
 import { startMqtt } from './roles/mqtt.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
-import { runBench } from './bench/bench.js';
-import { BENCH_USAGE, parseBenchArgs } from './bench/cli.js';
 import { IMPORT_CSV_USAGE, importCsvCommand } from './telemetry/ingest/csv.command.js';
 
 const usage = () => `usage: smarthydro <command> [options]
@@ -25,8 +23,7 @@ commands:
   simulate [--port N]                                                  provider (Twin, Nettra, Novus) and DGA simulators
   ${IMPORT_CSV_USAGE}
       back-fill a point's readings from a CSV (through the processor; see README)
-  ${BENCH_USAGE}
-      performance report (figures beside targets and same-run baselines)
+  bench [--json] [--only queries|ingest] [--quick] …                   performance report (tools/bench; see DEVELOPERS.md)
   help                                                                 this text
 
 configuration comes from the environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, KAFKA_BROKERS,
@@ -175,8 +172,10 @@ async function simulate(args: string[]): Promise<number> {
   return 0;
 }
 
+/** The performance report is a tool beside the product (tools/bench), loaded only when asked for. */
 async function bench(args: string[]): Promise<number> {
-  return runBench(config(), parseBenchArgs(args));
+  const { benchCommand } = await import('../tools/bench/cli.js');
+  return benchCommand(args);
 }
 
 main(process.argv.slice(2)).then(

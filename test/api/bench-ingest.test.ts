@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.js';
-import { benchIngestion } from '../../src/bench/ingest.js';
-import { parseBenchArgs } from '../../src/bench/cli.js';
+import { benchIngestion } from '../../tools/bench/ingest.js';
+import { parseBenchArgs } from '../../tools/bench/cli.js';
 
 let t: TestContext;
 beforeAll(async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, type TestContext } from '../support/context.js';
-import { benchPush } from '../../src/bench/push.js';
+import { benchPush } from '../../tools/bench/push.js';
 
 let t: TestContext;
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,15 @@ import type { Db } from './db.js';
 /** Arbitrary but fixed: every process that migrates takes the same advisory lock. */
 const MIGRATION_LOCK_KEY = 7_244_501;
 
-export const MIGRATIONS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'migrations');
+/** `migrations/` of the package: the nearest one above this file (src/infra/db or dist/src/infra/db). */
+export const MIGRATIONS_DIR = findUp(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+function findUp(from: string, name: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(join(dir, name, '0001_registry.sql'))) return join(dir, name);
+    if (dirname(dir) === dir) throw new Error(`no ${name}/ folder above ${from}: the package is incomplete (reinstall it)`);
+  }
+}
 
 export interface MigrationFile {
   version: string;

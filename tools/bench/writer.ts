@@ -1,6 +1,6 @@
-import type { Container } from '../container.js';
-import type { IncomingMessage } from '../infra/bus/index.js';
-import { encodeRawBatches } from '../telemetry/ingest/raw-message.js';
+import type { Container } from '../../src/container.js';
+import type { IncomingMessage } from '../../src/infra/bus/index.js';
+import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
 
 /** A prime stride: consecutive picks land far apart, and (unless the list is a multiple of it long) the cycle visits every point. */
 const STRIDE = 7919;

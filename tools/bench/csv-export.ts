@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import type { Db } from '../infra/db/index.js';
+import type { Db } from '../../src/infra/db/index.js';
 import { sampleRss } from './stats.js';
 
 export interface ExportFigures {

@@ -1,7 +1,7 @@
-import type { Container } from '../container.js';
-import { hashPassword } from '../auth/password.js';
-import { rebuildRollups } from '../telemetry/query/rollup.repository.js';
-import { DAY_MS, MINUTE_MS } from '../lib/time.js';
+import type { Container } from '../../src/container.js';
+import { hashPassword } from '../../src/auth/password.js';
+import { rebuildRollups } from '../../src/telemetry/query/rollup.repository.js';
+import { DAY_MS, MINUTE_MS } from '../../src/lib/time.js';
 
 export type Progress = (msg: string) => void;
 

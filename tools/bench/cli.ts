@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../src/config.js';
 import { runBench, type BenchOptions } from './bench.js';
 
 export const BENCH_USAGE =
@@ -46,9 +46,21 @@ export function parseBenchArgs(args: string[]): BenchOptions {
   };
 }
 
-// `node --import tsx src/bench/cli.ts …` runs the report with every option, whatever the main CLI passes on.
+/** `smarthydro bench …` and `npm run bench -- …` land here. */
+export async function benchCommand(args: string[]): Promise<number> {
+  let opts: BenchOptions;
+  try {
+    opts = parseBenchArgs(args);
+  } catch (err) {
+    console.error(`${(err as Error).message}\nusage: smarthydro ${BENCH_USAGE}`);
+    return 2;
+  }
+  return runBench(loadConfig(), opts);
+}
+
+// `node dist/tools/bench/cli.js …` (npm run bench) or `node --import tsx tools/bench/cli.ts …`.
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  runBench(loadConfig(), parseBenchArgs(process.argv.slice(2))).then(
+  benchCommand(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
       console.error(err instanceof Error ? (err.stack ?? err.message) : err);

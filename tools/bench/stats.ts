@@ -1,3 +1,4 @@
+import { round } from '../../src/lib/round.js';
 export function percentile(sortedMs: number[], p: number): number {
   if (sortedMs.length === 0) return NaN;
   const idx = Math.min(sortedMs.length - 1, Math.max(0, Math.ceil((p / 100) * sortedMs.length) - 1));
@@ -37,15 +38,14 @@ export function result(
   baseline: number | null,
   better: 'lower' | 'higher' = 'lower',
 ): BenchResult {
-  const round = (x: number) => Math.round(x * 1000) / 1000;
   const ratio =
-    baseline === null || value === 0 || baseline === 0 ? null : round(better === 'lower' ? baseline / value : value / baseline);
+    baseline === null || value === 0 || baseline === 0 ? null : round(better === 'lower' ? baseline / value : value / baseline, 3);
   return {
     name,
-    value: round(value),
+    value: round(value, 3),
     unit,
     target,
-    baseline: baseline === null ? null : round(baseline),
+    baseline: baseline === null ? null : round(baseline, 3),
     ratio,
     pass: target === null ? null : better === 'lower' ? value <= target : value >= target,
   };

@@ -1,4 +1,4 @@
-import type { Db } from '../infra/db/index.js';
+import type { Db } from '../../src/infra/db/index.js';
 
 /**
  * The same answers computed the naive way, straight from the raw rows, as the baselines of the

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { connectAsync } from 'mqtt';
-import { buildContainer, type Container } from '../container.js';
-import { createLogger } from '../infra/logger.js';
-import { startApi } from '../roles/api.js';
-import { startProcessor } from '../roles/processor.js';
-import { MqttIngest } from '../telemetry/ingest/mqtt.ingest.js';
+import { buildContainer, type Container } from '../../src/container.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { startApi } from '../../src/roles/api.js';
+import { startProcessor } from '../../src/roles/processor.js';
+import { MqttIngest } from '../../src/telemetry/ingest/mqtt.ingest.js';
 import { bareCopyRate, createBenchPoints } from './ingest.js';
 import { result, type BenchResult } from './stats.js';
 

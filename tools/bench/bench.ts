@@ -1,10 +1,10 @@
 import pg from 'pg';
-import type { Config } from '../config.js';
-import { buildContainer, type Container } from '../container.js';
-import { createLogger } from '../infra/logger.js';
-import { startApi } from '../roles/api.js';
-import { PointRepository } from '../registry/point.repository.js';
-import { BUCKETS, chooseBucket } from '../telemetry/query/buckets.js';
+import type { Config } from '../../src/config.js';
+import { buildContainer, type Container } from '../../src/container.js';
+import { createLogger } from '../../src/infra/logger.js';
+import { startApi } from '../../src/roles/api.js';
+import { PointRepository } from '../../src/registry/point.repository.js';
+import { BUCKETS, chooseBucket } from '../../src/telemetry/query/buckets.js';
 import { percentile, printTable, result, timeMany, type BenchResult } from './stats.js';
 import { httpLoad } from './http-load.js';
 import { BENCH_EMAIL, BENCH_PASSWORD, buildExportPoint, buildPoints, buildTelemetry, secs, type Dataset } from './dataset.js';
@@ -256,7 +256,7 @@ async function benchDatabase(cfg: Config): Promise<{ url?: string; drop: () => P
 }
 
 async function fetchToken(c: Container): Promise<string> {
-  const { buildApp } = await import('../http/app.js');
+  const { buildApp } = await import('../../src/http/app.js');
   const app = await buildApp(c);
   const r = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email: BENCH_EMAIL, password: BENCH_PASSWORD } });
   await app.close();

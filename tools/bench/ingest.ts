@@ -3,12 +3,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Container } from '../container.js';
-import { escapeCopyText } from '../infra/db/index.js';
-import { busNames, createBus, type Bus, type OutgoingMessage } from '../infra/bus/index.js';
-import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../telemetry/ingest/raw-message.js';
-import { PROCESSOR_BATCH } from '../telemetry/ingest/processor.consumer.js';
-import { templateConfig } from '../demo/seed.js';
+import type { Container } from '../../src/container.js';
+import { escapeCopyText } from '../../src/infra/db/index.js';
+import { busNames, createBus, type Bus, type OutgoingMessage } from '../../src/infra/bus/index.js';
+import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../../src/telemetry/ingest/raw-message.js';
+import { PROCESSOR_BATCH } from '../../src/telemetry/ingest/processor.consumer.js';
+import { templateConfig } from '../../src/demo/seed.js';
 import { result, sampleRss, type BenchResult } from './stats.js';
 
 export interface IngestOptions {
@@ -169,7 +169,8 @@ async function publishAll(bus: Bus, topic: string, messages: OutgoingMessage[], 
 
 function spawnProcessor(c: Container, namespace: string, consumers: number) {
   const here = fileURLToPath(import.meta.url);
-  const main = [join(dirname(here), '..', 'main.js'), join(dirname(here), '..', 'main.ts')].find((f) => existsSync(f));
+  // tools/bench → src/main.ts (tsx), dist/tools/bench → dist/src/main.js (built)
+  const main = [join(dirname(here), '..', '..', 'src', 'main.js'), join(dirname(here), '..', '..', 'src', 'main.ts')].find((f) => existsSync(f));
   if (!main) throw new Error(`cannot find the smarthydro entry point beside ${here}`);
   const child = spawn(process.execPath, [...process.execArgv, main, 'start', '--roles', 'processor'], {
     env: {
