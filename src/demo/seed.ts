@@ -1,6 +1,7 @@
 import type { Container } from '../container.js';
 import type { Principal } from '../auth/principal.js';
 import { rutCheckDigit } from '../registry/rut.js';
+import { DemoRepository } from './demo.repository.js';
 import type { Json } from '../registry/deep-merge.js';
 
 /** Channel keys the built-in provider simulator serves, per provider (see providers/simulator). */
@@ -98,10 +99,9 @@ export function templateConfig(provider: DemoProvider): Json {
  * Returns false (and changes nothing) when any client exists already.
  */
 export async function seedDemo(c: Container, now = new Date()): Promise<{ seeded: boolean; points: number }> {
-  const existing = await c.db.query<{ n: number }>('SELECT count(*)::int AS n FROM clients');
-  if (existing.rows[0]!.n > 0) return { seeded: false, points: 0 };
-  const admin = await c.db.query<{ id: number }>("SELECT id FROM users WHERE role = 'admin' ORDER BY id LIMIT 1");
-  const actor: Principal = { userId: admin.rows[0]?.id ?? 0, role: 'admin', clientId: null };
+  const demo = new DemoRepository(c.db);
+  if ((await demo.clientCount()) > 0) return { seeded: false, points: 0 };
+  const actor: Principal = { userId: (await demo.firstAdminId()) ?? 0, role: 'admin', clientId: null };
   const random = mulberry32(20261130);
 
   const templates = new Map<DemoProvider, number>();

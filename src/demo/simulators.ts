@@ -3,6 +3,7 @@ import type { Container } from '../container.js';
 import { buildProviderSimulator } from '../providers/simulator/index.js';
 import { TWIN_DEMO_PASSWORD } from '../providers/simulator/index.js';
 import { dgaSimulatorPlugin, DgaSimulatorState } from '../dga/simulator.js';
+import { DemoRepository } from './demo.repository.js';
 import { PROVIDERS } from '../providers/provider.js';
 
 export interface RunningSimulators {
@@ -28,19 +29,17 @@ export async function startSimulators(
 
 /** Demo provider accounts pointing at the built-in simulator (its port changes at every start). */
 export async function ensureDemoAccounts(c: Container, simulatorUrl: string): Promise<void> {
+  const demo = new DemoRepository(c.db);
   for (const provider of PROVIDERS) {
     const name = `demo-${provider}`;
     const baseUrl = `${simulatorUrl}/${provider}`;
-    const { rows } = await c.db.query<{ id: number }>('SELECT id FROM provider_accounts WHERE provider = $1 AND name = $2', [provider, name]);
-    if (rows[0]) {
-      await c.db.query('UPDATE provider_accounts SET base_url = $2, updated_at = now() WHERE id = $1', [rows[0].id, baseUrl]);
-    } else {
-      await c.db.query(
-        `INSERT INTO provider_accounts (provider, name, base_url, username, password_enc, is_default)
-         VALUES ($1, $2, $3, $4, $5, NOT EXISTS (SELECT 1 FROM provider_accounts WHERE provider = $1 AND is_default))`,
-        [provider, name, baseUrl, provider === 'twin' ? 'demo@smarthydro.local' : null, provider === 'twin' ? c.secrets.encrypt(TWIN_DEMO_PASSWORD) : null],
-      );
-    }
+    await demo.upsertDemoAccount({
+      provider,
+      name,
+      baseUrl,
+      username: provider === 'twin' ? 'demo@smarthydro.local' : null,
+      passwordEnc: provider === 'twin' ? c.secrets.encrypt(TWIN_DEMO_PASSWORD) : null,
+    });
   }
   await c.events.registryChanged();
 }
