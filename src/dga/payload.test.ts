@@ -80,7 +80,7 @@ const well: BuildDgaRequestInput = {
 };
 
 describe('buildDgaRequest', () => {
-  it('builds the well request of SPEC §8', () => {
+  it('builds the well request: headers, wells path, every value a string in the DGA format', () => {
     const built = buildDgaRequest(well);
     expect(built).toEqual({
       ok: true,
