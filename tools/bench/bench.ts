@@ -98,7 +98,7 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
     console.log(
       `\nSmartHydro bench — database ${meta.database}, cache ${meta.cache}, ${dataset}\n` +
         'baseline = the same answer computed the naive way in the same run (uncached query; raw rows instead of rollups and latest values; ' +
-        'CSV: every row in memory; ingestion: a bare COPY of the same rows); speed-up = baseline / value, for ingestion value / COPY rate. Targets: the product's quality bars for points/active, latest values and the year; ' +
+        'CSV: every row in memory; ingestion: a bare COPY of the same rows); speed-up = baseline / value, for ingestion value / COPY rate. Targets: the quality bars for points/active, latest values and the year; ' +
         `${OWN_TARGET_MS} ms and ${CSV_RSS_TARGET_MB} MB are this report's own.\n`,
     );
     printTable(results);

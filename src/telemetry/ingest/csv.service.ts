@@ -18,16 +18,6 @@ export interface CsvImportRequest {
   keepRejects?: number;
 }
 
-/** Variable keys of a merged configuration: the entries that configure a variable (they have a kind). */
-export function configuredVariables(mergedConfig: unknown): Set<string> {
-  const out = new Set<string>();
-  if (typeof mergedConfig !== 'object' || mergedConfig === null) return out;
-  for (const [key, value] of Object.entries(mergedConfig)) {
-    if (typeof value === 'object' && value !== null && 'kind' in value && value.kind) out.add(key);
-  }
-  return out;
-}
-
 /**
  * CSV back-fill of one point: the readings go on the raw topic as 'push' batches, each awaited until
  * the bus accepted it, so the processor applies every rule (and deduplicates on point, variable, ts).
@@ -43,7 +33,8 @@ export class CsvImportService {
     const timezone = req.timezone ?? DEFAULT_CSV_TIMEZONE;
     if (!isValidTimeZone(timezone)) throw new ValidationError(`timezone "${timezone}" is not an IANA time zone (e.g. America/Santiago, UTC)`, 'timezone');
     await this.deps.points.get(actor, pointId);
-    const variables = configuredVariables((await this.deps.schemas.mergedConfig(pointId)).merged_config);
+    // The point's variables as the processor reads them: a line accepted here is never an unknown variable there.
+    const variables = new Set((await this.deps.schemas.variables(pointId)).byKey.keys());
     const publish = (readings: RawReading[]) =>
       this.deps.bus.publish(
         this.deps.topics.raw,

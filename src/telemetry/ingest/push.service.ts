@@ -49,12 +49,13 @@ export class PushService {
   }
 
   /**
-   * Keys of the point's merged variable configuration. Throws POINT_NOT_FOUND for a point that does
-   * not exist.
+   * Keys of the point's variables, as the processor reads them (SchemaService.variables), so a reading
+   * accepted here is never refused there as an unknown variable. Throws POINT_NOT_FOUND for a point
+   * that does not exist.
    */
   async variablesOf(pointId: number): Promise<Set<string>> {
-    const config = (await this.deps.schemas.mergedConfig(pointId)).merged_config;
-    return new Set(typeof config === 'object' && config !== null ? Object.keys(config) : []);
+    await this.deps.schemas.mergedConfig(pointId); // POINT_NOT_FOUND for a point that does not exist (cached)
+    return new Set((await this.deps.schemas.variables(pointId)).byKey.keys());
   }
 
   /** Publishes readings already checked; resolves when the bus accepted every message. */
