@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flowOf, levelOf, parseVariables, spikeLimitOf, totalizerOf, variablesPerChannel } from './variables.js';
+import { counterLimitsOf, flowOf, levelOf, parseVariables, spikeLimitOf, totalizerOf, variablesPerChannel } from './variables.js';
 
 describe('parseVariables', () => {
   it('keeps entries with a known kind and a channel, sorted by key, typed', () => {
@@ -81,5 +81,17 @@ describe('variablesPerChannel', () => {
       ['ch1', ['caudal', 'caudal_raw']],
       ['ch2', ['nivel']],
     ]);
+  });
+});
+
+describe('counterLimitsOf', () => {
+  it('takes the reset tolerance of the variable, else 0.01 m³, beside the spike limit', () => {
+    const vars = parseVariables(
+      { own: { kind: 'totalizer', channel: 'a', processing: { reset_tolerance_m3: 0.5 } }, bare: { kind: 'totalizer', channel: 'b' } },
+      { max_m3_per_hour: 80 },
+    );
+    expect(counterLimitsOf(vars, vars.byKey.get('own'))).toEqual({ maxM3PerHour: 80, resetToleranceM3: 0.5 });
+    expect(counterLimitsOf(vars, vars.byKey.get('bare'))).toEqual({ maxM3PerHour: 80, resetToleranceM3: 0.01 });
+    expect(counterLimitsOf(parseVariables({}), undefined)).toEqual({ maxM3PerHour: 500, resetToleranceM3: 0.01 });
   });
 });

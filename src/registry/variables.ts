@@ -4,7 +4,6 @@
  * consumption, DGA — asks this module which variable is the totalizer, the flow, the level, and which
  * spike limit applies, so two reports about one point never use different variables.
  */
-import { DEFAULT_MAX_M3_PER_HOUR } from '../telemetry/processing/totalizer.js';
 
 export const VARIABLE_KINDS = ['flow', 'totalizer', 'level', 'pulses', 'other'] as const;
 export type VariableKind = (typeof VARIABLE_KINDS)[number];
@@ -123,6 +122,17 @@ export function levelOf(vars: PointVariables): Variable | null {
   return firstOfKind(vars, 'level');
 }
 
+/** Largest plausible totalizer rise without a setting, m³ per hour. */
+export const DEFAULT_MAX_M3_PER_HOUR = 500;
+/** A totalizer drop up to this many m³ is sensor noise, not a counter reset. */
+export const DEFAULT_RESET_TOLERANCE_M3 = 0.01;
+
+/** How a totalizer series is judged (spikes, noise): the processor and consumption use the same numbers. */
+export interface CounterLimits {
+  maxM3PerHour: number;
+  resetToleranceM3: number;
+}
+
 /**
  * Largest plausible totalizer rise, m³ per hour: the variable's own `processing.max_m3_per_hour`, else the
  * template's `well_defaults.max_m3_per_hour`, else 500.
@@ -131,6 +141,15 @@ export function spikeLimitOf(vars: PointVariables, variable: VariableConfig | nu
   const own = variable?.processing?.max_m3_per_hour;
   if (isPositiveNumber(own)) return own;
   return vars.wellDefaults.max_m3_per_hour ?? DEFAULT_MAX_M3_PER_HOUR;
+}
+
+/** The spike limit (above) and the reset tolerance (`processing.reset_tolerance_m3`, else 0.01 m³) of a totalizer. */
+export function counterLimitsOf(vars: PointVariables, variable: VariableConfig | null | undefined): CounterLimits {
+  const tolerance = variable?.processing?.reset_tolerance_m3;
+  return {
+    maxM3PerHour: spikeLimitOf(vars, variable),
+    resetToleranceM3: typeof tolerance === 'number' && Number.isFinite(tolerance) && tolerance >= 0 ? tolerance : DEFAULT_RESET_TOLERANCE_M3,
+  };
 }
 
 /** Provider channel → the variables read from it (one channel may feed several variables). */

@@ -300,7 +300,7 @@ describe('consumption', () => {
       raw.push({ variable: 'totalizer', ts, raw: counter });
       counter += 3.6;
     }
-    const processed = processSeries(raw, totalizerConfig, { retentionDays: 3650 }, emptyTotalizerState(), T('2025-06-01T00:00:00Z'));
+    const processed = processSeries(raw, totalizerConfig, { counterLimits: { maxM3PerHour: 500, resetToleranceM3: 0.01 }, retentionDays: 3650 }, emptyTotalizerState(), T('2025-06-01T00:00:00Z'));
     expect(processed.resets).toHaveLength(1);
     const rows: Reading[] = processed.outcomes.map(({ outcome }) => {
       if (!outcome.ok) throw new Error('unexpected dead letter');

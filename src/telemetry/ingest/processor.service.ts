@@ -9,7 +9,7 @@ import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
   type TotalizerState,
 } from '../processing/index.js';
-import { spikeLimitOf } from '../../registry/variables.js';
+import { counterLimitsOf } from '../../registry/variables.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
 import { PointContextRepository } from './point-context.repository.js';
@@ -130,7 +130,7 @@ export class ProcessorService {
         }
         const ctx: PointContext = {
           levelSensorPosition: point.level_sensor_position,
-          maxM3PerHour: spikeLimitOf(variables, config),
+          counterLimits: counterLimitsOf(variables, config),
           retentionDays: this.deps.retentionDays,
         };
         const key = `${pointId}\u0000${variable}`;

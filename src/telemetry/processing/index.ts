@@ -10,8 +10,6 @@ export {
   emptyTotalizerState,
   isPulseChannel,
   BACKLOG_GAP_MS,
-  DEFAULT_MAX_M3_PER_HOUR,
-  DEFAULT_RESET_TOLERANCE_M3,
 } from './totalizer.js';
 export type { TotalizerLimits, TotalizerStep, CounterVolume } from './totalizer.js';
 export { FLAG_PENALTY, qualityScore } from './quality.js';

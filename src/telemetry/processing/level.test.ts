@@ -7,7 +7,7 @@ const nivel: VariableConfig = { kind: 'level', unit: 'm', channel: 'nivel' };
 describe('water table', () => {
   it('is sensor position minus the water column above it', () => {
     expect(waterTableDepth(50, 40.15)).toBe(9.85);
-    expect(processLevel(40.15, nivel, { levelSensorPosition: 50, retentionDays: 365 })).toEqual({
+    expect(processLevel(40.15, nivel, { levelSensorPosition: 50 })).toEqual({
       value: 9.85,
       flags: [],
       applied: { level_sensor_position: 50, water_column_m: 40.15 },
@@ -15,14 +15,14 @@ describe('water table', () => {
   });
 
   it('converts a column in cm', () => {
-    const r = processLevel(4015, { ...nivel, unit: 'cm' }, { levelSensorPosition: 50, retentionDays: 365 });
+    const r = processLevel(4015, { ...nivel, unit: 'cm' }, { levelSensorPosition: 50 });
     expect(r.value).toBe(9.85);
     expect(r.applied.conversion).toBe('cm→m');
   });
 
   it('without a sensor position gives no value and says why', () => {
     for (const levelSensorPosition of [null, undefined]) {
-      expect(processLevel(40.15, nivel, { levelSensorPosition, retentionDays: 365 })).toEqual({
+      expect(processLevel(40.15, nivel, { levelSensorPosition })).toEqual({
         value: null,
         flags: ['missing_sensor_position'],
         applied: {},
@@ -32,11 +32,11 @@ describe('water table', () => {
 
   it('takes the channel as the depth when the variable is configured so', () => {
     const config: VariableConfig = { ...nivel, processing: { level_from_sensor_position: false } };
-    expect(processLevel(9.85, config, { levelSensorPosition: null, retentionDays: 365 }).value).toBe(9.85);
+    expect(processLevel(9.85, config, { levelSensorPosition: null }).value).toBe(9.85);
   });
 
   it('flags a unit it cannot convert', () => {
-    expect(processLevel(1, { ...nivel, unit: 'psi' }, { levelSensorPosition: 50, retentionDays: 365 }).flags).toEqual([
+    expect(processLevel(1, { ...nivel, unit: 'psi' }, { levelSensorPosition: 50 }).flags).toEqual([
       'unknown_unit',
     ]);
   });

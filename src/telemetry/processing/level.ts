@@ -22,7 +22,7 @@ export interface LevelResult {
  * water table to give: the reading is kept (raw) with a null value and a flag, so that it can be
  * recomputed once an operator fills the position in — it is not a dead letter.
  */
-export function processLevel(scaled: number, config: VariableConfig, point: PointContext): LevelResult {
+export function processLevel(scaled: number, config: VariableConfig, point: Pick<PointContext, 'levelSensorPosition'>): LevelResult {
   const unit = normalizeUnit(config.unit);
   const perUnit = unit === undefined ? 1 : METRES_PER_UNIT[unit];
   const flags: QualityFlag[] = perUnit === undefined ? ['unknown_unit'] : [];

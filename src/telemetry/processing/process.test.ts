@@ -1,3 +1,4 @@
+import { counterLimitsOf, parseVariables } from '../../registry/variables.js';
 import { describe, expect, it } from 'vitest';
 import { processReading, processSeries } from './process.js';
 import type { Measurement, Outcome, PointContext, RawReading, TotalizerState, VariableConfig } from './types.js';
@@ -5,7 +6,8 @@ import type { Measurement, Outcome, PointContext, RawReading, TotalizerState, Va
 const NOW = new Date('2026-06-11T18:00:00.000Z');
 const T0 = Date.UTC(2026, 5, 11, 12, 0);
 const at = (minutes: number) => new Date(T0 + minutes * 60_000);
-const point: PointContext = { levelSensorPosition: 50, retentionDays: 365 };
+const limits = { maxM3PerHour: 500, resetToleranceM3: 0.01 };
+const point: PointContext = { levelSensorPosition: 50, counterLimits: limits, retentionDays: 365 };
 
 const caudal: VariableConfig = { label: 'Caudal', kind: 'flow', unit: 'L/s', channel: 'caudal' };
 const pulsos: VariableConfig = { label: 'Totalizador', kind: 'pulses', unit: 'pulses', channel: 'pulsos', processing: { pulses_factor: 10 } };
@@ -174,8 +176,10 @@ describe('spikes', () => {
     const flags = (config: VariableConfig, p: PointContext) =>
       processSeries(readings, config, p, undefined, NOW).outcomes.map((o) => measured(o.outcome).quality_flags)[1];
     expect(flags(totalizador, point)).toEqual([]);
-    expect(flags(totalizador, { ...point, maxM3PerHour: 100 })).toEqual(['spike']);
-    expect(flags({ ...totalizador, processing: { max_m3_per_hour: 200 } }, { ...point, maxM3PerHour: 100 })).toEqual([]);
+    expect(flags(totalizador, { ...point, counterLimits: { ...limits, maxM3PerHour: 100 } })).toEqual(['spike']);
+    // The variable's own limit wins over the template's (the processor asks registry counterLimitsOf).
+    const vars = parseVariables({ t: { ...totalizador, processing: { max_m3_per_hour: 200 } } }, { max_m3_per_hour: 100 });
+    expect(flags(vars.byKey.get('t')!, { ...point, counterLimits: counterLimitsOf(vars, vars.byKey.get('t')) })).toEqual([]);
   });
 });
 
@@ -267,7 +271,7 @@ describe('level', () => {
   });
 
   it('without a sensor position keeps the reading with no value instead of dead-lettering it', () => {
-    const outcome = processReading({ variable: 'nivel', ts: at(0), raw: 40.15 }, nivel, { retentionDays: 365 }, undefined, NOW);
+    const outcome = processReading({ variable: 'nivel', ts: at(0), raw: 40.15 }, nivel, { counterLimits: limits, retentionDays: 365 }, undefined, NOW);
     expect(measured(outcome)).toMatchObject({
       value_numeric: null,
       raw_value: 40.15,

@@ -6,8 +6,6 @@ import { applyScaling } from './scaling.js';
 import {
   advanceTotalizer,
   counterVolume,
-  DEFAULT_MAX_M3_PER_HOUR,
-  DEFAULT_RESET_TOLERANCE_M3,
   emptyTotalizerState,
 } from './totalizer.js';
 import type {
@@ -134,10 +132,7 @@ export function processReading(
       const advanced = advanceTotalizer(
         current,
         { channel, m3: volume.m3, ts: reading.ts },
-        {
-          maxM3PerHour: config.processing?.max_m3_per_hour ?? point.maxM3PerHour ?? DEFAULT_MAX_M3_PER_HOUR,
-          resetToleranceM3: config.processing?.reset_tolerance_m3 ?? DEFAULT_RESET_TOLERANCE_M3,
-        },
+        point.counterLimits,
       );
       step = {
         value: advanced.value,

@@ -1,9 +1,8 @@
 import { normalizeUnit, tidy } from './scaling.js';
 import type { QualityFlag, ResetEvent, TotalizerState, VariableConfig } from './types.js';
+import type { CounterLimits } from '../../registry/variables.js';
 import { HOUR_MS } from '../../lib/time.js';
 
-export const DEFAULT_MAX_M3_PER_HOUR = 500;
-export const DEFAULT_RESET_TOLERANCE_M3 = 0.01;
 /** A reading more than this after the previous one is a backlog after reconnection: no spike check. */
 export const BACKLOG_GAP_MS = 2 * HOUR_MS;
 
@@ -53,10 +52,7 @@ export function counterVolume(scaled: number, config: VariableConfig): CounterVo
   };
 }
 
-export interface TotalizerLimits {
-  maxM3PerHour: number;
-  resetToleranceM3: number;
-}
+export type TotalizerLimits = CounterLimits;
 
 export interface TotalizerStep {
   /** Continuous totalizer value, m³; null when the reading does not move the totalizer. */

@@ -1,15 +1,17 @@
 /** Types of the processing rules. Pure data: no I/O anywhere in this folder. */
 
 // A variable's configuration is read once, in the registry; the rules here take it already typed.
+import type { CounterLimits } from '../../registry/variables.js';
+
 export type {
-  ProcessingSettings, ValidRange, ValueType, VariableConfig, VariableKind,
+  CounterLimits, ProcessingSettings, ValidRange, ValueType, VariableConfig, VariableKind,
 } from '../../registry/variables.js';
 
 export interface PointContext {
   /** Depth of the level sensor below the surface, m. */
   levelSensorPosition?: number | null;
-  /** Spike threshold of totalizers, m³ per hour. Default 500. */
-  maxM3PerHour?: number;
+  /** Spike limit and reset tolerance of totalizers (registry counterLimitsOf). */
+  counterLimits: CounterLimits;
   retentionDays: number;
 }
 

@@ -3,9 +3,9 @@ import type { Principal } from '../../auth/principal.js';
 import type { PointService } from '../../registry/point.service.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import { ValidationError } from '../../errors.js';
-import { flowOf, spikeLimitOf, totalizerOf } from '../../registry/variables.js';
+import { counterLimitsOf, flowOf, totalizerOf } from '../../registry/variables.js';
 import {
-  averageFlowOver, type CounterBucket, DEFAULT_COUNTER_LIMITS, type CounterLimits, type PeriodKind, periodsBetween, readingsOf,
+  averageFlowOver, type CounterBucket, type PeriodKind, periodsBetween, readingsOf,
   volumeByPeriod, wholeDays,
 } from './consumption.js';
 import { ConsumptionRepository } from './consumption.repository.js';
@@ -84,10 +84,7 @@ export class ConsumptionService {
     }
     const flowVariable = flowOf(vars)?.key ?? null;
     const config = vars.byKey.get(variable);
-    const limits: CounterLimits = {
-      maxM3PerHour: spikeLimitOf(vars, config),
-      resetToleranceM3: config?.processing?.reset_tolerance_m3 ?? DEFAULT_COUNTER_LIMITS.resetToleranceM3,
-    };
+    const limits = counterLimitsOf(vars, config);
 
     const periods = periodsBetween(from, to, q.period, tz);
     if (periods.length > MAX_PERIODS[q.period]) {

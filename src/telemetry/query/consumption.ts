@@ -1,5 +1,6 @@
 import { fromLocal, toLocal } from '../../lib/timezone.js';
-import { BACKLOG_GAP_MS, DEFAULT_MAX_M3_PER_HOUR, DEFAULT_RESET_TOLERANCE_M3 } from '../processing/index.js';
+import { BACKLOG_GAP_MS } from '../processing/index.js';
+import { DEFAULT_MAX_M3_PER_HOUR, DEFAULT_RESET_TOLERANCE_M3, type CounterLimits } from '../../registry/variables.js';
 import { DAY_MS, HOUR_MS } from '../../lib/time.js';
 import { round } from '../../lib/round.js';
 
@@ -52,10 +53,7 @@ export interface CounterBucket {
   max: number;
 }
 
-export interface CounterLimits {
-  maxM3PerHour: number;
-  resetToleranceM3: number;
-}
+export type { CounterLimits };
 
 export const DEFAULT_COUNTER_LIMITS: CounterLimits = {
   maxM3PerHour: DEFAULT_MAX_M3_PER_HOUR,
