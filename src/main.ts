@@ -13,7 +13,7 @@ import { startScheduler } from './roles/scheduler.js';
 import { startReporter } from './roles/reporter.js';
 import { startMqtt } from './roles/mqtt.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
-import { IMPORT_CSV_USAGE, importCsvCommand } from './telemetry/ingest/csv.command.js';
+import { IMPORT_CSV_USAGE, importCsvCommand } from './cli/import-csv.command.js';
 
 const usage = () => `usage: smarthydro <command> [options]
 

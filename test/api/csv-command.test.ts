@@ -7,7 +7,7 @@ import { createTestContext, seedTenant, testConfig } from '../support/context.js
 import { templateConfig } from '../../src/demo/seed.js';
 import { buildContainer } from '../../src/container.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { formatProgress, importCsvCommand } from '../../src/telemetry/ingest/csv.command.js';
+import { formatProgress, importCsvCommand } from '../../src/cli/import-csv.command.js';
 import type { Config } from '../../src/config.js';
 
 let dir: string;

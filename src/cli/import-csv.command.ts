@@ -3,17 +3,17 @@ import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Config } from '../../config.js';
-import { buildContainer } from '../../container.js';
-import { AppError } from '../../errors.js';
-import type { Principal } from '../../auth/principal.js';
-import { createLogger } from '../../infra/logger.js';
-import { startProcessor } from '../../roles/processor.js';
-import type { RunningRole } from '../../roles/api.js';
-import { SECOND_MS } from '../../lib/time.js';
-import type { CsvImportResult, CsvReject } from './csv.import.js';
-import { DEFAULT_CSV_TIMEZONE } from './csv.service.js';
-import { waitUntilProcessed } from './drain.js';
+import type { Config } from '../config.js';
+import { buildContainer } from '../container.js';
+import { AppError } from '../errors.js';
+import type { Principal } from '../auth/principal.js';
+import { createLogger } from '../infra/logger.js';
+import { startProcessor } from '../roles/processor.js';
+import type { RunningRole } from '../roles/api.js';
+import { SECOND_MS } from '../lib/time.js';
+import type { CsvImportResult, CsvReject } from '../telemetry/ingest/csv.import.js';
+import { DEFAULT_CSV_TIMEZONE } from '../telemetry/ingest/csv.service.js';
+import { waitUntilProcessed } from '../telemetry/ingest/drain.js';
 
 export const IMPORT_CSV_USAGE = 'import-csv FILE --point ID [--timezone ZONE] [--report FILE.json|FILE.csv]';
 
