@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams, ListOf } from '../../http/schemas.js';
-import { DeadLetter } from './dead-letter.repository.js';
+import { DeadLetter } from './dead-letter.schemas.js';
 import type { DeadLetterService } from './dead-letter.service.js';
 
 const Instant = Type.String({

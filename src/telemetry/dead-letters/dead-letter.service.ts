@@ -5,7 +5,8 @@ import { type Principal, requireStaff } from '../../auth/principal.js';
 import { ValidationError } from '../../errors.js';
 import type { PointService } from '../../registry/point.service.js';
 import { parseRange } from '../query/time.js';
-import { type DeadLetter, DeadLetterRepository, type DeadLetterFilter } from './dead-letter.repository.js';
+import { DeadLetterRepository, type DeadLetterFilter } from './dead-letter.repository.js';
+import type { DeadLetter } from './dead-letter.schemas.js';
 
 /** Default window of a listing (received_at), and the widest one may ask for. */
 export const DEAD_LETTER_DEFAULT_SPAN_MS = 30 * DAY_MS;
