@@ -1,9 +1,18 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { Container } from '../container.js';
 
 export type HealthCheck = () => Promise<{ ok: boolean; detail?: string }>;
 
 const TIMEOUT_MS = 2000;
+
+const Health = Type.Object({
+  status: Type.Union([Type.Literal('ok'), Type.Literal('down')]),
+  checks: Type.Record(
+    Type.String(),
+    Type.Object({ status: Type.Union([Type.Literal('ok'), Type.Literal('down')]), detail: Type.Optional(Type.String()), latency_ms: Type.Integer() }),
+  ),
+});
 
 async function run(check: HealthCheck): Promise<{ status: 'ok' | 'down'; detail?: string; latency_ms: number }> {
   const started = performance.now();
@@ -32,7 +41,7 @@ export const healthRoutes =
       },
       ...extra,
     };
-    app.get('/health', { schema: { tags: ['operations'], security: [] } }, async (_req, reply) => {
+    app.get('/health', { schema: { tags: ['operations'], security: [], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
       const names = Object.keys(checks);
       const results = await Promise.all(names.map((n) => run(checks[n]!)));
       const out = Object.fromEntries(names.map((n, i) => [n, results[i]]));

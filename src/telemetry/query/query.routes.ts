@@ -86,6 +86,8 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
       tags: ['telemetry'],
       summary: 'Latest values of every point you may see, or of point_ids (comma-separated); {"items":[{point_id, variables}],"total"}',
       querystring: Type.Object({ point_ids: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+)*$', maxLength: 100_000 })) }),
+      // Documents the answer; the handler sends the cached JSON text (or its gzip) as it is.
+      response: { 200: Type.Object({ items: Type.Array(PointLatest), total: Type.Integer() }), ...errorResponses },
     },
     handler: async (req, reply) => {
       const ids = req.query.point_ids?.split(',').map(Number);
