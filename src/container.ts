@@ -30,6 +30,7 @@ import { ProcessorService } from './telemetry/ingest/processor.service.js';
 import { CsvImportService } from './telemetry/ingest/csv.service.js';
 import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
 import { PushService } from './telemetry/ingest/push.service.js';
+import { CorrectionService } from './telemetry/corrections/correction.service.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -66,6 +67,8 @@ export interface Container {
   deadLetters: DeadLetterService;
   /** Pushed readings (HTTP and MQTT) onto the raw topic. */
   push: PushService;
+  /** Corrections of stored readings and their audit trail. */
+  corrections: CorrectionService;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ export async function buildContainer(
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
+  const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
   const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });
 
   return {
@@ -152,6 +156,7 @@ export async function buildContainer(
     csvImport,
     deadLetters,
     push,
+    corrections,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));

@@ -53,7 +53,7 @@ describe('complianceCsv', () => {
   it('quotes separators and neutralises formulas in names', () => {
     const counts = { ...emptyCounts(), due: 1, missing: 1, on_time_pct: 0 };
     const csv = complianceCsv({
-      points: [{ ...counts, point_id: 1, point_title: 'Pozo "Norte", 2', client_id: 3, client_name: '=HYPERLINK("x")', codigo_obra: 'OB-0101-1', standard: 'MAYOR' }],
+      points: [{ ...counts, point_id: 1, point_title: 'Pozo "Norte", 2', client_id: 3, client_name: '=HYPERLINK("x")', codigo_obra: 'OB-0101-1', standard: 'MAYOR', receipted_with_superseded_data: 0 }],
       clients: [],
       totals: counts,
     });

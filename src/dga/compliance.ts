@@ -126,6 +126,8 @@ export function pointCompliance(input: {
 }
 
 export interface CompliancePointLine extends ComplianceCounts {
+  /** Sent slots whose readings staff corrected after sending (to rectify with the DGA). */
+  receipted_with_superseded_data: number;
   point_id: number;
   point_title: string;
   client_id: number;

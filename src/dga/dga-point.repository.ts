@@ -34,6 +34,12 @@ export interface TimeRange {
   last: Date | null;
 }
 
+/**
+ * A reading's effective value: corrected when staff corrected it, none when they invalidated it
+ * (migrations/0008_corrections.sql). A slot not yet sent is built from it at send time.
+ */
+const EFFECTIVE = `CASE WHEN is_invalid THEN NULL ELSE coalesce(corrected_value, value_numeric) END`;
+
 export const seriesKey = (pointId: number, variable: string) => `${pointId}\u0000${variable}`;
 
 const POINT_SELECT = `SELECT p.id, p.title, pr.client_id, p.dga_send, p.dga_standard, p.dga_type, p.dga_code, p.dga_informant_rut,
@@ -82,7 +88,7 @@ export class DgaPointRepository {
   async readingRanges(series: readonly { pointId: number; variable: string }[]): Promise<Map<string, TimeRange>> {
     if (series.length === 0) return new Map();
     const edge = (order: 'ASC' | 'DESC') =>
-      `(SELECT ts FROM measurements m WHERE m.point_id = x.p AND m.variable = x.v AND m.value_numeric IS NOT NULL
+      `(SELECT ts FROM measurements m WHERE m.point_id = x.p AND m.variable = x.v AND ${EFFECTIVE} IS NOT NULL
         ORDER BY ts ${order} LIMIT 1)`;
     const { rows } = await this.db.query<{ p: number; v: string; first: Date | null; last: Date | null }>(
       `SELECT x.p, x.v, ${edge('ASC')} AS first, ${edge('DESC')} AS last
@@ -93,14 +99,15 @@ export class DgaPointRepository {
   }
 
   /**
-   * Numeric samples of a variable in (from, to], oldest first, leaving out readings the processor
-   * flagged as unusable (spikes, out of range, level without a sensor position).
+   * Numeric samples of a variable in (from, to], oldest first, with their effective values, leaving out
+   * invalidated readings and those the processor flagged as unusable (spikes, out of range, level
+   * without a sensor position) unless staff corrected their value.
    */
   async samples(pointId: number, variable: string, from: Date, to: Date): Promise<{ ts: Date; value: number }[]> {
     const { rows } = await this.db.query<{ ts: Date; value: number }>(
-      `SELECT ts, value_numeric AS value FROM measurements
-       WHERE point_id = $1 AND variable = $2 AND ts > $3 AND ts <= $4 AND value_numeric IS NOT NULL
-         AND NOT (quality_flags && ARRAY['spike', 'out_of_range', 'missing_sensor_position']::text[])
+      `SELECT ts, ${EFFECTIVE} AS value FROM measurements
+       WHERE point_id = $1 AND variable = $2 AND ts > $3 AND ts <= $4 AND ${EFFECTIVE} IS NOT NULL
+         AND (corrected_value IS NOT NULL OR NOT (quality_flags && ARRAY['spike', 'out_of_range', 'missing_sensor_position']::text[]))
        ORDER BY ts`,
       [pointId, variable, from, to],
     );

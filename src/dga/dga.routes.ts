@@ -24,11 +24,12 @@ export async function dgaRoutes(app: FastifyInstance, { dga, reportTimezone: tz 
       response: { 200: ListOf(Submission), ...errorResponses },
     },
     handler: async (req) => {
-      const { point_id, client_id, status, from, to, limit, offset } = req.query;
+      const { point_id, client_id, status, receipted_with_superseded_data, from, to, limit, offset } = req.query;
       const filter = {
         point_id,
         client_id,
         status,
+        receipted_with_superseded_data,
         from: from ? parsePeriodBound(from, tz, 'from') : undefined,
         to: to ? parsePeriodBound(to, tz, 'to') : undefined,
       };

@@ -25,6 +25,9 @@ export const Submission = Type.Object({
   receipt: Nullable(Type.String({ description: 'numeroComprobante' })),
   duplicate: Type.Boolean({ description: 'DGA already held the slot; the receipt was read from its answer' }),
   sent_at: Nullable(Timestamp),
+  receipted_with_superseded_data: Type.Boolean({
+    description: 'sent with a receipt, and staff corrected the readings of its window afterwards: rectify it with the DGA (it is never resent)',
+  }),
   last_http_status: Nullable(Type.Integer()),
   last_response: Nullable(Type.String()),
   error_code: Nullable(Type.String()),
@@ -47,6 +50,7 @@ export const SubmissionQuery = Type.Object({
   point_id: Type.Optional(Type.Integer({ minimum: 1 })),
   client_id: Type.Optional(Type.Integer({ minimum: 1 })),
   status: Type.Optional(Status),
+  receipted_with_superseded_data: Type.Optional(Type.Boolean({ description: 'only receipted slots whose data was corrected after sending' })),
   ...Period,
 });
 
@@ -84,6 +88,9 @@ export const ComplianceReport = Type.Object({
       codigo_obra: Nullable(Type.String()),
       standard: Standard,
       ...Counts,
+      receipted_with_superseded_data: Type.Integer({
+        description: 'sent slots whose readings were corrected after sending; list them with GET /dga/submissions?receipted_with_superseded_data=true',
+      }),
     }),
   ),
   clients: Type.Array(Type.Object({ client_id: Type.Integer(), client_name: Type.String(), points: Type.Integer(), ...Counts })),

@@ -148,7 +148,7 @@ export class DgaService {
     }
     const points = await this.points.compliancePoints({ tenant: tenantOf(actor), client_id: q.client_id, point_id: q.point_id });
     const subs = await this.repo.slotRecords(points.map((p) => p.id), from, to);
-    const byPoint = new Map<number, SlotRecord[]>();
+    const byPoint = new Map<number, (SlotRecord & { superseded: boolean })[]>();
     for (const s of subs) {
       const list = byPoint.get(s.point_id) ?? [];
       list.push(s);
@@ -177,6 +177,7 @@ export class DgaService {
         standard: p.dga_standard,
         ...counts,
         on_time_pct: onTimePercent(counts),
+        receipted_with_superseded_data: (byPoint.get(p.id) ?? []).filter((s) => s.superseded).length,
       });
       const client = clients.get(p.client_id) ?? {
         client_id: p.client_id,

@@ -42,11 +42,27 @@ export interface SubmissionFilter {
   from?: Date;
   /** slot_at < to */
   to?: Date;
+  /** Only receipted slots whose data was corrected after sending (true), or only the others (false). */
+  receipted_with_superseded_data?: boolean;
 }
+
+/**
+ * A receipted slot whose data staff corrected after it was sent: a correction (migrations/0008) created
+ * after sent_at whose range meets what the reading was built from — the slot window and the sample
+ * times of the totalizer and water table. Such a slot is never sent again; the operator rectifies it
+ * with the DGA.
+ */
+const SUPERSEDED = `(s.status = 'sent' AND s.sent_at IS NOT NULL AND EXISTS (
+  SELECT 1 FROM measurement_corrections c
+  WHERE c.point_id = s.point_id AND c.created_at > s.sent_at
+    AND c.ts_from <= coalesce((s.reading->'window'->>'to')::timestamptz, s.slot_at)
+    AND c.ts_to >= LEAST(coalesce((s.reading->'window'->>'from')::timestamptz, s.slot_at),
+                         (s.reading->>'totalizer_ts')::timestamptz, (s.reading->>'water_table_ts')::timestamptz)))`;
 
 const VIEW_COLUMNS = `s.id, s.point_id, s.slot_at, s.standard, s.status, s.attempts, s.next_attempt_at, s.last_attempt_at,
   s.payload, s.reading, s.receipt, s.duplicate, s.last_http_status, s.last_response, s.error_code, s.error_message,
-  s.sent_at, s.created_at, s.updated_at, p.title AS point_title, pr.client_id, p.dga_code AS codigo_obra`;
+  s.sent_at, s.created_at, s.updated_at, p.title AS point_title, pr.client_id, p.dga_code AS codigo_obra,
+  ${SUPERSEDED} AS receipted_with_superseded_data`;
 const FROM = 'FROM dga_submissions s JOIN catchment_points p ON p.id = s.point_id JOIN projects pr ON pr.id = p.project_id';
 
 function whereOf(f: SubmissionFilter): { where: string; params: unknown[] } {
@@ -58,6 +74,9 @@ function whereOf(f: SubmissionFilter): { where: string; params: unknown[] } {
   if (f.status !== undefined) conds.push(`s.status = $${params.push(f.status)}`);
   if (f.from !== undefined) conds.push(`s.slot_at >= $${params.push(f.from)}`);
   if (f.to !== undefined) conds.push(`s.slot_at < $${params.push(f.to)}`);
+  if (f.receipted_with_superseded_data !== undefined) {
+    conds.push(`${SUPERSEDED} = $${params.push(f.receipted_with_superseded_data)}`);
+  }
   return { where: conds.length ? `WHERE ${conds.join(' AND ')}` : '', params };
 }
 
@@ -230,12 +249,12 @@ export class SubmissionRepository {
     return rows;
   }
 
-  /** Status and send time of the rows of the given points with a slot in [from, to). */
-  async slotRecords(pointIds: readonly number[], from: Date, to: Date): Promise<(SlotRecord & { point_id: number })[]> {
+  /** Status and send time of the rows of the given points with a slot in [from, to), and whether their data was corrected since. */
+  async slotRecords(pointIds: readonly number[], from: Date, to: Date): Promise<(SlotRecord & { point_id: number; superseded: boolean })[]> {
     if (pointIds.length === 0) return [];
-    const { rows } = await this.db.query<SlotRecord & { point_id: number }>(
-      `SELECT point_id, slot_at, status, sent_at FROM dga_submissions
-       WHERE point_id = ANY($1::bigint[]) AND slot_at >= $2 AND slot_at < $3`,
+    const { rows } = await this.db.query<SlotRecord & { point_id: number; superseded: boolean }>(
+      `SELECT s.point_id, s.slot_at, s.status, s.sent_at, ${SUPERSEDED} AS superseded FROM dga_submissions s
+       WHERE s.point_id = ANY($1::bigint[]) AND s.slot_at >= $2 AND s.slot_at < $3`,
       [pointIds, from, to],
     );
     return rows;

@@ -19,6 +19,7 @@ import { queryRoutes } from '../telemetry/query/query.routes.js';
 import { csvImportRoutes } from '../telemetry/ingest/csv.routes.js';
 import { deadLetterRoutes } from '../telemetry/dead-letters/dead-letter.routes.js';
 import { pushRoutes } from '../telemetry/ingest/push.routes.js';
+import { correctionRoutes } from '../telemetry/corrections/correction.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -72,6 +73,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await secured.register(csvImportRoutes, { csvImport: c.csvImport });
         await secured.register(deadLetterRoutes, { deadLetters: c.deadLetters });
         await pushRoutes(secured, { push: c.push });
+        await secured.register(correctionRoutes, { corrections: c.corrections });
       });
     },
     { prefix: '/api/v1' },

@@ -61,7 +61,9 @@ const Series = Type.Object({
   from: Type.String(),
   to: Type.String(),
   items: Type.Array(Type.Object({}, { additionalProperties: true }), {
-    description: 'buckets: {timestamp, avg, min, max, count, last}; raw: {variable, timestamp, value, quality_score, quality_flags}',
+    description:
+      'buckets: {timestamp, avg, min, max, count, last}; raw: {variable, timestamp, value, quality_score, quality_flags} ' +
+      '(+ original_value, raw_value, corrected, invalid with include=original); values are corrected values, invalidated readings are left out of buckets and have value null',
   }),
   total: Type.Integer(),
   next_from: Type.Optional(Nullable(Type.String())),
@@ -114,6 +116,11 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
         bucket: Type.Union([...['auto', 'raw', ...BUCKET_NAMES].map((b) => Type.Literal(b))], { default: 'auto' }),
         format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
         limit: Type.Optional(Type.Integer({ minimum: 1, description: 'raw JSON only; default 10000, at most 100000' })),
+        include: Type.Optional(
+          Type.Literal('original', {
+            description: 'raw JSON only: each reading also carries original_value (as recorded), raw_value (as received), corrected and invalid',
+          }),
+        ),
       }),
       response: { 200: Series, ...errorResponses },
     },

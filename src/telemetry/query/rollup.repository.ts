@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../../infra/db/index.js';
 import { DAY_MS } from '../../lib/time.js';
 import { rollupDeltas, type InsertedMeasurement } from './rollups.js';
+import { EFFECTIVE_VALUE } from '../corrections/correction.repository.js';
 
 /**
  * SQL of the rollups (`measurement_rollups`). Two ways to maintain them, which give the same table:
@@ -8,7 +9,8 @@ import { rollupDeltas, type InsertedMeasurement } from './rollups.js';
  *   exactly the rows `INSERT … ON CONFLICT DO NOTHING RETURNING` inserted. A late reading lands in its
  *   own (old) bucket and widens first/last only when it is earlier/later than what the bucket holds; a
  *   re-delivered reading is not returned by the insert, so it is never counted twice.
- * - `rebuildRollups(db, range)`: recomputes buckets from `measurements` (bulk loads, repairs).
+ * - `rebuildRollups(db, range)`: recomputes buckets from `measurements` (bulk loads, repairs, corrections),
+ *   with each reading's effective value (corrected, or left out when invalid).
  */
 
 /**
@@ -52,6 +54,8 @@ export interface RebuildRange {
   to?: Date;
   /** Only these points; unset: all. */
   pointIds?: number[];
+  /** Only this variable; unset: all. */
+  variable?: string;
 }
 
 /** Value at the earliest/latest time of a group in one pass (arrays compare element by element; no sort per group). */
@@ -64,37 +68,51 @@ const edge = (fn: 'min' | 'max', ts: string, value: string) => `(${fn}(ARRAY[ext
  * Returns the number of hourly and daily buckets written.
  */
 export async function rebuildRollups(db: Db, range: RebuildRange = {}): Promise<{ hourly: number; daily: number }> {
+  return db.transaction((tx) => rebuildRollupsIn(tx, range));
+}
+
+/**
+ * Blocks rollup upserts of other transactions until this one ends. A transaction that changes stored
+ * readings and then rebuilds their rollups takes it first, so it never waits on a processor while
+ * holding row locks the processor waits on.
+ */
+export async function lockRollups(tx: Queryable): Promise<void> {
+  await tx.query('LOCK TABLE measurement_rollups IN SHARE ROW EXCLUSIVE MODE');
+}
+
+/** `rebuildRollups` inside the caller's transaction (corrections rebuild in the transaction that changed the readings). */
+export async function rebuildRollupsIn(tx: Queryable, range: RebuildRange = {}): Promise<{ hourly: number; daily: number }> {
   const from = range.from ? new Date(Math.floor(range.from.getTime() / DAY_MS) * DAY_MS) : null;
   const to = range.to ? new Date(Math.ceil(range.to.getTime() / DAY_MS) * DAY_MS) : null;
   const ids = range.pointIds ?? null;
-  const params = [from, to, ids];
+  const params = [from, to, ids, range.variable ?? null];
   const where = (tsColumn: string) =>
     `($1::timestamptz IS NULL OR ${tsColumn} >= $1) AND ($2::timestamptz IS NULL OR ${tsColumn} < $2)
-     AND ($3::bigint[] IS NULL OR point_id = ANY($3::bigint[]))`;
-  return db.transaction(async (tx) => {
-    await tx.query('LOCK TABLE measurement_rollups IN SHARE ROW EXCLUSIVE MODE');
-    await tx.query(`DELETE FROM measurement_rollups WHERE ${where('bucket')}`, params);
-    const hourly = await tx.query(
-      `INSERT INTO measurement_rollups
-         (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
-       SELECT '1h', point_id, variable, date_trunc('hour', ts, 'UTC'), count(*), sum(value_numeric),
-              min(value_numeric), max(value_numeric),
-              min(ts), ${edge('min', 'ts', 'value_numeric')}, max(ts), ${edge('max', 'ts', 'value_numeric')}
-       FROM measurements
-       WHERE value_numeric IS NOT NULL AND value_numeric NOT IN ('NaN', 'Infinity', '-Infinity') AND ${where('ts')}
-       GROUP BY point_id, variable, date_trunc('hour', ts, 'UTC')`,
-      params,
-    );
-    const daily = await tx.query(
-      `INSERT INTO measurement_rollups
-         (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
-       SELECT '1d', point_id, variable, date_trunc('day', bucket, 'UTC'), sum(n), sum(sum), min(min), max(max),
-              min(first_ts), ${edge('min', 'first_ts', 'first_value')}, max(last_ts), ${edge('max', 'last_ts', 'last_value')}
-       FROM measurement_rollups
-       WHERE resolution = '1h' AND ${where('bucket')}
-       GROUP BY point_id, variable, date_trunc('day', bucket, 'UTC')`,
-      params,
-    );
-    return { hourly: hourly.rowCount, daily: daily.rowCount };
-  });
+     AND ($3::bigint[] IS NULL OR point_id = ANY($3::bigint[])) AND ($4::text IS NULL OR variable = $4)`;
+  // Corrected readings count with their corrected value; invalidated ones not at all.
+  const value = EFFECTIVE_VALUE();
+  await lockRollups(tx);
+  await tx.query(`DELETE FROM measurement_rollups WHERE ${where('bucket')}`, params);
+  const hourly = await tx.query(
+    `INSERT INTO measurement_rollups
+       (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
+     SELECT '1h', point_id, variable, date_trunc('hour', ts, 'UTC'), count(*), sum(${value}),
+            min(${value}), max(${value}),
+            min(ts), ${edge('min', 'ts', value)}, max(ts), ${edge('max', 'ts', value)}
+     FROM measurements
+     WHERE ${value} IS NOT NULL AND ${value} NOT IN ('NaN', 'Infinity', '-Infinity') AND ${where('ts')}
+     GROUP BY point_id, variable, date_trunc('hour', ts, 'UTC')`,
+    params,
+  );
+  const daily = await tx.query(
+    `INSERT INTO measurement_rollups
+       (resolution, point_id, variable, bucket, n, sum, min, max, first_ts, first_value, last_ts, last_value)
+     SELECT '1d', point_id, variable, date_trunc('day', bucket, 'UTC'), sum(n), sum(sum), min(min), max(max),
+            min(first_ts), ${edge('min', 'first_ts', 'first_value')}, max(last_ts), ${edge('max', 'last_ts', 'last_value')}
+     FROM measurement_rollups
+     WHERE resolution = '1h' AND ${where('bucket')}
+     GROUP BY point_id, variable, date_trunc('day', bucket, 'UTC')`,
+    params,
+  );
+  return { hourly: hourly.rowCount, daily: daily.rowCount };
 }

@@ -1,5 +1,6 @@
 import type { Db } from '../../infra/db/index.js';
 import { BUCKET_ORIGIN, BUCKETS, bucketInterval, type BucketName } from './buckets.js';
+import { EFFECTIVE_VALUE } from '../corrections/correction.repository.js';
 
 export interface BucketRow {
   /** Bucket start, epoch milliseconds. */
@@ -23,7 +24,9 @@ export interface CsvLine {
   line: string;
 }
 
-const FINITE = `value_numeric NOT IN ('NaN', 'Infinity', '-Infinity')`;
+// Every read shows a reading's effective value: corrected when corrected, nothing when invalidated.
+const VALUE = EFFECTIVE_VALUE();
+const FINITE = `${VALUE} NOT IN ('NaN', 'Infinity', '-Infinity')`;
 const quoted = (expr: string) => `'"' || replace(${expr}, '"', '""') || '"'`;
 const ISO = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const MS = (col: string) => `extract(epoch FROM ${col})::float8 * 1000`;
@@ -45,10 +48,10 @@ export class SeriesRepository {
     const base = [pointId, variable, start, end];
     if (source === 'measurements') {
       const { rows } = await this.db.query<BucketRow>(
-        `SELECT ${MS('date_bin($5::interval, ts, $6::timestamptz)')} AS ms, avg(value_numeric) AS avg, min(value_numeric) AS min,
-                max(value_numeric) AS max, count(*) AS count, ${LATEST('ts', 'value_numeric')} AS last
+        `SELECT ${MS('date_bin($5::interval, ts, $6::timestamptz)')} AS ms, avg(${VALUE}) AS avg, min(${VALUE}) AS min,
+                max(${VALUE}) AS max, count(*) AS count, ${LATEST('ts', VALUE)} AS last
          FROM measurements
-         WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND ts < $4 AND value_numeric IS NOT NULL AND ${FINITE}
+         WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND ts < $4 AND ${VALUE} IS NOT NULL AND ${FINITE}
          GROUP BY date_bin($5::interval, ts, $6::timestamptz) ORDER BY 1`,
         [...base, bucketInterval(bucket), BUCKET_ORIGIN],
       );
@@ -75,15 +78,24 @@ export class SeriesRepository {
     return rows;
   }
 
-  /** Raw readings of [start, end), ascending, at most `limit`, as `{variable,timestamp,value,quality_score,quality_flags}` JSON. */
-  async rawJson(pointId: number, variable: string, start: Date, end: Date, limit: number): Promise<JsonReading[]> {
+  /**
+   * Raw readings of [start, end), ascending, at most `limit`, as `{variable,timestamp,value,quality_score,quality_flags}` JSON
+   * (value: the effective value, null for an invalidated reading). With `original`, each also carries
+   * `original_value` (as recorded), `raw_value` (as received), `corrected` and `invalid`.
+   */
+  async rawJson(pointId: number, variable: string, start: Date, end: Date, limit: number, original = false): Promise<JsonReading[]> {
+    const value = `CASE WHEN m.is_invalid THEN 'null'::json
+                   ELSE COALESCE(to_json(coalesce(m.corrected_value, m.value_numeric)), to_json(m.value_text), to_json(m.value_boolean)) END`;
+    const extra = original
+      ? `, COALESCE(to_json(m.value_numeric), to_json(m.value_text), to_json(m.value_boolean)) AS original_value, m.raw_value,
+         m.corrected_value IS NOT NULL AS corrected, m.is_invalid AS invalid`
+      : '';
     const { rows } = await this.db.query<JsonReading>(
       `SELECT ${MS('m.ts')} AS ms, row_to_json(x)::text AS j
        FROM measurements m
        CROSS JOIN LATERAL (
          SELECT m.variable, to_char(m.ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "timestamp",
-                COALESCE(to_json(m.value_numeric), to_json(m.value_text), to_json(m.value_boolean)) AS value,
-                m.quality_score, m.quality_flags
+                ${value} AS value, m.quality_score, m.quality_flags${extra}
        ) x
        WHERE m.point_id = $1 AND m.variable = $2 AND m.ts >= $3 AND m.ts < $4
        ORDER BY m.ts LIMIT $5`,
@@ -107,7 +119,8 @@ export class SeriesRepository {
     const { rows } = await this.db.query<CsvLine>(
       `SELECT ts::text AS k,
               point_id::text || ',' || ${quoted('variable')} || ',' || ${ISO} || ',' ||
-              COALESCE(value_numeric::text, ${quoted('value_text')}, value_boolean::text, '') || ',' ||
+              CASE WHEN is_invalid THEN ''
+                   ELSE COALESCE(coalesce(corrected_value, value_numeric)::text, ${quoted('value_text')}, value_boolean::text, '') END || ',' ||
               quality_score::text || ',' || ${quoted("array_to_string(quality_flags, ';')")} AS line
        FROM measurements
        WHERE point_id = $1 AND variable = $2 AND ts ${afterKey === null ? '>=' : '>'} $3::timestamptz AND ts < $4

@@ -22,6 +22,8 @@ export interface SeriesQuery {
   bucket: BucketParam;
   /** Raw JSON only: at most this many rows. */
   limit?: number;
+  /** Raw JSON only: `original` adds each reading's recorded and received value beside the corrected one. */
+  include?: 'original';
 }
 
 export interface SeriesBucket {
@@ -93,7 +95,7 @@ export class SeriesService {
     if (q.bucket === 'raw') {
       const limit = q.limit ?? RAW_DEFAULT_LIMIT;
       if (limit > RAW_MAX_LIMIT) throw new ValidationError(`limit must be at most ${RAW_MAX_LIMIT}; export larger ranges with format=csv`, 'limit');
-      const rows = await this.repo.rawJson(pointId, variable, from, to, limit + 1);
+      const rows = await this.repo.rawJson(pointId, variable, from, to, limit + 1, q.include === 'original');
       if (rows.length === 0) await this.ensureVariable(pointId, variable);
       const more = rows.length > limit;
       const n = more ? limit : rows.length;
@@ -103,6 +105,7 @@ export class SeriesService {
       return `${head('raw', from, to)},"items":[${items}],"total":${n},"next_from":${next}}`;
     }
 
+    if (q.include !== undefined) throw new ValidationError('include=original needs bucket=raw (buckets hold effective values only)', 'include');
     const bucket = q.bucket === 'auto' ? chooseBucket(from, to) : q.bucket;
     const count = bucketCount(from, to, bucket);
     if (count > MAX_JSON_BUCKETS) {
