@@ -4,6 +4,8 @@ import { templateConfig } from '../../src/demo/seed.js';
 import { startProcessor } from '../../src/roles/processor.js';
 import type { RunningRole } from '../../src/roles/api.js';
 import { SubmissionRepository } from '../../src/dga/submission.repository.js';
+import { DgaPointRepository } from '../../src/dga/dga-point.repository.js';
+import { ADMIN_ACTOR } from '../support/dga-fixtures.js';
 
 /**
  * Corrections through the HTTP API on PGlite, with the readings stored by the real processor (pushed
@@ -252,5 +254,28 @@ describe('DGA after a correction', () => {
     expect(retry.status).toBe(409);
     const row = await t.c.db.query<{ status: string; attempts: number }>('SELECT status, attempts FROM dga_submissions WHERE id = $1', [covered]);
     expect(row.rows[0]).toEqual({ status: 'sent', attempts: 0 });
+
+    // The compliance view counts it for the operator to rectify with the DGA.
+    await t.c.points.update(ADMIN_ACTOR, p, {
+      dga_send: true, dga_standard: 'MENOR', dga_type: 'SUBTERRANEO', dga_code: 'OB-0901-1', dga_informant_rut: '20999888-2',
+      dga_password: 'demo', dga_company_rut: '77555666-8', dga_start_date: '2026-11-01',
+    });
+    const compliance = await t.as(clientToken, { method: 'GET', url: `/api/v1/dga/compliance?from=2026-11-30&to=2026-12-01&point_id=${p}` });
+    expect(compliance.status).toBe(200);
+    expect(compliance.body.points).toHaveLength(1);
+    expect(compliance.body.points[0]).toMatchObject({ point_id: p, receipted_with_superseded_data: 1 });
+  });
+
+  it('a slot not sent yet is built from the corrected values: the samples DGA reads are the effective ones', async () => {
+    const samples = await new DgaPointRepository(t.c.db).samples(p, 'totalizador', new Date('2026-11-30T09:00:00Z'), new Date('2026-11-30T14:00:00Z'));
+    expect(samples.map((x) => x.value)).toEqual([100, 101, 102.5, 103]);
+    const inv = await correct(t.adminToken, { variable: 'totalizador', ts: '2026-11-30T11:00:00Z', action: 'invalidate', reason: 'glitch' });
+    expect(inv.status).toBe(201);
+    const after = await new DgaPointRepository(t.c.db).samples(p, 'totalizador', new Date('2026-11-30T09:00:00Z'), new Date('2026-11-30T14:00:00Z'));
+    expect(after.map((x) => [x.ts.toISOString(), x.value])).toEqual([
+      ['2026-11-30T10:00:00.000Z', 100],
+      ['2026-11-30T12:00:00.000Z', 102.5],
+      ['2026-11-30T13:00:00.000Z', 103],
+    ]);
   });
 });
