@@ -121,10 +121,11 @@ describe('corrections', () => {
     expect(stored.rows[0]!.value_numeric).toBe(103);
   });
 
-  it('include=original is for raw readings only (400 naming include)', async () => {
-    const r = await get(t.adminToken, `/measurements?variable=totalizador&bucket=1h&include=original&${DAY}`);
-    expect(r.status).toBe(400);
-    expect(r.body.field).toBe('include');
+  it('include=original is for raw JSON readings only (400 naming include)', async () => {
+    for (const q of ['bucket=1h', 'bucket=raw&format=csv']) {
+      const r = await get(t.adminToken, `/measurements?variable=totalizador&${q}&include=original&${DAY}`);
+      expect({ status: r.status, field: r.body.field }).toEqual({ status: 400, field: 'include' });
+    }
   });
 
   it('invalidating a range leaves the readings out of buckets, latest values and consumption', async () => {
@@ -169,6 +170,8 @@ describe('corrections', () => {
     expect(again.body.code).toBe('CORRECTION_IS_A_REVERT');
     expect((await revert(operatorToken, 999_999)).status).toBe(404);
     expect((await revert(operatorToken, setId, {})).body).toMatchObject({ status: 400, field: 'reason' });
+    const noBody = await t.as(operatorToken, { method: 'POST', url: url(`/corrections/${setId}/revert`) });
+    expect(noBody.status).toBe(400);
   });
 
   it('the audit trail lists who, when, before, after, reason and range, newest first, to staff and the point\'s client', async () => {

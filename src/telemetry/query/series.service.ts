@@ -125,6 +125,7 @@ export class SeriesService {
   /** The same data as CSV, streamed page by page. Without `variable` (raw only) every variable of the point, one after the other. */
   async csv(actor: Principal, pointId: number, q: SeriesQuery): Promise<{ filename: string; stream: Readable }> {
     await this.visibility.assertVisible(actor, pointId);
+    if (q.include !== undefined) throw new ValidationError('include=original is for raw JSON (bucket=raw without format=csv)', 'include');
     const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, this.deps.clock.now());
     if (q.variable !== undefined) await this.ensureVariable(pointId, q.variable);
 
