@@ -119,6 +119,19 @@ describe('corrections', () => {
       [p],
     );
     expect(stored.rows[0]!.value_numeric).toBe(103);
+
+    // The same reading delivered again (a re-pushed batch, a bus re-delivery) does not undo the correction.
+    const again = await t.as(t.adminToken, { method: 'POST', url: url('/readings'), payload: { readings: [{ variable: 'totalizador', ts: '2026-11-30T13:00:00Z', value: 103 }] } });
+    expect(again.status).toBe(202);
+    await drained();
+    expect((await latestOf('totalizador')).value).toBe(104);
+    // …nor in the stored latest values a cache reload would serve.
+    const latestRow = await t.c.db.query<{ value_numeric: number }>(
+      "SELECT value_numeric FROM latest_values WHERE point_id = $1 AND variable = 'totalizador'",
+      [p],
+    );
+    expect(latestRow.rows[0]!.value_numeric).toBe(104);
+    expect((await rawOf('totalizador')).map((i: any) => i.value)).toEqual([100, 101, 102, 104]);
   });
 
   it('include=original is for raw JSON readings only (400 naming include)', async () => {

@@ -147,9 +147,11 @@ export class MeasurementRepository {
     );
     await tx.query(
       `INSERT INTO latest_values AS l (point_id, variable, ts, value_numeric, value_text, value_boolean, quality_score, quality_flags)
-       SELECT p, v, t, n, x, b, q, ARRAY(SELECT json_array_elements_text(f))
+       SELECT p, v, t, coalesce(m.corrected_value, n), x, b, q, ARRAY(SELECT json_array_elements_text(f))
        FROM json_to_recordset($1::json) AS j(p bigint, v text, t timestamptz, n float8, x text, b boolean, q real, f json)
-       WHERE EXISTS (SELECT 1 FROM catchment_points cp WHERE cp.id = j.p)
+       -- A re-delivered reading may have been corrected or invalidated since it was stored: its stored state wins.
+       LEFT JOIN measurements m ON m.point_id = j.p AND m.variable = j.v AND m.ts = j.t
+       WHERE EXISTS (SELECT 1 FROM catchment_points cp WHERE cp.id = j.p) AND NOT coalesce(m.is_invalid, false)
        ON CONFLICT (point_id, variable) DO UPDATE SET
          ts = EXCLUDED.ts, value_numeric = EXCLUDED.value_numeric, value_text = EXCLUDED.value_text,
          value_boolean = EXCLUDED.value_boolean, quality_score = EXCLUDED.quality_score, quality_flags = EXCLUDED.quality_flags
