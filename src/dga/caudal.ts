@@ -5,6 +5,7 @@
 
 export interface TotalizerSample {
   ts: Date;
+  /** The continuous total, m³. */
   m3: number;
 }
 

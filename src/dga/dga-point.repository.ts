@@ -39,6 +39,12 @@ export interface TimeRange {
  * (migrations/0008_corrections.sql). A slot not yet sent is built from it at send time.
  */
 const EFFECTIVE = `CASE WHEN is_invalid THEN NULL ELSE coalesce(corrected_value, value_numeric) END`;
+/**
+ * The meter's own reading (totalizers, migrations/0009_meter_value.sql). A corrected continuous total
+ * moves the meter reading by the same amount: the offsets between the two are not what staff corrected.
+ */
+const EFFECTIVE_METER = `CASE WHEN is_invalid THEN NULL WHEN corrected_value IS NULL THEN meter_value
+  ELSE corrected_value - value_numeric + meter_value END`;
 
 export const seriesKey = (pointId: number, variable: string) => `${pointId}\u0000${variable}`;
 
@@ -99,13 +105,14 @@ export class DgaPointRepository {
   }
 
   /**
-   * Numeric samples of a variable in (from, to], oldest first, with their effective values, leaving out
+   * Numeric samples of a variable in (from, to], oldest first, with their effective values (and, for a
+   * totalizer, the effective meter reading), leaving out
    * invalidated readings and those the processor flagged as unusable (spikes, out of range, level
    * without a sensor position) unless staff corrected their value.
    */
-  async samples(pointId: number, variable: string, from: Date, to: Date): Promise<{ ts: Date; value: number }[]> {
-    const { rows } = await this.db.query<{ ts: Date; value: number }>(
-      `SELECT ts, ${EFFECTIVE} AS value FROM measurements
+  async samples(pointId: number, variable: string, from: Date, to: Date): Promise<{ ts: Date; value: number; meter: number | null }[]> {
+    const { rows } = await this.db.query<{ ts: Date; value: number; meter: number | null }>(
+      `SELECT ts, ${EFFECTIVE} AS value, ${EFFECTIVE_METER} AS meter FROM measurements
        WHERE point_id = $1 AND variable = $2 AND ts > $3 AND ts <= $4 AND ${EFFECTIVE} IS NOT NULL
          AND (corrected_value IS NOT NULL OR NOT (quality_flags && ARRAY['spike', 'out_of_range', 'missing_sensor_position']::text[]))
        ORDER BY ts`,

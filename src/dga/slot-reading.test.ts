@@ -1,20 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { parseVariables } from '../registry/variables.js';
-import { dgaVariables, readSlot, variableProblems, type Sample, type SampleLoader } from './slot-reading.js';
+import { dgaVariables, readSlot, variableProblems, type DgaVariables, type Sample, type SampleLoader } from './slot-reading.js';
 
 const TZ = 'Etc/GMT+4';
 const at = (iso: string) => new Date(iso);
 
 /** A loader over fixed series that honours the (from, to] contract. */
-function loader(series: Record<string, [string, number][]>): SampleLoader {
+function loader(series: Record<string, ([string, number] | [string, number, number])[]>): SampleLoader {
+  // A totalizer sample without a meter reading of its own has no offsets: the meter reads the value.
   return async (variable, from, to) =>
     (series[variable] ?? [])
-      .map(([ts, value]): Sample => ({ ts: at(ts), value }))
+      .map(([ts, value, meter]): Sample => ({ ts: at(ts), value, meter: meter ?? value }))
       .filter((s) => s.ts > from && s.ts <= to)
       .sort((a, b) => a.ts.getTime() - b.ts.getTime());
 }
 
-const vars = { totalizer: 'tot', flow: 'q', level: 'lvl' };
+const vars: DgaVariables = { totalizer: 'tot', flow: 'q', level: 'lvl', totalizerSource: 'meter', resetToleranceM3: 0.01 };
 
 describe('dgaVariables', () => {
   it("names the point's totalizer, flow and level as registry/variables.ts picks them", () => {
@@ -29,12 +30,16 @@ describe('dgaVariables', () => {
           nivel: { kind: 'level', channel: 'n' },
         }),
       ),
-    ).toEqual({ totalizer: 'totalizador', flow: 'caudal', level: 'nivel' });
-    expect(dgaVariables(parseVariables(null))).toEqual({ totalizer: null, flow: null, level: null });
+    ).toEqual({ totalizer: 'totalizador', flow: 'caudal', level: 'nivel', totalizerSource: 'meter', resetToleranceM3: 0.01 });
+    expect(dgaVariables(parseVariables(null))).toEqual({ totalizer: null, flow: null, level: null, totalizerSource: 'meter', resetToleranceM3: 0.01 });
+    const accumulated = parseVariables({
+      total: { kind: 'pulses', channel: 'p', processing: { pulses_factor: 1000, dga_totalizer_source: 'accumulated', reset_tolerance_m3: 0.5 } },
+    });
+    expect(dgaVariables(accumulated)).toMatchObject({ totalizer: 'total', totalizerSource: 'accumulated', resetToleranceM3: 0.5 });
   });
 
   it('says why a point cannot report', () => {
-    const none = { totalizer: null, flow: 'q', level: null };
+    const none: DgaVariables = { totalizer: null, flow: 'q', level: null, totalizerSource: 'meter', resetToleranceM3: 0.01 };
     expect(variableProblems(none, 'SUBTERRANEO', 'MAYOR')).toHaveLength(2);
     expect(variableProblems(none, 'SUPERFICIAL', 'MAYOR')).toEqual([expect.stringContaining('totalizador')]);
     expect(variableProblems({ ...none, totalizer: 't' }, 'SUBTERRANEO', 'CAUDALES_MUY_PEQUENOS')).toEqual([]);
@@ -64,6 +69,17 @@ describe('readSlot', () => {
     expect(r.reading.totalizerM3).toBe(36);
     expect(r.reading.waterTableM).toBe(9.854);
     expect(r.detail).toMatchObject({ caudal_source: 'totalizer', totalizer_ts: '2026-06-11T17:00:00.000Z', water_table_ts: '2026-06-11T16:55:00.000Z' });
+  });
+
+  it('reports the meter reading as totalizador by default, the continuous total when set to accumulated', async () => {
+    // 16:00 5,000 pulses, 17:00 100 pulses (a reset) at 1,000 L/pulse: continuous 5,000 → 5,100 m³, meter 100.
+    const load = loader({ tot: [['2026-06-11T16:00:00Z', 5_000, 5_000], ['2026-06-11T17:00:00Z', 5_100, 100]], lvl: [['2026-06-11T17:00:00Z', 9]] });
+    const input = { load, standard: 'MAYOR' as const, type: 'SUBTERRANEO' as const, slot, tz: TZ };
+    const meter = await readSlot({ ...input, vars });
+    expect(meter).toMatchObject({ ok: true, reading: { totalizerM3: 100 }, detail: { totalizer_source: 'meter', totalizer_accumulated_m3: 5_100 } });
+    if (meter.ok) expect(meter.reading.caudalLps).toBeCloseTo((100 * 1000) / 3600, 9);
+    const accumulated = await readSlot({ ...input, vars: { ...vars, totalizerSource: 'accumulated' } });
+    expect(accumulated).toMatchObject({ ok: true, reading: { totalizerM3: 5_100 } });
   });
 
   it('uses the mean instantaneous flow when the window has a single totalizer reading', async () => {

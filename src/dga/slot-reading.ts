@@ -5,7 +5,9 @@
  * A slot whose numbers cannot be found is never sent with made-up ones: the caller gets the list of
  * what is missing.
  */
-import { flowOf, levelOf, totalizerOf, type PointVariables } from '../registry/variables.js';
+import {
+  counterLimitsOf, dgaTotalizerSourceOf, flowOf, levelOf, totalizerOf, type DgaTotalizerSource, type PointVariables,
+} from '../registry/variables.js';
 import { sampleAt, slotCaudal } from './caudal.js';
 import { slotWindow } from './slots.js';
 import type { DgaReading, DgaStandard, DgaType } from './types.js';
@@ -15,11 +17,22 @@ export interface DgaVariables {
   totalizer: string | null;
   flow: string | null;
   level: string | null;
+  /** totalizador: the meter's own reading (default) or the continuous total (the totalizer's setting). */
+  totalizerSource: DgaTotalizerSource;
+  /** A totalizer drop up to this many m³ is noise, not a counter reset (the processor's rule). */
+  resetToleranceM3: number;
 }
 
 /** The point's totalizer, flow and level as every report picks them (registry/variables.ts). */
 export function dgaVariables(vars: PointVariables): DgaVariables {
-  return { totalizer: totalizerOf(vars)?.key ?? null, flow: flowOf(vars)?.key ?? null, level: levelOf(vars)?.key ?? null };
+  const totalizer = totalizerOf(vars);
+  return {
+    totalizer: totalizer?.key ?? null,
+    flow: flowOf(vars)?.key ?? null,
+    level: levelOf(vars)?.key ?? null,
+    totalizerSource: dgaTotalizerSourceOf(totalizer),
+    resetToleranceM3: counterLimitsOf(vars, totalizer).resetToleranceM3,
+  };
 }
 
 /** A well reports the water table unless it is under CAUDALES_MUY_PEQUENOS (then "" is allowed). */
@@ -39,7 +52,10 @@ export function variableProblems(vars: DgaVariables, type: DgaType, standard: Dg
 
 export interface Sample {
   ts: Date;
+  /** The effective value; for a totalizer the continuous total. */
   value: number;
+  /** Totalizers: the meter's own reading (no initial reading, no reset offsets); null when unknown. */
+  meter?: number | null;
 }
 
 /** Loads usable numeric samples of one variable in (from, to], oldest first. */
@@ -51,6 +67,9 @@ export interface SlotReadingDetail {
   caudal_lps: number;
   caudal_source: 'totalizer' | 'flow';
   totalizer_m3: number;
+  totalizer_source: DgaTotalizerSource;
+  /** The continuous total at the same reading (what consumption uses), for comparison. */
+  totalizer_accumulated_m3: number;
   totalizer_ts: string;
   water_table_m: number | null;
   water_table_ts: string | null;
@@ -79,17 +98,18 @@ export async function readSlot(input: {
   const missing: string[] = [];
 
   const totalizer = vars.totalizer
-    ? (await load(vars.totalizer, new Date(window.from.getTime() - maxAge), window.to)).map((s) => ({ ts: s.ts, m3: s.value }))
+    ? (await load(vars.totalizer, new Date(window.from.getTime() - maxAge), window.to)).map((s) => ({ ts: s.ts, m3: s.value, meter: s.meter ?? null }))
     : [];
   const flow = vars.flow ? (await load(vars.flow, window.from, window.to)).map((s) => ({ ts: s.ts, lps: s.value })) : [];
   const caudal = slotCaudal({ totalizer, flow, window });
   if (!caudal) missing.push('caudal: fewer than two totalizer readings and no flow reading in the slot window');
 
-  const totalizerAtSlot = sampleAt(totalizer, slot, maxAge);
+  const byMeter = vars.totalizerSource === 'meter';
+  const totalizerAtSlot = sampleAt(byMeter ? totalizer.filter((s) => s.meter !== null) : totalizer, slot, maxAge);
   if (!totalizerAtSlot) {
     missing.push(
       vars.totalizer
-        ? `totalizador: no ${vars.totalizer} reading in the ${maxAge / 60_000} min up to the slot time`
+        ? `totalizador: no ${vars.totalizer} reading in the ${maxAge / 60_000} min up to the slot time${byMeter ? ' with a meter reading' : ''}`
         : 'totalizador: the point has no totalizer variable',
     );
   }
@@ -107,14 +127,17 @@ export async function readSlot(input: {
   }
 
   if (!caudal || !totalizerAtSlot || missing.length > 0) return { ok: false, missing };
+  const totalizerM3 = byMeter ? totalizerAtSlot.meter! : totalizerAtSlot.m3;
   return {
     ok: true,
-    reading: { caudalLps: caudal.lps, totalizerM3: totalizerAtSlot.m3, waterTableM: level?.value ?? null },
+    reading: { caudalLps: caudal.lps, totalizerM3, waterTableM: level?.value ?? null },
     detail: {
       window: { from: window.from.toISOString(), to: window.to.toISOString() },
       caudal_lps: caudal.lps,
       caudal_source: caudal.source,
-      totalizer_m3: totalizerAtSlot.m3,
+      totalizer_m3: totalizerM3,
+      totalizer_source: vars.totalizerSource,
+      totalizer_accumulated_m3: totalizerAtSlot.m3,
       totalizer_ts: totalizerAtSlot.ts.toISOString(),
       water_table_m: level?.value ?? null,
       water_table_ts: level?.ts.toISOString() ?? null,

@@ -34,7 +34,16 @@ export interface ProcessingSettings {
    * sensor position − column. false: the channel already is the depth to water (legacy `calculate_nivel` off).
    */
   level_from_sensor_position?: boolean;
+  /**
+   * Totalizers: what the DGA receives as totalizador. `meter` (default): the meter's own reading, without
+   * the initial meter reading or reset offsets, as the regulator reads it on the meter. `accumulated`: the
+   * continuous total, for loggers that count from the meter's installation.
+   */
+  dga_totalizer_source?: DgaTotalizerSource;
 }
+
+export const DGA_TOTALIZER_SOURCES = ['meter', 'accumulated'] as const;
+export type DgaTotalizerSource = (typeof DGA_TOTALIZER_SOURCES)[number];
 
 /** One entry of a point's merged variables_config, keyed by variable key. */
 export interface VariableConfig {
@@ -150,6 +159,11 @@ export function counterLimitsOf(vars: PointVariables, variable: VariableConfig |
     maxM3PerHour: spikeLimitOf(vars, variable),
     resetToleranceM3: typeof tolerance === 'number' && Number.isFinite(tolerance) && tolerance >= 0 ? tolerance : DEFAULT_RESET_TOLERANCE_M3,
   };
+}
+
+/** The DGA totalizador source of a totalizer variable: its `processing.dga_totalizer_source`, else `meter`. */
+export function dgaTotalizerSourceOf(variable: VariableConfig | null | undefined): DgaTotalizerSource {
+  return variable?.processing?.dga_totalizer_source === 'accumulated' ? 'accumulated' : 'meter';
 }
 
 /** Provider channel → the variables read from it (one channel may feed several variables). */

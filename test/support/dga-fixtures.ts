@@ -16,6 +16,11 @@ export interface StoredSample {
   ts: Date;
   value: number;
   flags?: string[];
+  /**
+   * The meter's own reading of a totalizer sample; defaults to `value` for the `totalizador` series
+   * (these series have no initial reading and no reset offsets), null for the others.
+   */
+  meter?: number | null;
 }
 
 /** Inserts samples for one point, creating the monthly partitions they need first. */
@@ -26,12 +31,13 @@ export async function insertMeasurements(db: Queryable, pointId: number, samples
     const chunk = samples.slice(i, i + 500);
     const params: unknown[] = [];
     const values = chunk.map((s) => {
-      params.push(pointId, s.variable, s.ts, s.value, s.flags ?? []);
+      const meter = s.meter !== undefined ? s.meter : s.variable === 'totalizador' ? s.value : null;
+      params.push(pointId, s.variable, s.ts, s.value, meter, s.flags ?? []);
       const n = params.length;
-      return `($${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}, $${n}::text[], 'twin')`;
+      return `($${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}, $${n - 1}::float8, $${n}::text[], 'twin')`;
     });
     await db.query(
-      `INSERT INTO measurements (point_id, variable, ts, value_numeric, quality_flags, provider) VALUES ${values.join(', ')}
+      `INSERT INTO measurements (point_id, variable, ts, value_numeric, meter_value, quality_flags, provider) VALUES ${values.join(', ')}
        ON CONFLICT DO NOTHING`,
       params,
     );

@@ -109,6 +109,7 @@ export class MeasurementRepository {
         v: r.variable,
         t: r.ts.toISOString(),
         n: r.value_numeric,
+        mv: r.meter_value,
         x: r.value_text,
         b: r.value_boolean,
         r: r.raw_value === undefined ? null : r.raw_value,
@@ -119,10 +120,10 @@ export class MeasurementRepository {
       })),
     );
     const { rows: inserted } = await tx.query<InsertedRow>(
-      `INSERT INTO measurements (point_id, variable, ts, value_numeric, value_text, value_boolean, raw_value,
+      `INSERT INTO measurements (point_id, variable, ts, value_numeric, meter_value, value_text, value_boolean, raw_value,
                                  quality_score, quality_flags, provider, processing_config)
-       SELECT p, v, t, n, x, b, r, q, ARRAY(SELECT json_array_elements_text(f)), pr, c
-       FROM json_to_recordset($1::json) AS j(p bigint, v text, t timestamptz, n float8, x text, b boolean,
+       SELECT p, v, t, n, mv, x, b, r, q, ARRAY(SELECT json_array_elements_text(f)), pr, c
+       FROM json_to_recordset($1::json) AS j(p bigint, v text, t timestamptz, n float8, mv float8, x text, b boolean,
                                             r jsonb, q real, f json, pr text, c jsonb)
        ON CONFLICT (point_id, variable, ts) DO NOTHING
        RETURNING point_id, variable, ts, value_numeric`,
@@ -215,7 +216,7 @@ export class MeasurementRepository {
   }
 }
 
-const COPY_COLUMNS = ['point_id', 'variable', 'ts', 'value_numeric', 'value_text', 'value_boolean', 'raw_value',
+const COPY_COLUMNS = ['point_id', 'variable', 'ts', 'value_numeric', 'meter_value', 'value_text', 'value_boolean', 'raw_value',
   'quality_score', 'quality_flags', 'provider', 'processing_config'];
 
 /**
@@ -239,6 +240,7 @@ function* copyLines(rows: readonly MeasurementRow[]): Generator<string> {
       variable.escaped(r.variable) + '\t' +
       r.ts.toISOString() + '\t' +
       (r.value_numeric === null ? '\\N' : String(r.value_numeric)) + '\t' +
+      (r.meter_value === null ? '\\N' : String(r.meter_value)) + '\t' +
       (r.value_text === null ? '\\N' : escapeCopyText(r.value_text)) + '\t' +
       (r.value_boolean === null ? '\\N' : r.value_boolean ? 't' : 'f') + '\t' +
       rawValueText(r.raw_value) + '\t' +

@@ -144,7 +144,7 @@ export class ProcessorService {
           }
           const m = outcome.measurement;
           rows.push({
-            point_id: pointId, variable: m.variable, ts: m.ts, value_numeric: m.value_numeric, value_text: m.value_text,
+            point_id: pointId, variable: m.variable, ts: m.ts, value_numeric: m.value_numeric, meter_value: m.meter_value, value_text: m.value_text,
             value_boolean: m.value_boolean, raw_value: m.raw_value, quality_score: m.quality_score,
             quality_flags: m.quality_flags, provider: reading.provider, processing_config: m.processing_config,
           });

@@ -60,6 +60,8 @@ export function checkTimestamp(
 
 interface Processed {
   value: number | null;
+  /** Totalizers: the counter in m³ before any offset, when the reading moves the totalizer. */
+  meter?: number | null;
   flags: QualityFlag[];
   applied: Record<string, unknown>;
 }
@@ -88,14 +90,14 @@ export function processReading(
   if (valueType === 'text') {
     const text = parseText(raw);
     if (text === null) return deadLetter('unparseable_value', `missing value for text variable ${variable}`);
-    return { ok: true, measurement: measurementOf(reading, null, text, null, 1, [], {}) };
+    return { ok: true, measurement: measurementOf(reading, null, null, text, null, 1, [], {}) };
   }
   if (valueType === 'boolean') {
     const flag = parseBoolean(raw);
     if (flag === null) {
       return deadLetter('unparseable_value', `unparseable value ${describeRaw(raw)} for boolean variable ${variable}`);
     }
-    return { ok: true, measurement: measurementOf(reading, null, null, flag, 1, [], {}) };
+    return { ok: true, measurement: measurementOf(reading, null, null, null, flag, 1, [], {}) };
   }
 
   const channel = parseNumber(raw);
@@ -136,6 +138,7 @@ export function processReading(
       );
       step = {
         value: advanced.value,
+        meter: advanced.value === null ? null : volume.m3,
         flags: [...volume.flags, ...advanced.flags],
         applied: { ...volume.applied, ...advanced.applied },
       };
@@ -153,6 +156,7 @@ export function processReading(
   const measurement = measurementOf(
     reading,
     step.value,
+    step.meter ?? null,
     null,
     null,
     qualityScore(flags, step.value !== null),
@@ -171,6 +175,7 @@ export function processReading(
 function measurementOf(
   reading: RawReading,
   valueNumeric: number | null,
+  meterValue: number | null,
   valueText: string | null,
   valueBoolean: boolean | null,
   qualityScore: number,
@@ -181,6 +186,7 @@ function measurementOf(
     variable: reading.variable,
     ts: reading.ts,
     value_numeric: valueNumeric,
+    meter_value: meterValue,
     value_text: valueText,
     value_boolean: valueBoolean,
     raw_value: reading.raw,

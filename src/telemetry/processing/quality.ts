@@ -13,6 +13,8 @@ export const FLAG_PENALTY: Readonly<Record<QualityFlag, number>> = {
   unknown_unit: 0.5,
   counter_decrease: 0.3,
   out_of_order: 0.2,
+  // The water column is taller than the sensor is deep: the position is wrong or the well is artesian.
+  above_sensor: 0.2,
   counter_reset: 0.2,
   after_gap: 0,
   spike_reverted: 0,

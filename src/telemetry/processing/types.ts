@@ -49,6 +49,7 @@ export type QualityFlag =
   | 'out_of_order'
   | 'out_of_range'
   | 'missing_sensor_position'
+  | 'above_sensor'
   | 'missing_pulses_factor'
   | 'unknown_unit';
 
@@ -56,6 +57,11 @@ export interface Measurement {
   variable: string;
   ts: Date;
   value_numeric: number | null;
+  /**
+   * Totalizers: the meter's own reading, the counter as the device counts it scaled to m³, without the
+   * initial meter reading or reset offsets (value_numeric is the continuous total). Null otherwise.
+   */
+  meter_value: number | null;
   value_text: string | null;
   value_boolean: boolean | null;
   /** The provider's original value, untouched. */

@@ -1,0 +1,103 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { ADMIN_ACTOR, configureDgaPoint, FakeClock } from '../support/dga-fixtures.js';
+import { startDgaSimulator, type ReceivedDgaRequest, type RunningDgaSimulator } from '../../src/dga/simulator.js';
+import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
+import type { IncomingMessage } from '../../src/infra/bus/index.js';
+import type { Json } from '../../src/registry/deep-merge.js';
+
+/**
+ * The numbers DGA receives, end to end: readings through the processor (reset offsets, initial meter
+ * reading, noise, late readings), then the reporter against the DGA simulator. Slot times are local
+ * (UTC−4): 16:00 local = 20:00Z.
+ */
+const TZ = 'Etc/GMT+4';
+let t: TestContext;
+let sim: RunningDgaSimulator;
+let simClock = new FakeClock(Date.parse('2026-11-20T21:07:00Z'));
+let codeSeq = 900;
+let offset = 0n;
+
+beforeAll(async () => {
+  sim = await startDgaSimulator({ clock: { now: () => simClock.now() }, timeZone: TZ });
+  t = await createTestContext({ config: { dgaApiUrl: sim.url, reportTimezone: TZ } });
+});
+afterAll(async () => {
+  await t?.close();
+  await sim?.close();
+});
+afterEach(async () => {
+  await t.c.db.query('UPDATE catchment_points SET dga_send = false');
+});
+
+const PULSES = (extra: Record<string, Json> = {}): Record<string, Json> => ({
+  pulsos: { kind: 'pulses', unit: 'pulses', channel: 'pulsos', processing: { pulses_factor: 1000, max_m3_per_hour: 10_000, ...extra } },
+});
+const LEVEL: Record<string, Json> = { nivel: { kind: 'level', unit: 'm', channel: 'nivel' } };
+
+async function point(opts: { variables: Record<string, Json>; patch?: Record<string, unknown>; type?: 'SUBTERRANEO' | 'SUPERFICIAL' }) {
+  const code = `OB-0602-${codeSeq++}`;
+  const { points } = await seedTenant(t, `dga-tot-${code}`, 1);
+  const pointId = points[0]!;
+  await configureDgaPoint(t.c, pointId, { code, startDate: '2026-11-20', type: opts.type ?? 'SUPERFICIAL' });
+  await t.c.schemas.setPointSchema(ADMIN_ACTOR, pointId, { custom_config: opts.variables });
+  if (opts.patch) await t.c.points.update(ADMIN_ACTOR, pointId, opts.patch);
+  return { pointId, code };
+}
+
+async function feed(pointId: number, readings: [variable: string, localTime: string, raw: unknown][]) {
+  const messages: IncomingMessage[] = encodeRawBatches(
+    { point_id: pointId, provider: 'twin', collected_at: new Date().toISOString() },
+    readings.map(([variable, time, raw]) => ({ variable, ts: `2026-11-20T${time}:00-04:00`, raw })),
+  ).map((m) => ({ ...m, topic: 'telemetry.raw.v1', partition: 0, offset: offset++ }));
+  return t.c.processor.handleBatch(messages);
+}
+
+/** Runs the reporter at 17:07 local and returns what the 17:00 slot sent. */
+async function sent17(code: string) {
+  const clock = new FakeClock(Date.parse('2026-11-20T21:07:00Z'));
+  simClock = clock;
+  await t.c.dgaReporter({ clock, minSpacingMs: 10 }).tick();
+  const body = (r: ReceivedDgaRequest) => r.body as Record<string, any>;
+  const m = sim
+    .received(code)
+    .map((r) => body(r).medicionSubterranea ?? body(r).medicionSuperficialFlujometro)
+    .find((x) => x.horaMedicion === '17:00:00');
+  expect(m, `no 17:00 slot sent for ${code}`).toBeDefined();
+  return m as { caudal: string; totalizador: string; nivelFreaticoDelPozo?: string };
+}
+
+async function stored(pointId: number, variable: string) {
+  const { rows } = await t.c.db.query<{ ts: Date; value_numeric: number | null; meter_value: number | null; quality_flags: string[] }>(
+    'SELECT ts, value_numeric, meter_value, quality_flags FROM measurements WHERE point_id = $1 AND variable = $2 ORDER BY ts',
+    [pointId, variable],
+  );
+  return rows;
+}
+
+describe('DGA totalizador is the meter reading', () => {
+  it('sends the meter reading without the initial meter reading (687970, not 11366642)', async () => {
+    const p = await point({ variables: PULSES(), patch: { initial_meter_reading: 10_678_672 } });
+    await feed(p.pointId, [['pulsos', '16:00', 687_000], ['pulsos', '17:00', 687_970]]);
+    const rows = await stored(p.pointId, 'pulsos');
+    expect(rows.map((r) => [r.value_numeric, r.meter_value])).toEqual([[11_365_672, 687_000], [11_366_642, 687_970]]);
+    const m = await sent17(p.code);
+    expect(m.totalizador).toBe('687970');
+    // The caudal still comes from the continuous total: 970 m³ in the hour.
+    expect(m.caudal).toBe('269.44');
+  });
+
+  it('sends the meter reading after a counter reset (100, not 5100)', async () => {
+    const p = await point({ variables: PULSES() });
+    await feed(p.pointId, [['pulsos', '16:00', 5_000], ['pulsos', '17:00', 100]]);
+    const rows = await stored(p.pointId, 'pulsos');
+    expect(rows.map((r) => [r.value_numeric, r.meter_value])).toEqual([[5_000, 5_000], [5_100, 100]]);
+    expect((await sent17(p.code)).totalizador).toBe('100');
+  });
+
+  it('sends the continuous total when the totalizer is set to dga_totalizer_source accumulated', async () => {
+    const p = await point({ variables: PULSES({ dga_totalizer_source: 'accumulated' }), patch: { initial_meter_reading: 10_678_672 } });
+    await feed(p.pointId, [['pulsos', '16:00', 687_000], ['pulsos', '17:00', 687_970]]);
+    expect((await sent17(p.code)).totalizador).toBe('11366642');
+  });
+});
