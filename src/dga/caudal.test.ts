@@ -21,6 +21,21 @@ describe('slot caudal from the totalizer', () => {
     expect(caudalFromTotalizer(samples, window)).toBeCloseTo((23 * 1000) / 3600, 10);
   });
 
+  it('takes a drop within the reset tolerance as noise: 1000.000 · 999.995 · 1055.116 → 15.31 L/s, not 293.09', () => {
+    const hour = { from: at('16:00'), to: at('17:00') };
+    const samples = [
+      { ts: at('16:00'), m3: 1000 },
+      { ts: at('16:30'), m3: 999.995 },
+      { ts: at('17:00'), m3: 1055.116 },
+    ];
+    expect(volumeBetween(samples)).toBeCloseTo(55.116, 9);
+    expect(caudalFromTotalizer(samples, hour)).toBeCloseTo(15.31, 2);
+    // With no tolerance the same drop is a reset.
+    expect(volumeBetween(samples, 0)).toBeCloseTo(999.995 + 55.121, 9);
+    // Jitter below a level: the next rise is measured from the level, not from the dip.
+    expect(volumeBetween([{ ts: at('16:00'), m3: 10 }, { ts: at('16:20'), m3: 9.995 }, { ts: at('16:40'), m3: 9.999 }, { ts: at('17:00'), m3: 11 }])).toBeCloseTo(1, 9);
+  });
+
   it('takes the last sample before the window as baseline and ignores later samples', () => {
     const samples = [
       { ts: at('13:30'), m3: 999 },

@@ -2,6 +2,7 @@
  * The numbers a slot reports, from stored series: average caudal over the slot window and the
  * totalizer / water table at the slot time (window semantics in slots.ts).
  */
+import { DEFAULT_RESET_TOLERANCE_M3 } from '../registry/variables.js';
 
 export interface TotalizerSample {
   ts: Date;
@@ -23,14 +24,22 @@ const byTime = <T extends { ts: Date }>(a: T, b: T): number => a.ts.getTime() - 
 
 /**
  * Volume in m³ through consecutive totalizer samples (sorted by time). The stored series is already
- * continuous after the processor's reset offset, but a drop that slips through is taken as a counter
- * reset: the counter restarted from zero, so the new value is the volume since the reset.
+ * continuous after the processor's reset offset. A drop of at most `resetToleranceM3` is meter jitter
+ * (the processor stores it flagged `counter_decrease`, without moving the totalizer): nothing is counted
+ * and the level stays, so the next rise is measured from it. A larger drop that slips through is taken
+ * as a counter reset: the counter restarted from zero, so the new value is the volume since the reset.
  */
-export function volumeBetween(samples: readonly TotalizerSample[]): number {
+export function volumeBetween(samples: readonly TotalizerSample[], resetToleranceM3 = DEFAULT_RESET_TOLERANCE_M3): number {
+  if (samples.length === 0) return 0;
   let volume = 0;
+  let level = samples[0]!.m3;
   for (let i = 1; i < samples.length; i++) {
-    const delta = samples[i]!.m3 - samples[i - 1]!.m3;
-    volume += delta >= 0 ? delta : samples[i]!.m3;
+    const m3 = samples[i]!.m3;
+    const delta = m3 - level;
+    if (delta >= 0) volume += delta;
+    else if (-delta <= resetToleranceM3) continue;
+    else volume += m3;
+    level = m3;
   }
   return volume;
 }
@@ -40,7 +49,11 @@ export function volumeBetween(samples: readonly TotalizerSample[]): number {
  * before `from` (or the first one inside the window) and the last sample at or before `to`,
  * divided by the time between those two samples. Null with fewer than two usable samples.
  */
-export function caudalFromTotalizer(samples: readonly TotalizerSample[], window: TimeWindow): number | null {
+export function caudalFromTotalizer(
+  samples: readonly TotalizerSample[],
+  window: TimeWindow,
+  resetToleranceM3 = DEFAULT_RESET_TOLERANCE_M3,
+): number | null {
   const from = window.from.getTime();
   const to = window.to.getTime();
   const sorted = samples.filter((s) => Number.isFinite(s.m3) && s.ts.getTime() <= to).sort(byTime);
@@ -54,7 +67,7 @@ export function caudalFromTotalizer(samples: readonly TotalizerSample[], window:
   const used = sorted.slice(start, end + 1);
   const seconds = (used[used.length - 1]!.ts.getTime() - used[0]!.ts.getTime()) / 1000;
   if (seconds <= 0) return null;
-  return (volumeBetween(used) * 1000) / seconds;
+  return (volumeBetween(used, resetToleranceM3) * 1000) / seconds;
 }
 
 /** Mean of the instantaneous flow samples inside (from, to]; for points without a totalizer. */
@@ -71,8 +84,10 @@ export function slotCaudal(input: {
   totalizer?: readonly TotalizerSample[];
   flow?: readonly FlowSample[];
   window: TimeWindow;
+  /** The totalizer's reset tolerance (registry counterLimitsOf); default 0.01 m³. */
+  resetToleranceM3?: number;
 }): { lps: number; source: 'totalizer' | 'flow' } | null {
-  const fromTotalizer = input.totalizer ? caudalFromTotalizer(input.totalizer, input.window) : null;
+  const fromTotalizer = input.totalizer ? caudalFromTotalizer(input.totalizer, input.window, input.resetToleranceM3) : null;
   if (fromTotalizer !== null) return { lps: fromTotalizer, source: 'totalizer' };
   const fromFlow = input.flow ? caudalFromFlow(input.flow, input.window) : null;
   return fromFlow !== null ? { lps: fromFlow, source: 'flow' } : null;

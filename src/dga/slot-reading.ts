@@ -101,7 +101,7 @@ export async function readSlot(input: {
     ? (await load(vars.totalizer, new Date(window.from.getTime() - maxAge), window.to)).map((s) => ({ ts: s.ts, m3: s.value, meter: s.meter ?? null }))
     : [];
   const flow = vars.flow ? (await load(vars.flow, window.from, window.to)).map((s) => ({ ts: s.ts, lps: s.value })) : [];
-  const caudal = slotCaudal({ totalizer, flow, window });
+  const caudal = slotCaudal({ totalizer, flow, window, resetToleranceM3: vars.resetToleranceM3 });
   if (!caudal) missing.push('caudal: fewer than two totalizer readings and no flow reading in the slot window');
 
   const byMeter = vars.totalizerSource === 'meter';

@@ -101,3 +101,16 @@ describe('DGA totalizador is the meter reading', () => {
     expect((await sent17(p.code)).totalizador).toBe('11366642');
   });
 });
+
+describe('DGA slot caudal', () => {
+  it('takes a tiny decrease as noise, not a reset: m³ 1000.000 · 999.995 · 1055.116 → MAYOR 17:00 caudal "15.31"', async () => {
+    const p = await point({ variables: { total: { kind: 'totalizer', unit: 'm3', channel: 'total' } } });
+    await feed(p.pointId, [['total', '16:00', 1000.0], ['total', '16:30', 999.995], ['total', '17:00', 1055.116]]);
+    const rows = await stored(p.pointId, 'total');
+    expect(rows.map((r) => r.quality_flags)).toEqual([[], ['counter_decrease'], []]);
+    expect(rows.map((r) => r.value_numeric)).toEqual([1000, 999.995, 1055.116]);
+    const m = await sent17(p.code);
+    expect(m.caudal).toBe('15.31');
+    expect(m.totalizador).toBe('1055');
+  });
+});
