@@ -114,3 +114,15 @@ describe('DGA slot caudal', () => {
     expect(m.totalizador).toBe('1055');
   });
 });
+
+describe('DGA water table', () => {
+  it('a water table above the sensor is 0.00 flagged above_sensor, and DGA receives "0.00" (d3 30 m, channel 31.2 m)', async () => {
+    const p = await point({ variables: { ...PULSES(), ...LEVEL }, type: 'SUBTERRANEO', patch: { level_sensor_position: 30 } });
+    await feed(p.pointId, [['pulsos', '16:00', 100], ['pulsos', '17:00', 136], ['nivel', '17:00', 31.2]]);
+    const rows = await stored(p.pointId, 'nivel');
+    expect(rows.map((r) => [r.value_numeric, r.quality_flags])).toEqual([[0, ['above_sensor']]]);
+    const m = await sent17(p.code);
+    expect(m.nivelFreaticoDelPozo).toBe('0.00');
+    expect(m).toMatchObject({ caudal: '10.00', totalizador: '136' });
+  });
+});

@@ -14,6 +14,15 @@ describe('water table', () => {
     });
   });
 
+  it('is 0.00 with flag above_sensor when the column is taller than the sensor is deep (d3 30 m, channel 31.2 m)', () => {
+    expect(processLevel(31.2, nivel, { levelSensorPosition: 30 })).toEqual({
+      value: 0,
+      flags: ['above_sensor'],
+      applied: { level_sensor_position: 30, water_column_m: 31.2 },
+    });
+    expect(processLevel(30, nivel, { levelSensorPosition: 30 })).toMatchObject({ value: 0, flags: [] });
+  });
+
   it('converts a column in cm', () => {
     const r = processLevel(4015, { ...nivel, unit: 'cm' }, { levelSensorPosition: 50 });
     expect(r.value).toBe(9.85);

@@ -36,9 +36,12 @@ export function processLevel(scaled: number, config: VariableConfig, point: Pick
   if (position === null || position === undefined) {
     return { value: null, flags: [...flags, 'missing_sensor_position'], applied };
   }
+  const depth = waterTableDepth(position, metres);
+  // A column taller than the sensor is deep puts the water at or above the surface (an artesian well, a
+  // flooded casing or a wrong sensor position): the depth to water is 0, never negative.
   return {
-    value: waterTableDepth(position, metres),
-    flags,
+    value: depth < 0 ? 0 : depth,
+    flags: depth < 0 ? [...flags, 'above_sensor'] : flags,
     applied: { ...applied, level_sensor_position: position, water_column_m: metres },
   };
 }
