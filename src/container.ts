@@ -16,7 +16,7 @@ import { LatestValuesService } from './telemetry/query/latest.service.js';
 import { SeriesService } from './telemetry/query/series.service.js';
 import { ConsumptionService } from './telemetry/query/consumption.service.js';
 import { StatsService } from './telemetry/stats/stats.service.js';
-import { upsertRollups } from './telemetry/query/rollup.repository.js';
+import { rebuildRollupsIn, upsertRollups } from './telemetry/query/rollup.repository.js';
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
 import { DgaClient } from './dga/dga.client.js';
@@ -118,7 +118,13 @@ export async function buildContainer(
   const processor = new ProcessorService({
     db, bus, topics, schemas, logger, clock, metrics, retentionDays: config.retentionDays,
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
-    hooks: { afterInsert: upsertRollups, onWritten: (pointIds) => latest.onWritten(pointIds) },
+    hooks: {
+      afterInsert: upsertRollups,
+      afterMove: async (tx, moved) => {
+        for (const m of moved) await rebuildRollupsIn(tx, { from: m.from, pointIds: [m.point_id], variable: m.variable });
+      },
+      onWritten: (pointIds) => latest.onWritten(pointIds),
+    },
   });
   const push = new PushService({ bus, topics, schemas, visibility, auth, clock });
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility });

@@ -126,3 +126,31 @@ describe('DGA water table', () => {
     expect(m).toMatchObject({ caudal: '10.00', totalizador: '136' });
   });
 });
+
+describe('a late totalizer reading', () => {
+  it('takes the offset in force at its time and moves the following reset: 16:30 5,020 stored as 5,020, 17:00 = 5,120, caudal 33.33', async () => {
+    const p = await point({ variables: PULSES() });
+    await feed(p.pointId, [['pulsos', '16:00', 5_000], ['pulsos', '17:00', 100]]);
+    expect((await stored(p.pointId, 'pulsos')).map((r) => r.value_numeric)).toEqual([5_000, 5_100]);
+    await feed(p.pointId, [['pulsos', '16:30', 5_020]]);
+
+    const rows = await stored(p.pointId, 'pulsos');
+    expect(rows.map((r) => [r.value_numeric, r.meter_value])).toEqual([[5_000, 5_000], [5_020, 5_020], [5_120, 100]]);
+    const resets = await t.c.db.query('SELECT previous_raw, new_raw, lost_volume, offset_before, offset_after FROM totalizer_resets WHERE point_id = $1', [p.pointId]);
+    expect(resets.rows).toEqual([{ previous_raw: 5_020, new_raw: 100, lost_volume: 5_020, offset_before: 0, offset_after: 5_020 }]);
+    const latest = await t.c.db.query('SELECT value_numeric FROM latest_values WHERE point_id = $1 AND variable = $2', [p.pointId, 'pulsos']);
+    expect(latest.rows).toEqual([{ value_numeric: 5_120 }]);
+    const hourly = await t.c.db.query<{ bucket: Date; last_value: number }>(
+      `SELECT bucket, last_value FROM measurement_rollups WHERE resolution = '1h' AND point_id = $1 AND variable = 'pulsos' ORDER BY bucket`,
+      [p.pointId],
+    );
+    expect(hourly.rows.map((r) => r.last_value)).toEqual([5_020, 5_120]);
+
+    // The next reading continues from the moved offset; the slot sends the meter reading.
+    await feed(p.pointId, [['pulsos', '17:05', 110]]);
+    expect((await stored(p.pointId, 'pulsos')).at(-1)!.value_numeric).toBe(5_130);
+    const m = await sent17(p.code);
+    expect(m.caudal).toBe('33.33');
+    expect(m.totalizador).toBe('100');
+  });
+});

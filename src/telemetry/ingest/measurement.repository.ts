@@ -1,5 +1,5 @@
 import { escapeCopyText, type Db, type Queryable } from '../../infra/db/index.js';
-import type { Measurement, ResetEvent, TotalizerState } from '../processing/index.js';
+import type { Measurement, ResetEvent, ResetMove, TotalizerState } from '../processing/index.js';
 
 export interface MeasurementRow extends Measurement {
   point_id: number;
@@ -202,6 +202,36 @@ export class MeasurementRepository {
     );
   }
 
+  /**
+   * A late reading moved a reset (ResetMove): the values stored from the reset on grow by the delta, and so
+   * do the reset's offset and the offsets of later resets; the reset's pre-restart counter becomes the late
+   * reading's. Run before this batch's rows are inserted: they already carry the moved offset.
+   */
+  async moveResets(tx: Queryable, moves: { point_id: number; move: ResetMove }[]): Promise<void> {
+    for (const { point_id, move } of moves) {
+      const key = [point_id, move.variable, move.resetTs, move.delta];
+      await tx.query(
+        `UPDATE measurements SET value_numeric = value_numeric + $4
+         WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND value_numeric IS NOT NULL`,
+        key,
+      );
+      await tx.query(
+        `UPDATE latest_values SET value_numeric = value_numeric + $4
+         WHERE point_id = $1 AND variable = $2 AND ts >= $3 AND value_numeric IS NOT NULL`,
+        key,
+      );
+      await tx.query(
+        `UPDATE totalizer_resets
+            SET offset_before = offset_before + CASE WHEN ts > $3 THEN $4 ELSE 0 END,
+                offset_after = offset_after + $4,
+                previous_raw = CASE WHEN ts = $3 THEN $5 ELSE previous_raw END,
+                lost_volume = CASE WHEN ts = $3 THEN $5 ELSE lost_volume END
+          WHERE point_id = $1 AND variable = $2 AND ts >= $3`,
+        [...key, move.previousRaw],
+      );
+    }
+  }
+
   /** Returns how many were new (a re-delivered batch does not count twice). */
   async deadLetters(tx: Queryable, rows: DeadLetterRow[]): Promise<number> {
     if (rows.length === 0) return 0;
@@ -293,6 +323,7 @@ interface SerializedState {
   lastValue: number | null;
   lastTs: string | null;
   preSpike?: { raw: number; ts: string } | null;
+  resets?: { ts: string; previousTs: string; previousRaw: number; newRaw: number; offsetBefore: number; offsetAfter: number }[];
 }
 
 function serializeState(s: TotalizerState): SerializedState {
@@ -302,6 +333,7 @@ function serializeState(s: TotalizerState): SerializedState {
     lastValue: s.lastValue,
     lastTs: s.lastTs ? s.lastTs.toISOString() : null,
     preSpike: s.preSpike ? { raw: s.preSpike.raw, ts: s.preSpike.ts.toISOString() } : null,
+    resets: (s.resets ?? []).map((r) => ({ ...r, ts: r.ts.toISOString(), previousTs: r.previousTs.toISOString() })),
   };
 }
 
@@ -312,6 +344,7 @@ function deserializeState(s: SerializedState): TotalizerState {
     lastValue: s.lastValue,
     lastTs: s.lastTs ? new Date(s.lastTs) : null,
     preSpike: s.preSpike ? { raw: s.preSpike.raw, ts: new Date(s.preSpike.ts) } : null,
+    resets: (s.resets ?? []).map((r) => ({ ...r, ts: new Date(r.ts), previousTs: new Date(r.previousTs) })),
   };
 }
 

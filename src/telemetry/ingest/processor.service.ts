@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import {
   emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
-  type TotalizerState,
+  type ResetMove, type TotalizerState,
 } from '../processing/index.js';
 import { counterLimitsOf } from '../../registry/variables.js';
 import { decodeRawBatch } from './raw-message.js';
@@ -18,6 +18,11 @@ import { deadLetter } from './dead-letter.js';
 export interface ProcessorHooks {
   /** Inside the transaction, with exactly the rows inserted now (rollups). */
   afterInsert?: (tx: Queryable, inserted: InsertedRow[]) => Promise<void>;
+  /**
+   * Inside the transaction, after the inserts: a late reading moved a reset, so the stored values of that
+   * point variable changed from `from` on (rollups are rebuilt from there).
+   */
+  afterMove?: (tx: Queryable, moved: { point_id: number; variable: string; from: Date }[]) => Promise<void>;
   /** After the commit (latest-value cache). */
   onWritten?: (pointIds: number[]) => Promise<void>;
 }
@@ -105,6 +110,7 @@ export class ProcessorService {
     const rows: MeasurementRow[] = [];
     const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
     const resets: { point_id: number; reset: ResetEvent }[] = [];
+    const moves: { point_id: number; move: ResetMove }[] = [];
 
     for (const [pointId, byVar] of groups) {
       const point = points.get(pointId);
@@ -151,13 +157,18 @@ export class ProcessorService {
         }
         if (totalizer && series.state) newStates.push({ point_id: pointId, variable, state: series.state });
         for (const reset of series.resets) resets.push({ point_id: pointId, reset });
+        for (const move of series.moves) moves.push({ point_id: pointId, move });
       }
     }
 
     await this.repo.ensurePartitions(rows.map((r) => r.ts));
     const { inserted, newDead } = await this.deps.db.transaction(async (tx) => {
+      await this.repo.moveResets(tx, moves);
       const inserted = await this.repo.insert(tx, rows);
       if (inserted.length > 0) await this.deps.hooks?.afterInsert?.(tx, inserted);
+      if (moves.length > 0) {
+        await this.deps.hooks?.afterMove?.(tx, moves.map((m) => ({ point_id: m.point_id, variable: m.move.variable, from: m.move.resetTs })));
+      }
       await this.repo.upsertLatest(tx, rows);
       await this.repo.saveStates(tx, newStates);
       await this.repo.logResets(tx, resets);
@@ -173,6 +184,9 @@ export class ProcessorService {
     if (inserted.length > 0) {
       await this.deps.bus.publish(this.deps.topics.measurements, summarize(inserted));
       await this.deps.hooks?.onWritten?.([...new Set(inserted.map((r) => Number(r.point_id)))]);
+    }
+    for (const m of moves) {
+      this.deps.logger.warn({ point_id: m.point_id, variable: m.move.variable, reset_ts: m.move.resetTs, delta: m.move.delta }, 'late reading moved a totalizer reset');
     }
     for (const r of resets) {
       this.deps.logger.warn({ point_id: r.point_id, variable: r.reset.variable, ts: r.reset.ts, lost_volume: r.reset.lostVolume }, 'totalizer counter reset');

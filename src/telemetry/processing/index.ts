@@ -9,7 +9,9 @@ export {
   counterVolume,
   emptyTotalizerState,
   isPulseChannel,
+  lateReading,
   BACKLOG_GAP_MS,
+  MAX_REMEMBERED_RESETS,
 } from './totalizer.js';
 export type { TotalizerLimits, TotalizerStep, CounterVolume } from './totalizer.js';
 export { FLAG_PENALTY, qualityScore } from './quality.js';

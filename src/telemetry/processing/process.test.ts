@@ -72,7 +72,10 @@ describe('pulses totalizer with a counter reset in the middle', () => {
   });
 
   it('ends with the offset for the next batch', () => {
-    expect(state).toEqual({ offset: 1010, lastRaw: 13, lastValue: 1023, lastTs: at(75), preSpike: null });
+    expect(state).toEqual({
+      offset: 1010, lastRaw: 13, lastValue: 1023, lastTs: at(75), preSpike: null,
+      resets: [{ ts: at(45), previousTs: at(30), previousRaw: 1010, newRaw: 3, offsetBefore: 0, offsetAfter: 1010 }],
+    });
   });
 
   it('continues the same way when the batch is split', () => {
@@ -184,7 +187,7 @@ describe('spikes', () => {
 });
 
 describe('out-of-order readings', () => {
-  it('get raw + current offset, are flagged, and leave the state alone', () => {
+  it('get raw + the offset in force at their time, are flagged, and leave the state alone', () => {
     const first = series(totalizador, [
       [0, 1000],
       [30, 1010],

@@ -16,6 +16,7 @@ import type {
   QualityFlag,
   RawReading,
   ResetEvent,
+  ResetMove,
   TotalizerState,
   ValidRange,
   VariableConfig,
@@ -113,6 +114,7 @@ export function processReading(
   let step: Processed;
   let nextState = current;
   let reset: ResetEvent | undefined;
+  let moved: ResetMove | undefined;
 
   if (channel < 0 && config.kind !== 'other') {
     // Loggers report their status (-1, -3, …) in the value itself; it is not a measurement.
@@ -144,6 +146,7 @@ export function processReading(
       };
       nextState = advanced.state;
       if (advanced.reset) reset = { variable, ...advanced.reset };
+      if (advanced.moved) moved = { variable, ...advanced.moved };
     }
   } else {
     step = { value: scaled.value, flags: [], applied: {} };
@@ -168,6 +171,7 @@ export function processReading(
     measurement,
     ...(nextState ? { state: nextState } : {}),
     ...(reset ? { reset } : {}),
+    ...(moved ? { moved } : {}),
   };
 }
 
@@ -229,6 +233,8 @@ export interface SeriesResult<R extends RawReading = RawReading> {
   /** The state after the last reading: the input state for the next batch. */
   state: TotalizerState | undefined;
   resets: ResetEvent[];
+  /** Resets a late reading moved (in order): stored values from each `resetTs` on grow by `delta`. */
+  moves: ResetMove[];
 }
 
 /** A batch of one variable: sorted by timestamp (stable), state threaded through processReading. */
@@ -250,14 +256,16 @@ export function processSeries<R extends RawReading>(
   });
   const outcomes: SeriesResult<R>['outcomes'] = [];
   const resets: ResetEvent[] = [];
+  const moves: ResetMove[] = [];
   let current = state;
   for (const reading of sorted) {
     const outcome = processReading(reading, config, point, current, now);
     if (outcome.ok) {
       if (outcome.state) current = outcome.state;
       if (outcome.reset) resets.push(outcome.reset);
+      if (outcome.moved) moves.push(outcome.moved);
     }
     outcomes.push({ reading, outcome });
   }
-  return { outcomes, state: current, resets };
+  return { outcomes, state: current, resets, moves };
 }

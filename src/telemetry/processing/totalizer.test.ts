@@ -52,7 +52,7 @@ describe('advanceTotalizer', () => {
   it('starts from the state offset and remembers the reading', () => {
     const { steps, state } = run([[0, 100]], emptyTotalizerState(5000));
     expect(steps[0]?.value).toBe(5100);
-    expect(state).toEqual({ offset: 5000, lastRaw: 100, lastValue: 5100, lastTs: at(0), preSpike: null });
+    expect(state).toEqual({ offset: 5000, lastRaw: 100, lastValue: 5100, lastTs: at(0), preSpike: null, resets: [] });
   });
 
   it('turns a drop into a reset that keeps the series continuous', () => {
@@ -167,5 +167,44 @@ describe('advanceTotalizer', () => {
     const step = advanceTotalizer(state, { channel: 5, m3: 5, ts: at(10) }, limits);
     expect(step.state.offset).toBe(110);
     expect(state).toEqual({ offset: 10, lastRaw: 100, lastValue: 110, lastTs: at(0), preSpike: null });
+  });
+});
+
+describe('late readings', () => {
+  // 16:00 5,000 m³ · 17:00 100 m³ (a reset, offset 5,000); later a reading at 16:30 of 5,020 m³.
+  const h16 = at(4 * 60);
+  const h1630 = at(4 * 60 + 30);
+  const h17 = at(5 * 60);
+  const wide = { maxM3PerHour: 100_000, resetToleranceM3: 0.01 };
+  const afterBatch1 = () => {
+    const first = advanceTotalizer(emptyTotalizerState(), { channel: 5000, m3: 5000, ts: h16 }, wide);
+    const reset = advanceTotalizer(first.state, { channel: 100, m3: 100, ts: h17 }, wide);
+    expect(reset.value).toBe(5100);
+    return reset.state;
+  };
+
+  it('take the offset in force at their own time and move the offset of the following reset (16:30 5,020 → 5,020; 17:00 → 5,120)', () => {
+    const state = afterBatch1();
+    const late = advanceTotalizer(state, { channel: 5020, m3: 5020, ts: h1630 }, wide);
+    expect(late.value).toBe(5020);
+    expect(late.flags).toEqual(['out_of_order']);
+    expect(late.moved).toEqual({ resetTs: h17, previousRaw: 5020, delta: 20 });
+    expect(late.state).toMatchObject({ offset: 5020, lastRaw: 100, lastValue: 5120, lastTs: h17 });
+    expect(late.state.resets).toEqual([{ ts: h17, previousTs: h1630, previousRaw: 5020, newRaw: 100, offsetBefore: 0, offsetAfter: 5020 }]);
+    // Delivered again: same value, nothing moves twice.
+    const again = advanceTotalizer(late.state, { channel: 5020, m3: 5020, ts: h1630 }, wide);
+    expect(again).toMatchObject({ value: 5020 });
+    expect(again.moved).toBeUndefined();
+    // The next reading continues from the moved offset.
+    expect(advanceTotalizer(late.state, { channel: 160, m3: 160, ts: at(6 * 60) }, wide).value).toBe(5180);
+  });
+
+  it('before the last reading ahead of the reset, or below it, move nothing', () => {
+    const state = afterBatch1();
+    const earlier = advanceTotalizer(state, { channel: 4990, m3: 4990, ts: at(3 * 60) }, wide);
+    expect(earlier).toMatchObject({ value: 4990, state });
+    expect(earlier.moved).toBeUndefined();
+    // Between the last reading and the reset but far below the counter: it had already restarted.
+    expect(advanceTotalizer(state, { channel: 40, m3: 40, ts: h1630 }, wide)).toMatchObject({ value: 5040, state });
   });
 });

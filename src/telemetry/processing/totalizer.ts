@@ -1,16 +1,18 @@
 import { normalizeUnit, tidy } from './scaling.js';
-import type { QualityFlag, ResetEvent, TotalizerState, VariableConfig } from './types.js';
+import type { QualityFlag, RememberedReset, ResetEvent, ResetMove, TotalizerState, VariableConfig } from './types.js';
 import type { CounterLimits } from '../../registry/variables.js';
 import { HOUR_MS } from '../../lib/time.js';
 
 /** A reading more than this after the previous one is a backlog after reconnection: no spike check. */
 export const BACKLOG_GAP_MS = 2 * HOUR_MS;
+/** Resets a totalizer state remembers for late readings (a reset a month is years of history). */
+export const MAX_REMEMBERED_RESETS = 50;
 
 const PULSE_UNITS = new Set(['pulses', 'pulse', 'pulsos', 'pulso', 'imp']);
 const M3_PER_UNIT: Record<string, number> = { m3: 1, l: 0.001, lt: 0.001, litros: 0.001 };
 
 export function emptyTotalizerState(offset = 0): TotalizerState {
-  return { offset, lastRaw: null, lastValue: null, lastTs: null, preSpike: null };
+  return { offset, lastRaw: null, lastValue: null, lastTs: null, preSpike: null, resets: [] };
 }
 
 export function isPulseChannel(config: Pick<VariableConfig, 'kind' | 'unit'>): boolean {
@@ -60,6 +62,7 @@ export interface TotalizerStep {
   flags: QualityFlag[];
   state: TotalizerState;
   reset?: Omit<ResetEvent, 'variable'>;
+  moved?: Omit<ResetMove, 'variable'>;
   applied: Record<string, unknown>;
 }
 
@@ -97,19 +100,20 @@ export function advanceTotalizer(
 
   if (channel === 0 && lastRaw !== null && lastRaw > 0) return unchanged(null, ['zero_after_positive']);
 
+  const resets = state.resets ?? [];
   if (lastRaw === null || lastTs === null) {
     const value = tidy(m3 + offset);
     return {
       value,
       flags: [],
-      state: { offset, lastRaw: m3, lastValue: value, lastTs: ts, preSpike: null },
+      state: { offset, lastRaw: m3, lastValue: value, lastTs: ts, preSpike: null, resets },
       applied: { totalizer_offset: offset },
     };
   }
 
   if (ts.getTime() <= lastTs.getTime()) {
     if (ts.getTime() === lastTs.getTime() && m3 === lastRaw) return unchanged(state.lastValue ?? tidy(m3 + offset), []);
-    return unchanged(tidy(m3 + offset), ['out_of_order']);
+    return lateReading(state, { m3, ts }, limits);
   }
 
   const flags: QualityFlag[] = [];
@@ -117,6 +121,7 @@ export function advanceTotalizer(
   let delta = m3 - lastRaw;
   let reverted = false;
   let reset: Omit<ResetEvent, 'variable'> | undefined;
+  let remembered = resets;
 
   if (m3 < lastRaw) {
     const before = state.preSpike;
@@ -130,6 +135,8 @@ export function advanceTotalizer(
       delta = m3;
       flags.push('counter_reset');
       reset = { ts, previousRaw: lastRaw, newRaw: m3, lostVolume: lastRaw, offsetBefore: offset, offsetAfter };
+      remembered = [...resets, { ts, previousTs: lastTs, previousRaw: lastRaw, newRaw: m3, offsetBefore: offset, offsetAfter }]
+        .slice(-MAX_REMEMBERED_RESETS);
     }
   }
 
@@ -146,12 +153,54 @@ export function advanceTotalizer(
   return {
     value,
     flags,
-    state: { offset: offsetAfter, lastRaw: m3, lastValue: value, lastTs: ts, preSpike },
+    state: { offset: offsetAfter, lastRaw: m3, lastValue: value, lastTs: ts, preSpike, resets: remembered },
     ...(reset ? { reset } : {}),
     applied: reset
       ? { totalizer_offset: offsetAfter, totalizer_offset_before: offset, max_m3_per_hour: limits.maxM3PerHour }
       : { totalizer_offset: offsetAfter, max_m3_per_hour: limits.maxM3PerHour },
   };
+}
+
+/**
+ * A reading older than the last one takes the offset in force at its own time: the offset before the
+ * first remembered reset after it (none: the current offset). When it falls between the last reading
+ * before that reset and the reset itself, it says what the counter reached before restarting:
+ * - above the recorded pre-reset counter: the counter lost more than recorded, so the reset's offset (and
+ *   every later one, the current offset and the values stored from the reset on) grow by the difference;
+ * - clearly below it (by more than the reset tolerance): the counter had already restarted, the reading
+ *   takes the offset after the reset.
+ * Never mutates `state`.
+ */
+export function lateReading(state: TotalizerState, reading: { m3: number; ts: Date }, limits: TotalizerLimits): TotalizerStep {
+  const { m3, ts } = reading;
+  const resets = state.resets ?? [];
+  const i = resets.findIndex((r) => r.ts.getTime() > ts.getTime());
+  const flags: QualityFlag[] = ['out_of_order'];
+  if (i === -1) return { value: tidy(m3 + state.offset), flags, state, applied: { totalizer_offset: state.offset } };
+  const next = resets[i]!;
+  const beforeRestart = ts.getTime() > next.previousTs.getTime();
+  if (beforeRestart && m3 > next.previousRaw) {
+    const delta = tidy(m3 - next.previousRaw);
+    const shifted: RememberedReset[] = resets.map((r, j) =>
+      j < i ? r
+      : j === i ? { ...r, previousTs: ts, previousRaw: m3, offsetAfter: tidy(r.offsetAfter + delta) }
+      : { ...r, offsetBefore: tidy(r.offsetBefore + delta), offsetAfter: tidy(r.offsetAfter + delta) });
+    return {
+      value: tidy(m3 + next.offsetBefore),
+      flags,
+      state: {
+        ...state,
+        offset: tidy(state.offset + delta),
+        lastValue: state.lastValue === null ? null : tidy(state.lastValue + delta),
+        resets: shifted,
+      },
+      moved: { resetTs: next.ts, previousRaw: m3, delta },
+      applied: { totalizer_offset: next.offsetBefore },
+    };
+  }
+  const restarted = beforeRestart && m3 + limits.resetToleranceM3 < next.previousRaw;
+  const offset = restarted ? next.offsetAfter : next.offsetBefore;
+  return { value: tidy(m3 + offset), flags, state, applied: { totalizer_offset: offset } };
 }
 
 function ratePerHour(volume: number, from: Date, to: Date): number {

@@ -30,6 +30,35 @@ export interface TotalizerState {
    * Optional: a state persisted without it only loses that recovery.
    */
   preSpike?: { raw: number; ts: Date } | null;
+  /**
+   * The latest counter resets (oldest first, at most MAX_REMEMBERED_RESETS): a late reading takes the
+   * offset in force at its own time from them. Optional: a state persisted without it treats every late
+   * reading as one of the current era, as before.
+   */
+  resets?: RememberedReset[];
+}
+
+/** A counter reset as the totalizer state remembers it. */
+export interface RememberedReset {
+  /** The first reading after the restart. */
+  ts: Date;
+  /** The last reading before the restart, and its counter in m³. */
+  previousTs: Date;
+  previousRaw: number;
+  newRaw: number;
+  offsetBefore: number;
+  offsetAfter: number;
+}
+
+/**
+ * A late reading showed the counter reached more before a reset than the reset recorded: the reset's
+ * offset, the offsets of later resets and every stored value from `resetTs` on grow by `delta`.
+ */
+export interface ResetMove {
+  variable: string;
+  resetTs: Date;
+  previousRaw: number;
+  delta: number;
 }
 
 export interface RawReading {
@@ -88,5 +117,5 @@ export interface ResetEvent {
 export type DeadLetterCode = 'invalid_timestamp' | 'future_timestamp' | 'expired_timestamp' | 'unparseable_value';
 
 export type Outcome =
-  | { ok: true; measurement: Measurement; state?: TotalizerState; reset?: ResetEvent }
+  | { ok: true; measurement: Measurement; state?: TotalizerState; reset?: ResetEvent; moved?: ResetMove }
   | { ok: false; code: DeadLetterCode; reason: string };
