@@ -120,8 +120,8 @@ export async function buildContainer(
     // Rollups inside the processor's transaction; the latest-value cache after its commit.
     hooks: {
       afterInsert: upsertRollups,
-      afterMove: async (tx, moved) => {
-        for (const m of moved) await rebuildRollupsIn(tx, { from: m.from, pointIds: [m.point_id], variable: m.variable });
+      afterRewrite: async (tx, rewritten) => {
+        for (const m of rewritten) await rebuildRollupsIn(tx, { from: m.from, pointIds: [m.point_id], variable: m.variable });
       },
       onWritten: (pointIds) => latest.onWritten(pointIds),
     },

@@ -154,3 +154,44 @@ describe('a late totalizer reading', () => {
     expect(m.totalizador).toBe('100');
   });
 });
+
+describe('a truncated totalizer reading', () => {
+  const TRUNCATED: Record<string, Json> = { pulsos: { kind: 'pulses', unit: 'pulses', channel: 'pulsos', processing: { pulses_factor: 10 } } };
+
+  it('is held as suspect, not a reset: 10:00 917,550 · 11:00 91,755 · 12:00 917,600 · 13:00 917,700 (factor 10)', async () => {
+    const p = await point({ variables: TRUNCATED });
+    await feed(p.pointId, [['pulsos', '10:00', 917_550], ['pulsos', '11:00', 91_755]]);
+    await feed(p.pointId, [['pulsos', '12:00', 917_600], ['pulsos', '13:00', 917_700]]);
+    const rows = await stored(p.pointId, 'pulsos');
+    expect(rows.map((r) => [r.value_numeric, r.quality_flags])).toEqual([[9175.5, []], [null, ['suspect_drop']], [9176, []], [9177, []]]);
+    const resets = await t.c.db.query('SELECT 1 FROM totalizer_resets WHERE point_id = $1', [p.pointId]);
+    expect(resets.rows).toHaveLength(0);
+    // The DGA 13:00 slot: 1 m³ in the hour, the meter reading 9,177.
+    const clock = new FakeClock(Date.parse('2026-11-20T17:07:00Z'));
+    simClock = clock;
+    await t.c.dgaReporter({ clock, minSpacingMs: 10 }).tick();
+    const sent = sim.received(p.code).map((r) => (r.body as Record<string, any>).medicionSuperficialFlujometro);
+    expect(sent.find((m) => m.horaMedicion === '13:00:00')).toMatchObject({ caudal: '0.28', totalizador: '9177' });
+    expect(sent.map((m) => m.totalizador)).not.toContain('917');
+  });
+
+  it('becomes a reset from the suspect reading on when the next readings continue from the low value', async () => {
+    const p = await point({ variables: TRUNCATED });
+    await feed(p.pointId, [['pulsos', '10:00', 917_550], ['pulsos', '11:00', 91_755]]);
+    await feed(p.pointId, [['pulsos', '12:00', 91_800], ['pulsos', '13:00', 91_900]]);
+    const rows = await stored(p.pointId, 'pulsos');
+    expect(rows.map((r) => [r.value_numeric, r.meter_value, r.quality_flags])).toEqual([
+      [9175.5, 9175.5, []],
+      [10093.05, 917.55, ['counter_reset']],
+      [10093.5, 918, []],
+      [10094.5, 919, []],
+    ]);
+    const resets = await t.c.db.query('SELECT ts, previous_raw, new_raw, offset_after FROM totalizer_resets WHERE point_id = $1', [p.pointId]);
+    expect(resets.rows).toEqual([{ ts: new Date('2026-11-20T15:00:00Z'), previous_raw: 9175.5, new_raw: 917.55, offset_after: 9175.5 }]);
+    const hourly = await t.c.db.query<{ last_value: number }>(
+      `SELECT last_value FROM measurement_rollups WHERE resolution = '1h' AND point_id = $1 AND variable = 'pulsos' ORDER BY bucket`,
+      [p.pointId],
+    );
+    expect(hourly.rows.map((r) => r.last_value)).toEqual([9175.5, 10093.05, 10093.5, 10094.5]);
+  });
+});

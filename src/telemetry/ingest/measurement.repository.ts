@@ -1,5 +1,5 @@
 import { escapeCopyText, type Db, type Queryable } from '../../infra/db/index.js';
-import type { Measurement, ResetEvent, ResetMove, TotalizerState } from '../processing/index.js';
+import type { ConfirmedReset, Measurement, ResetEvent, ResetMove, TotalizerState } from '../processing/index.js';
 
 export interface MeasurementRow extends Measurement {
   point_id: number;
@@ -232,6 +232,22 @@ export class MeasurementRepository {
     }
   }
 
+  /**
+   * Stored readings held as suspect drops that the series showed to be resets: their value and meter
+   * reading, and the flag becomes `counter_reset`.
+   */
+  async confirmSuspects(tx: Queryable, rows: { point_id: number; reset: ConfirmedReset; quality_score: number }[]): Promise<void> {
+    for (const { point_id, reset, quality_score } of rows) {
+      await tx.query(
+        `UPDATE measurements
+            SET value_numeric = $4, meter_value = $5, quality_score = $6,
+                quality_flags = array_replace(quality_flags, 'suspect_drop', 'counter_reset')
+          WHERE point_id = $1 AND variable = $2 AND ts = $3 AND 'suspect_drop' = ANY(quality_flags)`,
+        [point_id, reset.variable, reset.ts, reset.value, reset.meter, quality_score],
+      );
+    }
+  }
+
   /** Returns how many were new (a re-delivered batch does not count twice). */
   async deadLetters(tx: Queryable, rows: DeadLetterRow[]): Promise<number> {
     if (rows.length === 0) return 0;
@@ -324,6 +340,7 @@ interface SerializedState {
   lastTs: string | null;
   preSpike?: { raw: number; ts: string } | null;
   resets?: { ts: string; previousTs: string; previousRaw: number; newRaw: number; offsetBefore: number; offsetAfter: number }[];
+  suspect?: { raw: number; ts: string } | null;
 }
 
 function serializeState(s: TotalizerState): SerializedState {
@@ -334,6 +351,7 @@ function serializeState(s: TotalizerState): SerializedState {
     lastTs: s.lastTs ? s.lastTs.toISOString() : null,
     preSpike: s.preSpike ? { raw: s.preSpike.raw, ts: s.preSpike.ts.toISOString() } : null,
     resets: (s.resets ?? []).map((r) => ({ ...r, ts: r.ts.toISOString(), previousTs: r.previousTs.toISOString() })),
+    suspect: s.suspect ? { raw: s.suspect.raw, ts: s.suspect.ts.toISOString() } : null,
   };
 }
 
@@ -345,6 +363,7 @@ function deserializeState(s: SerializedState): TotalizerState {
     lastTs: s.lastTs ? new Date(s.lastTs) : null,
     preSpike: s.preSpike ? { raw: s.preSpike.raw, ts: new Date(s.preSpike.ts) } : null,
     resets: (s.resets ?? []).map((r) => ({ ...r, ts: new Date(r.ts), previousTs: new Date(r.previousTs) })),
+    suspect: s.suspect ? { raw: s.suspect.raw, ts: new Date(s.suspect.ts) } : null,
   };
 }
 

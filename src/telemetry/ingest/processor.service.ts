@@ -6,7 +6,7 @@ import type { Metrics } from '../../infra/metrics.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import {
-  emptyTotalizerState, isTotalizer, processSeries, type PointContext, type RawReading, type ResetEvent,
+  emptyTotalizerState, isTotalizer, processSeries, qualityScore, type ConfirmedReset, type PointContext, type RawReading, type ResetEvent,
   type ResetMove, type TotalizerState,
 } from '../processing/index.js';
 import { counterLimitsOf } from '../../registry/variables.js';
@@ -19,10 +19,10 @@ export interface ProcessorHooks {
   /** Inside the transaction, with exactly the rows inserted now (rollups). */
   afterInsert?: (tx: Queryable, inserted: InsertedRow[]) => Promise<void>;
   /**
-   * Inside the transaction, after the inserts: a late reading moved a reset, so the stored values of that
-   * point variable changed from `from` on (rollups are rebuilt from there).
+   * Inside the transaction, after the inserts: stored values of a point variable changed from `from` on
+   * (a late reading moved a reset; a suspect drop turned out to be a reset): rollups are rebuilt from there.
    */
-  afterMove?: (tx: Queryable, moved: { point_id: number; variable: string; from: Date }[]) => Promise<void>;
+  afterRewrite?: (tx: Queryable, moved: { point_id: number; variable: string; from: Date }[]) => Promise<void>;
   /** After the commit (latest-value cache). */
   onWritten?: (pointIds: number[]) => Promise<void>;
 }
@@ -111,6 +111,7 @@ export class ProcessorService {
     const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
     const resets: { point_id: number; reset: ResetEvent }[] = [];
     const moves: { point_id: number; move: ResetMove }[] = [];
+    const confirmedStored: { point_id: number; reset: ConfirmedReset; quality_score: number }[] = [];
 
     for (const [pointId, byVar] of groups) {
       const point = points.get(pointId);
@@ -158,17 +159,34 @@ export class ProcessorService {
         if (totalizer && series.state) newStates.push({ point_id: pointId, variable, state: series.state });
         for (const reset of series.resets) resets.push({ point_id: pointId, reset });
         for (const move of series.moves) moves.push({ point_id: pointId, move });
+        for (const reset of series.confirmed) {
+          // The suspect reading is in this batch (not stored yet) or stored by an earlier one.
+          const row = rows.find((r) => r.point_id === pointId && r.variable === variable && r.ts.getTime() === reset.ts.getTime());
+          const flags = row ? row.quality_flags.map((f) => (f === 'suspect_drop' ? 'counter_reset' : f)) : ['counter_reset' as const];
+          const score = qualityScore(flags, true);
+          if (row) {
+            row.value_numeric = reset.value;
+            row.meter_value = reset.meter;
+            row.quality_flags = flags;
+            row.quality_score = score;
+          } else {
+            confirmedStored.push({ point_id: pointId, reset, quality_score: score });
+          }
+        }
       }
     }
 
     await this.repo.ensurePartitions(rows.map((r) => r.ts));
     const { inserted, newDead } = await this.deps.db.transaction(async (tx) => {
       await this.repo.moveResets(tx, moves);
+      await this.repo.confirmSuspects(tx, confirmedStored);
       const inserted = await this.repo.insert(tx, rows);
       if (inserted.length > 0) await this.deps.hooks?.afterInsert?.(tx, inserted);
-      if (moves.length > 0) {
-        await this.deps.hooks?.afterMove?.(tx, moves.map((m) => ({ point_id: m.point_id, variable: m.move.variable, from: m.move.resetTs })));
-      }
+      const rewritten = [
+        ...moves.map((m) => ({ point_id: m.point_id, variable: m.move.variable, from: m.move.resetTs })),
+        ...confirmedStored.map((c) => ({ point_id: c.point_id, variable: c.reset.variable, from: c.reset.ts })),
+      ];
+      if (rewritten.length > 0) await this.deps.hooks?.afterRewrite?.(tx, rewritten);
       await this.repo.upsertLatest(tx, rows);
       await this.repo.saveStates(tx, newStates);
       await this.repo.logResets(tx, resets);

@@ -74,7 +74,7 @@ describe('pulses totalizer with a counter reset in the middle', () => {
   it('ends with the offset for the next batch', () => {
     expect(state).toEqual({
       offset: 1010, lastRaw: 13, lastValue: 1023, lastTs: at(75), preSpike: null,
-      resets: [{ ts: at(45), previousTs: at(30), previousRaw: 1010, newRaw: 3, offsetBefore: 0, offsetAfter: 1010 }],
+      resets: [{ ts: at(45), previousTs: at(30), previousRaw: 1010, newRaw: 3, offsetBefore: 0, offsetAfter: 1010 }], suspect: null,
     });
   });
 

@@ -17,6 +17,7 @@ import type {
   RawReading,
   ResetEvent,
   ResetMove,
+  ConfirmedReset,
   TotalizerState,
   ValidRange,
   VariableConfig,
@@ -115,6 +116,7 @@ export function processReading(
   let nextState = current;
   let reset: ResetEvent | undefined;
   let moved: ResetMove | undefined;
+  let confirmed: ConfirmedReset | undefined;
 
   if (channel < 0 && config.kind !== 'other') {
     // Loggers report their status (-1, -3, …) in the value itself; it is not a measurement.
@@ -147,6 +149,7 @@ export function processReading(
       nextState = advanced.state;
       if (advanced.reset) reset = { variable, ...advanced.reset };
       if (advanced.moved) moved = { variable, ...advanced.moved };
+      if (advanced.confirmed) confirmed = { variable, ...advanced.confirmed };
     }
   } else {
     step = { value: scaled.value, flags: [], applied: {} };
@@ -172,6 +175,7 @@ export function processReading(
     ...(nextState ? { state: nextState } : {}),
     ...(reset ? { reset } : {}),
     ...(moved ? { moved } : {}),
+    ...(confirmed ? { confirmed } : {}),
   };
 }
 
@@ -235,6 +239,8 @@ export interface SeriesResult<R extends RawReading = RawReading> {
   resets: ResetEvent[];
   /** Resets a late reading moved (in order): stored values from each `resetTs` on grow by `delta`. */
   moves: ResetMove[];
+  /** Readings held as suspect that the series later showed to be resets. */
+  confirmed: ConfirmedReset[];
 }
 
 /** A batch of one variable: sorted by timestamp (stable), state threaded through processReading. */
@@ -257,6 +263,7 @@ export function processSeries<R extends RawReading>(
   const outcomes: SeriesResult<R>['outcomes'] = [];
   const resets: ResetEvent[] = [];
   const moves: ResetMove[] = [];
+  const confirmed: ConfirmedReset[] = [];
   let current = state;
   for (const reading of sorted) {
     const outcome = processReading(reading, config, point, current, now);
@@ -264,8 +271,9 @@ export function processSeries<R extends RawReading>(
       if (outcome.state) current = outcome.state;
       if (outcome.reset) resets.push(outcome.reset);
       if (outcome.moved) moves.push(outcome.moved);
+      if (outcome.confirmed) confirmed.push(outcome.confirmed);
     }
     outcomes.push({ reading, outcome });
   }
-  return { outcomes, state: current, resets, moves };
+  return { outcomes, state: current, resets, moves, confirmed };
 }

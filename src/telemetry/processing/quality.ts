@@ -23,6 +23,7 @@ export const FLAG_PENALTY: Readonly<Record<QualityFlag, number>> = {
   zero_after_positive: 1,
   missing_sensor_position: 1,
   missing_pulses_factor: 1,
+  suspect_drop: 1,
 };
 
 export function qualityScore(flags: readonly QualityFlag[], hasValue: boolean): number {

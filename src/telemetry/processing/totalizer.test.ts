@@ -208,3 +208,43 @@ describe('late readings', () => {
     expect(advanceTotalizer(state, { channel: 40, m3: 40, ts: h1630 }, wide)).toMatchObject({ value: 5040, state });
   });
 });
+
+describe('suspect drops (a truncated reading)', () => {
+  // Factor 10 L/pulse: 917,550 pulses = 9,175.5 m³; 91,755 pulses (a digit missing) = 917.55 m³.
+  const pulses = (n: number) => n / 100;
+  const step = (state: TotalizerState, hour: number, n: number) =>
+    advanceTotalizer(state, { channel: n, m3: pulses(n), ts: at(hour * 60) }, limits);
+
+  it('holds 10:00 917,550 · 11:00 91,755 · 12:00 917,600 · 13:00 917,700 as a glitch: 9,175.5 · none · 9,176 · 9,177', () => {
+    const s10 = step(emptyTotalizerState(), 0, 917_550);
+    const s11 = step(s10.state, 1, 91_755);
+    expect(s11).toMatchObject({ value: null, flags: ['suspect_drop'] });
+    expect(s11.reset).toBeUndefined();
+    expect(s11.state).toMatchObject({ offset: 0, lastRaw: 9175.5, suspect: { raw: 917.55, ts: at(60) } });
+    // Delivered again, it is still only suspect.
+    expect(step(s11.state, 1, 91_755)).toMatchObject({ value: null, flags: ['suspect_drop'] });
+    const s12 = step(s11.state, 2, 917_600);
+    expect(s12).toMatchObject({ value: 9176, flags: [] });
+    expect(s12.confirmed).toBeUndefined();
+    expect(s12.state.suspect).toBeNull();
+    const s13 = step(s12.state, 3, 917_700);
+    expect(s13).toMatchObject({ value: 9177, flags: [] });
+    expect(s13.state.offset).toBe(0);
+  });
+
+  it('becomes a reset from the suspect reading on when the next reading continues from the low value', () => {
+    const s10 = step(emptyTotalizerState(), 0, 917_550);
+    const s11 = step(s10.state, 1, 91_755);
+    const s12 = step(s11.state, 2, 91_800);
+    expect(s12.confirmed).toEqual({ ts: at(60), value: 9175.5 + 917.55, meter: 917.55 });
+    expect(s12.reset).toMatchObject({ ts: at(60), previousRaw: 9175.5, newRaw: 917.55, offsetAfter: 9175.5 });
+    expect(s12).toMatchObject({ value: 9175.5 + 918, flags: [] });
+    expect(s12.state).toMatchObject({ offset: 9175.5, lastRaw: 918, suspect: null });
+  });
+
+  it('is not a drop a restarted counter can explain, nor one after a gap of more than 2 h', () => {
+    // 5,000 → 100 m³ in an hour: the counter restarted and counted 100 m³, a reset at once.
+    expect(advanceTotalizer(run([[0, 5000]]).state, { channel: 100, m3: 100, ts: at(60) }, limits).flags).toEqual(['counter_reset']);
+    expect(step(step(emptyTotalizerState(), 0, 917_550).state, 3, 91_755).flags).toEqual(['counter_reset', 'after_gap']);
+  });
+});

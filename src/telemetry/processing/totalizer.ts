@@ -63,6 +63,8 @@ export interface TotalizerStep {
   state: TotalizerState;
   reset?: Omit<ResetEvent, 'variable'>;
   moved?: Omit<ResetMove, 'variable'>;
+  /** The held suspect reading turned out to be a counter reset: its stored value and meter reading. */
+  confirmed?: { ts: Date; value: number; meter: number };
   applied: Record<string, unknown>;
 }
 
@@ -78,6 +80,9 @@ export interface TotalizerStep {
  *   restart and the restart itself is unknowable and counted as nothing.
  * - A drop of at most `resetToleranceM3` is meter jitter or backflow: value kept, flagged, state unchanged
  *   (adding the whole counter to the offset for a 5-litre wobble would be far worse).
+ * - A drop that looks like a truncated reading (isSuspectDrop) is held: no value, flag `suspect_drop`, the
+ *   state remembers it. If the next reading is back on the previous trajectory it was a glitch; if it
+ *   continues from the suspect value, the counter reset at the suspect reading (`confirmed`, `reset`).
  * - A drop back to a level consistent with the reading before a run of spikes reverts the spike instead.
  * - A rise above maxM3PerHour × elapsed hours is a spike: flagged, stored, and the state moves on (flag,
  *   never block). Not checked when more than 2 h passed since the previous reading (backlog).
@@ -116,34 +121,54 @@ export function advanceTotalizer(
     return lateReading(state, { m3, ts }, limits);
   }
 
+  const suspect = state.suspect ?? null;
+  if (suspect && ts.getTime() <= suspect.ts.getTime()) {
+    // The held reading delivered again, or one older than it: neither decides anything.
+    if (ts.getTime() === suspect.ts.getTime() && m3 === suspect.raw) return unchanged(null, ['suspect_drop']);
+    return lateReading(state, { m3, ts }, limits);
+  }
+
   const flags: QualityFlag[] = [];
   let offsetAfter = offset;
   let delta = m3 - lastRaw;
+  let deltaFrom = lastTs;
   let reverted = false;
   let reset: Omit<ResetEvent, 'variable'> | undefined;
+  let confirmed: TotalizerStep['confirmed'];
   let remembered = resets;
+  const startEra = (at: Date, newRaw: number) => {
+    offsetAfter = tidy(offset + lastRaw);
+    reset = { ts: at, previousRaw: lastRaw, newRaw, lostVolume: lastRaw, offsetBefore: offset, offsetAfter };
+    remembered = [...resets, { ts: at, previousTs: lastTs, previousRaw: lastRaw, newRaw, offsetBefore: offset, offsetAfter }]
+      .slice(-MAX_REMEMBERED_RESETS);
+  };
 
-  if (m3 < lastRaw) {
+  if (suspect && m3 + limits.resetToleranceM3 < lastRaw && m3 + limits.resetToleranceM3 >= suspect.raw) {
+    // The counter continues from the suspect reading: it was a reset, from the suspect reading on.
+    startEra(suspect.ts, suspect.raw);
+    confirmed = { ts: suspect.ts, value: tidy(suspect.raw + offsetAfter), meter: suspect.raw };
+    delta = m3 - suspect.raw;
+    deltaFrom = suspect.ts;
+  } else if (m3 < lastRaw) {
     const before = state.preSpike;
     if (before && m3 >= before.raw && ratePerHour(m3 - before.raw, before.ts, ts) <= limits.maxM3PerHour) {
       reverted = true;
       flags.push('spike_reverted');
     } else if (lastRaw - m3 <= limits.resetToleranceM3) {
       return unchanged(tidy(m3 + offset), ['counter_decrease']);
+    } else if (isSuspectDrop(lastRaw, lastTs, m3, ts, limits)) {
+      return { value: null, flags: ['suspect_drop'], state: { ...state, suspect: { raw: m3, ts } }, applied: { totalizer_offset: offset } };
     } else {
-      offsetAfter = tidy(offset + lastRaw);
+      startEra(ts, m3);
       delta = m3;
       flags.push('counter_reset');
-      reset = { ts, previousRaw: lastRaw, newRaw: m3, lostVolume: lastRaw, offsetBefore: offset, offsetAfter };
-      remembered = [...resets, { ts, previousTs: lastTs, previousRaw: lastRaw, newRaw: m3, offsetBefore: offset, offsetAfter }]
-        .slice(-MAX_REMEMBERED_RESETS);
     }
   }
 
   let preSpike: TotalizerState['preSpike'] = null;
-  if (ts.getTime() - lastTs.getTime() > BACKLOG_GAP_MS) {
+  if (ts.getTime() - deltaFrom.getTime() > BACKLOG_GAP_MS) {
     flags.push('after_gap');
-  } else if (!reverted && ratePerHour(delta, lastTs, ts) > limits.maxM3PerHour) {
+  } else if (!reverted && ratePerHour(delta, deltaFrom, ts) > limits.maxM3PerHour) {
     flags.push('spike');
     // After a reset the counter is in a new era: the raw level before the spike means nothing any more.
     preSpike = reset ? null : (state.preSpike ?? { raw: lastRaw, ts: lastTs });
@@ -153,8 +178,9 @@ export function advanceTotalizer(
   return {
     value,
     flags,
-    state: { offset: offsetAfter, lastRaw: m3, lastValue: value, lastTs: ts, preSpike, resets: remembered },
+    state: { offset: offsetAfter, lastRaw: m3, lastValue: value, lastTs: ts, preSpike, resets: remembered, suspect: null },
     ...(reset ? { reset } : {}),
+    ...(confirmed ? { confirmed } : {}),
     applied: reset
       ? { totalizer_offset: offsetAfter, totalizer_offset_before: offset, max_m3_per_hour: limits.maxM3PerHour }
       : { totalizer_offset: offsetAfter, max_m3_per_hour: limits.maxM3PerHour },
@@ -201,6 +227,21 @@ export function lateReading(state: TotalizerState, reading: { m3: number; ts: Da
   const restarted = beforeRestart && m3 + limits.resetToleranceM3 < next.previousRaw;
   const offset = restarted ? next.offsetAfter : next.offsetBefore;
   return { value: tidy(m3 + offset), flags, state, applied: { totalizer_offset: offset } };
+}
+
+/** Share of the counter a drop must lose to be held as a truncated reading rather than taken as a reset. */
+export const SUSPECT_DROP_RATIO = 0.9;
+
+/**
+ * A poller sometimes returns the counter with a digit missing (917,550 → 91,755). Such a drop loses at
+ * least 90 % of the counter without a gap of more than 2 h, and leaves a value the restarted counter could
+ * not have counted since the previous reading at the spike limit; a real restart counts from zero.
+ */
+export function isSuspectDrop(lastRaw: number, lastTs: Date, m3: number, ts: Date, limits: TotalizerLimits): boolean {
+  if (ts.getTime() - lastTs.getTime() > BACKLOG_GAP_MS) return false;
+  // Dropping the last digit leaves exactly a tenth at most (917,550 → 91,755): "at least 90 %".
+  if (m3 > tidy(lastRaw * (1 - SUSPECT_DROP_RATIO))) return false;
+  return m3 > limits.maxM3PerHour * ((ts.getTime() - lastTs.getTime()) / HOUR_MS);
 }
 
 function ratePerHour(volume: number, from: Date, to: Date): number {

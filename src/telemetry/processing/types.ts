@@ -36,6 +36,8 @@ export interface TotalizerState {
    * reading as one of the current era, as before.
    */
   resets?: RememberedReset[];
+  /** A reading held as a suspect drop (isSuspectDrop) until the next reading decides. */
+  suspect?: { raw: number; ts: Date } | null;
 }
 
 /** A counter reset as the totalizer state remembers it. */
@@ -79,6 +81,7 @@ export type QualityFlag =
   | 'out_of_range'
   | 'missing_sensor_position'
   | 'above_sensor'
+  | 'suspect_drop'
   | 'missing_pulses_factor'
   | 'unknown_unit';
 
@@ -101,6 +104,13 @@ export interface Measurement {
   processing_config: Record<string, unknown>;
 }
 
+export interface ConfirmedReset {
+  variable: string;
+  ts: Date;
+  value: number;
+  meter: number;
+}
+
 export interface ResetEvent {
   variable: string;
   ts: Date;
@@ -117,5 +127,9 @@ export interface ResetEvent {
 export type DeadLetterCode = 'invalid_timestamp' | 'future_timestamp' | 'expired_timestamp' | 'unparseable_value';
 
 export type Outcome =
-  | { ok: true; measurement: Measurement; state?: TotalizerState; reset?: ResetEvent; moved?: ResetMove }
+  | {
+      ok: true; measurement: Measurement; state?: TotalizerState; reset?: ResetEvent; moved?: ResetMove;
+      /** An earlier reading held as suspect was a reset: its value and meter reading to store. */
+      confirmed?: ConfirmedReset;
+    }
   | { ok: false; code: DeadLetterCode; reason: string };
