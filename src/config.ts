@@ -188,7 +188,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function embeddedSecretKey(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length < 32) {
+      throw new ConfigError([
+        `${file} holds ${key.length === 0 ? 'no key' : `a key of ${key.length} characters`}; it needs at least 32. ` +
+          'Restore the file from backup (the key decrypts stored provider and DGA credentials), or set SECRET_KEY',
+      ]);
+    }
+    return key;
+  }
   const key = randomBytes(32).toString('hex');
   writeFileSync(file, key + '\n', { mode: 0o600 });
   return key;
