@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../infra/db/index.js';
 import type { Page } from '../infra/db/sql.js';
 import type { Cache } from '../infra/cache/index.js';
-import { cached } from '../infra/cache/index.js';
+import { ALL_NAMESPACES, cached } from '../infra/cache/index.js';
+import type { Counters } from '../infra/counters/index.js';
+import { MemoryCounters } from '../infra/counters/memory.js';
 import { sha256 } from '../infra/secrets.js';
-import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../errors.js';
+import { LoginLockout } from './login-lockout.js';
 import { ClientRepository } from '../registry/client.repository.js';
 import { ApiKeyRepository, type ApiKeyRow } from './api-key.repository.js';
 import { hashPassword, needsRehash, UNKNOWN_USER_HASH, verifyPassword } from './password.js';
@@ -31,23 +34,45 @@ const SESSION_NS = 'user-sessions';
 /** Active (unrevoked) API keys a user may hold at once. */
 export const MAX_API_KEYS_PER_USER = 50;
 export const MAX_API_KEY_NAME = 100;
+/** What `createApiKey` issues: `shk_` and 24 random bytes in base64url. Anything else is refused before any lookup. */
+export const API_KEY_FORMAT = /^shk_[A-Za-z0-9_-]{32}$/;
+const UNKNOWN_KEY_MS = 60_000;
 
 export class AuthService {
   private readonly users: UserRepository;
   private readonly apiKeys: ApiKeyRepository;
   private readonly clients: ClientRepository;
+  private readonly lockout: LoginLockout;
+  /**
+   * Hashes of well-formed keys that matched no active key, remembered briefly in this process only and
+   * bounded: guessed keys cost one query each and never fill the shared cache.
+   */
+  private readonly unknownKeys = new MemoryCounters(Date.now, 1000);
 
-  constructor(private readonly deps: { db: Db; cache: Cache }) {
+  constructor(private readonly deps: { db: Db; cache: Cache; counters: Counters }) {
+    this.lockout = new LoginLockout(deps.counters);
+    // A key refused while its user was disabled works again as soon as the user is enabled.
+    deps.cache.onInvalidate((ns) => {
+      if (ns === API_KEY_NS || ns === ALL_NAMESPACES) this.unknownKeys.clear();
+    });
     this.users = new UserRepository(deps.db);
     this.apiKeys = new ApiKeyRepository(deps.db);
     this.clients = new ClientRepository(deps.db);
   }
 
   async login(email: string, password: string): Promise<Session> {
-    const user = await this.users.byEmailWithHash(email.trim().toLowerCase());
+    const account = email.trim().toLowerCase();
+    const locked = await this.lockout.lockedFor(account);
+    if (locked > 0) throw tooManyFailures(locked);
+    const user = await this.users.byEmailWithHash(account);
     // Verify even for unknown users so response time does not reveal which e-mails exist.
     const ok = await verifyPassword(password, user?.password_hash ?? UNKNOWN_USER_HASH);
-    if (!user || !ok || !user.is_active) throw new UnauthorizedError('e-mail or password is wrong');
+    if (!user || !ok || !user.is_active) {
+      const nowLocked = await this.lockout.failed(account);
+      if (nowLocked > 0) throw tooManyFailures(nowLocked);
+      throw new UnauthorizedError('e-mail or password is wrong');
+    }
+    await this.lockout.succeeded(account);
     if (needsRehash(user.password_hash)) await this.users.rehash(user.id, await hashPassword(password));
     return { principal: { userId: Number(user.id), role: user.role, clientId: user.client_id === null ? null : Number(user.client_id) }, tokenVersion: user.token_version };
   }
@@ -167,15 +192,30 @@ export class AuthService {
 
   /** The key's owner, and for an ingest key the points it may push to (null for a full key). */
   async principalForApiKey(key: string): Promise<ApiKeyAccess | null> {
+    if (!API_KEY_FORMAT.test(key)) return null;
     const hash = sha256(key);
+    if ((await this.unknownKeys.remainingMs(hash)) > 0) return null;
+    const { cache } = this.deps;
     // Keyed apart from the entries of the earlier shape (a bare principal) that a shared cache may still hold.
-    const text = await cached(this.deps.cache, API_KEY_NS, `access|${hash}`, 60, async () => {
-      const u = await this.apiKeys.ownerOf(hash);
-      const access: ApiKeyAccess | null = u
-        ? { principal: { userId: Number(u.id), role: u.role, clientId: u.client_id === null ? null : Number(u.client_id) }, ingestPointIds: u.point_ids?.map(Number) ?? null }
-        : null;
-      return JSON.stringify(access);
-    });
-    return JSON.parse(text) as ApiKeyAccess | null;
+    const field = `access|${hash}`;
+    const { gen, value } = await cache.read(API_KEY_NS, field);
+    cache.stats.record(value === undefined ? 'miss' : 'hit');
+    if (value !== undefined && value !== 'null') return JSON.parse(value) as ApiKeyAccess;
+    const u = await this.apiKeys.ownerOf(hash);
+    if (!u) {
+      await this.unknownKeys.hold(hash, UNKNOWN_KEY_MS);
+      return null;
+    }
+    const access: ApiKeyAccess = {
+      principal: { userId: Number(u.id), role: u.role, clientId: u.client_id === null ? null : Number(u.client_id) },
+      ingestPointIds: u.point_ids?.map(Number) ?? null,
+    };
+    await cache.write(API_KEY_NS, field, JSON.stringify(access), 60, gen);
+    return access;
   }
+}
+
+function tooManyFailures(ms: number): TooManyRequestsError {
+  const seconds = Math.ceil(ms / 1000);
+  return new TooManyRequestsError('LOGIN_LOCKED', `too many failed logins for this account: try again in ${seconds} s`, seconds);
 }

@@ -3,6 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { AppError } from '../errors.js';
 import type { Container } from '../container.js';
 import { registerAuth } from '../auth/auth.plugin.js';
 import { authRoutes } from '../auth/auth.routes.js';
@@ -73,13 +75,22 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerMetrics(app, { metrics: c.metrics, refreshBusLag: () => c.stats.busLag() });
 
+  // Limits only where a route asks for one (`config.rateLimit`); counted in Redis when REDIS_URL is set,
+  // so every API process shares them.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    redis: c.rateLimitRedis,
+    nameSpace: `${c.config.cachePrefix}:rate-limit:`,
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError('RATE_LIMITED', `too many requests: at most ${ctx.max} per ${ctx.after}; try again in ${Math.ceil(ctx.ttl / 1000)} s`, 429),
+  });
   await registerAuth(app, c);
   await app.register(healthRoutes(c, opts.healthChecks ?? {}));
   await statsRoutes(app, c.stats);
 
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { auth: c.auth });
+      await api.register(authRoutes, { auth: c.auth, loginRateLimit: c.config.loginRateLimit });
       await api.register(async (secured) => {
         secured.addHook('onRequest', app.authenticate);
         await secured.register(registryRoutes, { clients: c.clients, projects: c.projects, schemas: c.schemas });
