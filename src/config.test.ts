@@ -25,6 +25,14 @@ describe('configuration', () => {
     }
   });
 
+  it('reads PROVIDER_HOST_ALLOWLIST as lower-case hosts and refuses URLs in it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    expect(loadConfig({ DATA_DIR: dir }).providerHostAllowlist).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dir, PROVIDER_HOST_ALLOWLIST: 'API.tdata.cl, twin.example:8443' }).providerHostAllowlist).toEqual(['api.tdata.cl', 'twin.example:8443']);
+    expect(() => loadConfig({ DATA_DIR: dir, PROVIDER_HOST_ALLOWLIST: 'https://api.tdata.cl/x' })).toThrow(/PROVIDER_HOST_ALLOWLIST/);
+    expect(() => loadConfig({ DATA_DIR: dir, LOGIN_RATE_LIMIT: '0' })).toThrow(/LOGIN_RATE_LIMIT/);
+  });
+
   it('lists every bad variable in one error', () => {
     let error: ConfigError | undefined;
     try {

@@ -123,7 +123,7 @@ export async function buildContainer(
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
   await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
-  const providerAccounts = new ProviderAccountService({ db, secrets, events });
+  const providerAccounts = new ProviderAccountService({ db, secrets, events, hostAllowlist: config.providerHostAllowlist });
   const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock, metrics });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
