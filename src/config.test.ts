@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,24 @@ describe('configuration', () => {
     expect(cfg.secretKey).toHaveLength(64);
     expect(readFileSync(join(dir, 'secret.key'), 'utf8').trim()).toBe(cfg.secretKey);
     expect(loadConfig({ DATA_DIR: dir }).secretKey).toBe(cfg.secretKey);
+  });
+
+  it('refuses to start with an empty or short DATA_DIR/secret.key, naming the file', () => {
+    for (const content of ['', '\n', 'abc123\n']) {
+      const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+      writeFileSync(join(dir, 'secret.key'), content);
+      expect(() => loadConfig({ DATA_DIR: dir })).toThrow(ConfigError);
+      expect(() => loadConfig({ DATA_DIR: dir })).toThrow(join(dir, 'secret.key'));
+      expect(readFileSync(join(dir, 'secret.key'), 'utf8')).toBe(content);
+    }
+  });
+
+  it('reads PROVIDER_HOST_ALLOWLIST as lower-case hosts and refuses URLs in it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    expect(loadConfig({ DATA_DIR: dir }).providerHostAllowlist).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dir, PROVIDER_HOST_ALLOWLIST: 'API.tdata.cl, twin.example:8443' }).providerHostAllowlist).toEqual(['api.tdata.cl', 'twin.example:8443']);
+    expect(() => loadConfig({ DATA_DIR: dir, PROVIDER_HOST_ALLOWLIST: 'https://api.tdata.cl/x' })).toThrow(/PROVIDER_HOST_ALLOWLIST/);
+    expect(() => loadConfig({ DATA_DIR: dir, LOGIN_RATE_LIMIT: '0' })).toThrow(/LOGIN_RATE_LIMIT/);
   });
 
   it('lists every bad variable in one error', () => {

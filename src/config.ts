@@ -36,6 +36,10 @@ export interface Config {
   mqttTopicPrefix: string;
   /** Base of the MQTT client ids; must be stable per process for the persistent session (MQTT_CLIENT_ID). */
   mqttClientId?: string;
+  /** Password checks (login, password change) allowed per client IP per minute (LOGIN_RATE_LIMIT). */
+  loginRateLimit: number;
+  /** Hosts provider accounts may point at (PROVIDER_HOST_ALLOWLIST); undefined: any host. */
+  providerHostAllowlist?: string[];
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
   embedded: boolean;
 }
@@ -153,6 +157,25 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const mqttClientId = str('MQTT_CLIENT_ID');
   if (mqttClientId !== undefined && !/^[\w.-]{1,40}$/.test(mqttClientId)) problems.push('MQTT_CLIENT_ID must be 1-40 letters, digits, dots, dashes or underscores');
 
+  let loginRateLimit = 10;
+  const loginLimitText = str('LOGIN_RATE_LIMIT');
+  if (loginLimitText !== undefined) {
+    loginRateLimit = Number(loginLimitText);
+    if (!Number.isInteger(loginRateLimit) || loginRateLimit < 1 || loginRateLimit > 100_000) {
+      problems.push('LOGIN_RATE_LIMIT must be an integer from 1 to 100000 (logins per client IP per minute)');
+    }
+  }
+
+  let providerHostAllowlist: string[] | undefined;
+  const allowlistText = str('PROVIDER_HOST_ALLOWLIST');
+  if (allowlistText !== undefined) {
+    providerHostAllowlist = allowlistText.split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+    const bad = providerHostAllowlist.filter((h) => !/^[a-z0-9.-]+(:\d{1,5})?$/.test(h));
+    if (providerHostAllowlist.length === 0 || bad.length > 0) {
+      problems.push(`PROVIDER_HOST_ALLOWLIST must be a comma-separated list of host names such as api.tdata.cl (bad: ${bad.join(', ') || 'empty'})`);
+    }
+  }
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -181,6 +204,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttUrl,
     mqttTopicPrefix,
     mqttClientId,
+    loginRateLimit,
+    providerHostAllowlist,
     embedded: databaseUrl === undefined,
   };
 }
@@ -188,7 +213,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function embeddedSecretKey(dataDir: string): string {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'secret.key');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (key.length < 32) {
+      throw new ConfigError([
+        `${file} holds ${key.length === 0 ? 'no key' : `a key of ${key.length} characters`}; it needs at least 32. ` +
+          'Restore the file from backup (the key decrypts stored provider and DGA credentials), or set SECRET_KEY',
+      ]);
+    }
+    return key;
+  }
   const key = randomBytes(32).toString('hex');
   writeFileSync(file, key + '\n', { mode: 0o600 });
   return key;

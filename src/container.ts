@@ -2,6 +2,8 @@ import type { Config } from './config.js';
 import { openDb, type Db } from './infra/db/index.js';
 import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
+import { connect as connectRedis, type RedisClient } from './infra/cache/redis.js';
+import { MemoryCounters, RedisCounters, type Counters } from './infra/counters/index.js';
 import { createLogger, type Logger } from './infra/logger.js';
 import { Metrics } from './infra/metrics.js';
 import { SecretBox } from './infra/secrets.js';
@@ -42,6 +44,10 @@ export interface Container {
   metrics: Metrics;
   db: Db;
   cache: Cache;
+  /** Shared short-lived counters (login failures and lockouts). */
+  counters: Counters;
+  /** The Redis connection of the API's rate limits and counters; undefined without REDIS_URL (in-process limits). */
+  rateLimitRedis: RedisClient | undefined;
   secrets: SecretBox;
   auth: AuthService;
   events: RegistryEvents;
@@ -87,7 +93,13 @@ export async function buildContainer(
   const cache = createCache({ redisUrl: config.redisUrl, prefix: config.cachePrefix, stats: metrics.cacheStats });
   const secrets = new SecretBox(config.secretKey);
   const events = new RegistryEvents(cache);
-  const auth = new AuthService({ db, cache });
+  // Connects on first use: only the API role counts logins and requests.
+  const rateLimitRedis = config.redisUrl
+    ? connectRedis(config.redisUrl, { connectionName: `smarthydro-limits-${config.cachePrefix}`, lazyConnect: true })
+    : undefined;
+  rateLimitRedis?.on('error', () => undefined); // surfaced by the failing command
+  const counters: Counters = rateLimitRedis ? new RedisCounters(rateLimitRedis, config.cachePrefix) : new MemoryCounters();
+  const auth = new AuthService({ db, cache, counters });
   const clients = new ClientService({ db, events });
   const projects = new ProjectService({ db, events });
   const points = new PointService({ db, cache, secrets, events });
@@ -111,7 +123,7 @@ export async function buildContainer(
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
   await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
-  const providerAccounts = new ProviderAccountService({ db, secrets, events });
+  const providerAccounts = new ProviderAccountService({ db, secrets, events, hostAllowlist: config.providerHostAllowlist });
   const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock, metrics });
   const visibility = new PointVisibility({ db, cache });
   const latest = new LatestValuesService({ db, cache, visibility });
@@ -141,6 +153,8 @@ export async function buildContainer(
     metrics,
     db,
     cache,
+    counters,
+    rateLimitRedis,
     secrets,
     auth,
     events,
@@ -166,6 +180,7 @@ export async function buildContainer(
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
+      if (rateLimitRedis) rateLimitRedis.disconnect();
       await db.close().catch((err: unknown) => logger.warn({ err }, 'closing database failed'));
     },
   };

@@ -42,3 +42,10 @@ export class ForbiddenError extends AppError {
     super('FORBIDDEN', message, 403);
   }
 }
+
+/** Too many attempts: try again after `retryAfterSeconds` (sent as Retry-After). */
+export class TooManyRequestsError extends AppError {
+  constructor(code: string, message: string, readonly retryAfterSeconds: number) {
+    super(code, message, 429, { retry_after_s: retryAfterSeconds });
+  }
+}

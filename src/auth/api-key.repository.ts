@@ -18,6 +18,11 @@ export class ApiKeyRepository {
     return Number(rows[0]!.id);
   }
 
+  async countActive(userId: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM api_keys WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+    return rows[0]!.n;
+  }
+
   async listOf(userId: number): Promise<Page<ApiKeyRow>> {
     const { rows } = await this.db.query<ApiKeyRow>(
       'SELECT id, name, prefix, scope, point_ids, created_at, revoked_at FROM api_keys WHERE user_id = $1 ORDER BY id',

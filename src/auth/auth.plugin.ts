@@ -3,10 +3,13 @@ import fastifyJwt from '@fastify/jwt';
 import { ForbiddenError, UnauthorizedError } from '../errors.js';
 import type { Container } from '../container.js';
 import type { Principal, Role } from './principal.js';
+import type { Session } from './auth.service.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal;
+    /** True when the caller sent an API key rather than a session token. */
+    viaApiKey: boolean;
     /** Set when the caller is an ingest key: the only points it may push readings to. */
     ingestPointIds: readonly number[] | null;
   }
@@ -18,7 +21,8 @@ declare module 'fastify' {
 
 declare module '@fastify/jwt' {
   interface FastifyJWT {
-    payload: { sub: string; role: Role; cid: number | null };
+    /** `tv`: the user's token version when signed; a token with an older one is refused. */
+    payload: { sub: string; role: Role; cid: number | null; tv: number };
   }
 }
 
@@ -29,6 +33,7 @@ export async function registerAuth(app: FastifyInstance, c: Container) {
   await app.register(fastifyJwt, { secret: c.secrets.signingKey(), sign: { expiresIn: TOKEN_TTL } });
   app.decorateRequest('principal', null as unknown as Principal);
   app.decorateRequest('ingestPointIds', null);
+  app.decorateRequest('viaApiKey', false);
 
   app.decorate('authenticate', async (request: FastifyRequest) => {
     const header = request.headers.authorization;
@@ -43,19 +48,26 @@ export async function registerAuth(app: FastifyInstance, c: Container) {
       }
       request.principal = access.principal;
       request.ingestPointIds = access.ingestPointIds;
+      request.viaApiKey = true;
       return;
     }
+    let payload: { sub: string; role: Role; cid: number | null; tv?: number };
     try {
-      const payload = app.jwt.verify<{ sub: string; role: Role; cid: number | null }>(token);
-      request.principal = { userId: Number(payload.sub), role: payload.role, clientId: payload.cid };
+      payload = app.jwt.verify<{ sub: string; role: Role; cid: number | null; tv?: number }>(token);
     } catch {
       throw new UnauthorizedError('token is invalid or expired: log in again at POST /api/v1/auth/login');
     }
+    const userId = Number(payload.sub);
+    if (!(await c.auth.sessionValid(userId, payload.tv ?? 0))) {
+      throw new UnauthorizedError('this session has ended (logged out, password changed, or the user was disabled or deleted): log in again at POST /api/v1/auth/login');
+    }
+    request.principal = { userId, role: payload.role, clientId: payload.cid };
   });
 }
 
-export function signToken(app: FastifyInstance, p: Principal): string {
-  return app.jwt.sign({ sub: String(p.userId), role: p.role, cid: p.clientId });
+export function signToken(app: FastifyInstance, s: Session): string {
+  const p = s.principal;
+  return app.jwt.sign({ sub: String(p.userId), role: p.role, cid: p.clientId, tv: s.tokenVersion });
 }
 
 declare module 'fastify' {

@@ -25,6 +25,16 @@ export const UserBody = Type.Object(
   { additionalProperties: false },
 );
 
+export const UserPatch = Type.Object(
+  { name: Type.Optional(Nullable(Type.String({ maxLength: 200 }))), is_active: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const PasswordChange = Type.Object(
+  { current_password: Type.String({ minLength: 1, maxLength: 1000 }), new_password: Type.String({ minLength: 8, maxLength: 1000 }) },
+  { additionalProperties: false },
+);
+
 export const ApiKey = Type.Object({
   id: Type.Integer(),
   name: Type.String(),

@@ -2,6 +2,9 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyRateLimit from '@fastify/rate-limit';
+import { AppError } from '../errors.js';
 import type { Container } from '../container.js';
 import { registerAuth } from '../auth/auth.plugin.js';
 import { authRoutes } from '../auth/auth.routes.js';
@@ -26,12 +29,21 @@ export interface AppOptions {
   healthChecks?: Record<string, HealthCheck>;
 }
 
+/** A caller's x-request-id is kept (to follow a request across systems) only when it cannot forge log lines or headers. */
+export const SAFE_REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+/** The whole request (headers and body) must arrive within this; a client trickling bytes holds no socket longer. */
+export const REQUEST_TIMEOUT_MS = 30_000;
+
 export async function buildApp(c: Container, opts: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: c.logger as FastifyBaseLogger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && SAFE_REQUEST_ID.test(given) ? given : randomUUID();
+    },
     bodyLimit: 5 * 1024 * 1024,
+    requestTimeout: REQUEST_TIMEOUT_MS,
   }) as unknown as FastifyInstance;
 
   app.addHook('onSend', async (req, reply) => {
@@ -52,17 +64,33 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
       security: [{ bearer: [] }],
     },
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // Strict default headers everywhere; the Swagger UI pages get their own CSP (hashes of its inline script
+  // and style). No upgrade-insecure-requests: the embedded set-up is served over plain HTTP.
+  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  await app.register(fastifySwaggerUi, {
+    routePrefix: '/docs',
+    staticCSP: true,
+    transformStaticCSP: (header) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   registerMetrics(app, { metrics: c.metrics, refreshBusLag: () => c.stats.busLag() });
 
+  // Limits only where a route asks for one (`config.rateLimit`); counted in Redis when REDIS_URL is set,
+  // so every API process shares them.
+  await app.register(fastifyRateLimit, {
+    global: false,
+    redis: c.rateLimitRedis,
+    nameSpace: `${c.config.cachePrefix}:rate-limit:`,
+    errorResponseBuilder: (_req, ctx) =>
+      new AppError('RATE_LIMITED', `too many requests: at most ${ctx.max} per ${ctx.after}; try again in ${Math.ceil(ctx.ttl / 1000)} s`, 429),
+  });
   await registerAuth(app, c);
   await app.register(healthRoutes(c, opts.healthChecks ?? {}));
   await statsRoutes(app, c.stats);
 
   await app.register(
     async (api) => {
-      await api.register(authRoutes, { auth: c.auth });
+      await api.register(authRoutes, { auth: c.auth, loginRateLimit: c.config.loginRateLimit });
       await api.register(async (secured) => {
         secured.addHook('onRequest', app.authenticate);
         await secured.register(registryRoutes, { clients: c.clients, projects: c.projects, schemas: c.schemas });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Container } from '../container.js';
 
 export type HealthCheck = () => Promise<{ ok: boolean; detail?: string }>;
@@ -28,6 +28,17 @@ async function run(check: HealthCheck): Promise<{ status: 'ok' | 'down'; detail?
   }
 }
 
+/** Whether the caller sent a valid staff token or key; /health itself needs none. */
+async function isStaff(app: FastifyInstance, req: FastifyRequest): Promise<boolean> {
+  if (!req.headers.authorization) return false;
+  try {
+    await app.authenticate(req);
+    return req.principal.role !== 'client';
+  } catch {
+    return false;
+  }
+}
+
 /** GET /health: every part in use answers, or 503 naming the one that does not. */
 export const healthRoutes =
   (c: Container, extra: Record<string, HealthCheck>): FastifyPluginAsync =>
@@ -41,9 +52,11 @@ export const healthRoutes =
       },
       ...extra,
     };
-    app.get('/health', { schema: { tags: ['operations'], security: [], response: { 200: Health, 503: Health } } }, async (_req, reply) => {
+    app.get('/health', { schema: { tags: ['operations'], security: [], response: { 200: Health, 503: Health } } }, async (req, reply) => {
       const names = Object.keys(checks);
-      const results = await Promise.all(names.map((n) => run(checks[n]!)));
+      const [results, staff] = await Promise.all([Promise.all(names.map((n) => run(checks[n]!))), isStaff(app, req)]);
+      // Why a part is down (connection strings, hosts, driver messages) is for staff; others see that it is.
+      if (!staff) for (const r of results) if (r.status === 'down') delete r.detail;
       const out = Object.fromEntries(names.map((n, i) => [n, results[i]]));
       const ok = results.every((r) => r.status === 'ok');
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'down', checks: out });

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../errors.js';
+import { AppError, TooManyRequestsError } from '../errors.js';
 
 export interface Problem {
   type: string;
@@ -70,6 +70,7 @@ function validationDetail(err: FastifyError): { field: string; detail: string } 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (err instanceof AppError) {
     if (err.status >= 500) request.log.error({ err }, 'request failed');
+    if (err instanceof TooManyRequestsError) reply.header('retry-after', String(err.retryAfterSeconds));
     const { field, ...rest } = err.details ?? {};
     return sendProblem(reply, request, err.status, err.code, err.message, {
       ...(field ? { field } : {}),

@@ -50,11 +50,28 @@ export class AccountRepository {
     });
   }
 
-  async update(id: number, provider: ProviderName, values: Record<string, unknown> & { is_default?: boolean }): Promise<void> {
-    await this.db.transaction(async (tx) => {
+  /**
+   * Updates an account and, when `clearPointTokens`, drops the stored tokens of the points the collector
+   * would send to it (bound to it, or unbound while it is its provider's default); returns how many.
+   */
+  async update(id: number, provider: ProviderName, values: Record<string, unknown> & { is_default?: boolean }, clearPointTokens: boolean): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      let cleared = 0;
+      if (clearPointTokens) {
+        // Before is_default moves: the points that used this account until now.
+        const r = await tx.query(
+          `UPDATE catchment_points p SET provider_token_enc = NULL
+           FROM provider_accounts a
+           WHERE a.id = $1 AND p.provider_token_enc IS NOT NULL
+             AND (p.provider_account_id = a.id OR (p.provider_account_id IS NULL AND p.provider = a.provider AND a.is_default))`,
+          [id],
+        );
+        cleared = r.rowCount;
+      }
       if (values.is_default) await tx.query('UPDATE provider_accounts SET is_default = false WHERE provider = $1 AND id <> $2', [provider, id]);
       const stmt = updateStatement('provider_accounts', id, values, COLUMNS);
       if (stmt) await tx.query(stmt.sql, stmt.params);
+      return cleared;
     });
   }
 

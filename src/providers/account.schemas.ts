@@ -28,4 +28,10 @@ export const Account = Type.Object({
   is_default: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
+  password_cleared: Type.Optional(
+    Type.Boolean({ description: 'answer to a change of base_url to another host (or scheme or port) without a new password: the stored password was dropped' }),
+  ),
+  point_tokens_cleared: Type.Optional(
+    Type.Integer({ description: 'with such a change: how many points using this account had their stored provider token dropped (set them again)' }),
+  ),
 });

@@ -8,6 +8,7 @@ import type { RegistryEvents } from '../registry/events.js';
 import { AccountRepository, type AccountRow } from './account.repository.js';
 import type { AccountPatch } from './account.schemas.js';
 import type { ProviderAccount, ProviderName } from './provider.js';
+import { hostAllowed, originChanged, originOf } from './account.rules.js';
 
 export type { AccountRow } from './account.repository.js';
 export type AccountInput = Static<typeof AccountPatch>;
@@ -16,7 +17,8 @@ export type AccountInput = Static<typeof AccountPatch>;
 export class ProviderAccountService {
   private readonly repo: AccountRepository;
 
-  constructor(private readonly deps: { db: Db; secrets: SecretBox; events: RegistryEvents }) {
+  /** `hostAllowlist`: the only hosts a base_url may name (PROVIDER_HOST_ALLOWLIST); undefined: any host. */
+  constructor(private readonly deps: { db: Db; secrets: SecretBox; events: RegistryEvents; hostAllowlist?: readonly string[] }) {
     this.repo = new AccountRepository(deps.db);
   }
 
@@ -43,15 +45,24 @@ export class ProviderAccountService {
     return this.get(actor, id);
   }
 
+  /**
+   * Changing base_url to another origin (host, scheme or port) drops the stored password unless the same
+   * request sends one (null included), and the stored tokens of the points using the account: secrets
+   * given for one server are never sent to another. The answer says what was dropped.
+   */
   async update(actor: Principal, id: number, input: AccountInput): Promise<AccountRow> {
     const current = await this.get(actor, id);
     const values = this.prepare(input);
     if ((input.name && input.name !== current.name) || (input.provider && input.provider !== current.provider)) {
       await this.ensureNameFree(input.provider ?? current.provider, input.name ?? current.name);
     }
-    await this.repo.update(id, input.provider ?? current.provider, values);
+    const moved = input.base_url !== undefined && originChanged(current.base_url, input.base_url);
+    const passwordCleared = moved && input.password === undefined && current.has_password;
+    if (passwordCleared) values.password_enc = null;
+    const tokensCleared = await this.repo.update(id, input.provider ?? current.provider, values, moved);
     await this.deps.events.registryChanged();
-    return this.get(actor, id);
+    const row = await this.get(actor, id);
+    return moved ? { ...row, ...(passwordCleared ? { password_cleared: true } : {}), point_tokens_cleared: tokensCleared } : row;
   }
 
   async remove(actor: Principal, id: number): Promise<void> {
@@ -65,6 +76,8 @@ export class ProviderAccountService {
     const byId = new Map<number, ProviderAccount & { provider: ProviderName }>();
     const defaults = new Map<ProviderName, number>();
     for (const r of await this.repo.all()) {
+      // An account stored before the allowlist was set, naming a host outside it, is not used.
+      if (!hostAllowed(r.base_url, this.deps.hostAllowlist)) continue;
       byId.set(Number(r.id), {
         provider: r.provider,
         baseUrl: r.base_url,
@@ -78,8 +91,13 @@ export class ProviderAccountService {
 
   private prepare(input: AccountInput): Record<string, unknown> & { is_default?: boolean } {
     const { password, ...rest } = input;
-    if (input.base_url !== undefined && !/^https?:\/\/\S+$/.test(input.base_url)) {
-      throw new ValidationError('base_url must be an http(s) URL', 'base_url');
+    if (input.base_url !== undefined) {
+      if (!/^https?:\/\/\S+$/.test(input.base_url) || originOf(input.base_url) === null) {
+        throw new ValidationError('base_url must be an http(s) URL', 'base_url');
+      }
+      if (!hostAllowed(input.base_url, this.deps.hostAllowlist)) {
+        throw new ValidationError(`base_url must name one of the allowed hosts (${this.deps.hostAllowlist!.join(', ')})`, 'base_url');
+      }
     }
     const values: Record<string, unknown> & { is_default?: boolean } = { ...rest };
     if (password !== undefined) values.password_enc = password === null ? null : this.deps.secrets.encrypt(password);

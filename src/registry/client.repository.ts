@@ -59,6 +59,11 @@ export class ClientRepository {
     return rows[0]!.n;
   }
 
+  async userCount(id: number): Promise<number> {
+    const { rows } = await this.db.query<{ n: number }>('SELECT count(*)::int AS n FROM users WHERE client_id = $1', [id]);
+    return rows[0]!.n;
+  }
+
   async delete(id: number): Promise<void> {
     await this.db.query('DELETE FROM clients WHERE id = $1', [id]);
   }

@@ -55,6 +55,10 @@ export class ClientService {
     if (projects > 0) {
       throw new ConflictError('CLIENT_HAS_PROJECTS', `client ${id} still has ${projects} project(s); delete or move them first`);
     }
+    const users = await this.repo.userCount(id);
+    if (users > 0) {
+      throw new ConflictError('CLIENT_HAS_USERS', `client ${id} still has ${users} user(s); delete them first (DELETE /api/v1/users/{id})`);
+    }
     await this.repo.delete(id);
     await this.deps.events.registryChanged();
   }

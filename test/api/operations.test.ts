@@ -16,9 +16,13 @@ describe('operations endpoints', () => {
     expect(Object.keys(ok.body.checks).sort()).toEqual(['bus', 'cache', 'database']);
     expect(ok.body.checks.database.status).toBe('ok');
     busUp = false;
-    const down = await t.as(null, { method: 'GET', url: '/health' });
+    const down = await t.as(t.adminToken, { method: 'GET', url: '/health' });
     expect(down.status).toBe(503);
     expect(down.body.checks.bus).toMatchObject({ status: 'down', detail: 'broker unreachable' });
+    const anonymous = await t.as(null, { method: 'GET', url: '/health' });
+    expect(anonymous.status).toBe(503);
+    expect(anonymous.body.checks.bus.status).toBe('down');
+    expect(anonymous.body.checks.bus.detail).toBeUndefined();
     busUp = true;
   });
 

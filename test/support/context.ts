@@ -19,7 +19,8 @@ export const ADMIN = { email: 'admin@test.local', password: 'admin-password-1' }
 
 export function testConfig(overrides: Partial<Config> = {}): Config {
   return {
-    ...loadConfig({ SECRET_KEY: 'test-secret-key-test-secret-key-0123456789', LOG_LEVEL: 'silent', DATA_DIR: '/tmp/smarthydro-test' }),
+    // Every injected request comes from 127.0.0.1: a login limit per IP far above what a suite needs.
+    ...loadConfig({ SECRET_KEY: 'test-secret-key-test-secret-key-0123456789', LOG_LEVEL: 'silent', DATA_DIR: '/tmp/smarthydro-test', LOGIN_RATE_LIMIT: '10000' }),
     ...overrides,
   };
 }

@@ -20,9 +20,10 @@ redis.call('SET', KEYS[1] .. ':' .. n .. ':' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
 return 1`;
 
 type Client = Redis | Cluster;
+export type RedisClient = Client;
 
 /** `autoResubscribe: false` for the pub/sub connection: RedisCache subscribes itself and knows when it is done. */
-function connect(url: string, opts: { autoResubscribe?: boolean; connectionName?: string } = {}): Client {
+export function connect(url: string, opts: { autoResubscribe?: boolean; connectionName?: string; lazyConnect?: boolean } = {}): Client {
   if (url.startsWith('redis+cluster://')) {
     const nodes = url
       .slice('redis+cluster://'.length)
@@ -31,7 +32,7 @@ function connect(url: string, opts: { autoResubscribe?: boolean; connectionName?
         const [host, port] = hp.split(':');
         return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
       });
-    return new Cluster(nodes, { lazyConnect: false, redisOptions: opts });
+    return new Cluster(nodes, { lazyConnect: opts.lazyConnect ?? false, redisOptions: opts });
   }
   return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, ...opts });
 }

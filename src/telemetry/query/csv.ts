@@ -1,9 +1,26 @@
 import { Readable } from 'node:stream';
 
-/** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
+/**
+ * First characters that make a spreadsheet read a cell as a formula (CSV injection). A text cell
+ * starting with one gets a leading `'`, so it shows as text; numbers are written as they are.
+ */
+export const CSV_FORMULA_LEADS: readonly string[] = ['=', '+', '-', '@', '\t', '\r'];
+
+/** A text cell as a spreadsheet will show it: not a formula. */
+export function csvText(s: string): string {
+  return s.length > 0 && CSV_FORMULA_LEADS.includes(s[0]!) ? `'${s}` : s;
+}
+
+/** The rule of `csvText` as an SQL expression over the text expression `expr` (for lines built in the database). */
+export function csvTextSql(expr: string): string {
+  const leads = CSV_FORMULA_LEADS.map((c) => `chr(${c.charCodeAt(0)})`).join(', ');
+  return `(CASE WHEN left(${expr}, 1) IN (${leads}) THEN chr(39) || ${expr} ELSE ${expr} END)`;
+}
+
+/** RFC 4180 field: quoted when it holds a comma, a quote or a line break; text cells are neutralised (`csvText`). */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = v instanceof Date ? v.toISOString() : String(v);
+  const s = v instanceof Date ? v.toISOString() : typeof v === 'string' ? csvText(v) : String(v);
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

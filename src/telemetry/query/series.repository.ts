@@ -1,6 +1,7 @@
 import type { Db } from '../../infra/db/index.js';
 import { BUCKET_ORIGIN, BUCKETS, bucketInterval, type BucketName } from './buckets.js';
 import { EFFECTIVE_VALUE } from '../corrections/correction.repository.js';
+import { csvTextSql } from './csv.js';
 
 export interface BucketRow {
   /** Bucket start, epoch milliseconds. */
@@ -27,7 +28,7 @@ export interface CsvLine {
 // Every read shows a reading's effective value: corrected when corrected, nothing when invalidated.
 const VALUE = EFFECTIVE_VALUE();
 const FINITE = `${VALUE} NOT IN ('NaN', 'Infinity', '-Infinity')`;
-const quoted = (expr: string) => `'"' || replace(${expr}, '"', '""') || '"'`;
+const quoted = (expr: string) => `'"' || replace(${csvTextSql(expr)}, '"', '""') || '"'`;
 const ISO = `to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const MS = (col: string) => `extract(epoch FROM ${col})::float8 * 1000`;
 // The value of the latest row of a group in one pass (arrays compare element by element), where

@@ -1,0 +1,3 @@
+export type { Counters } from './counters.js';
+export { MemoryCounters } from './memory.js';
+export { RedisCounters } from './redis.js';
