@@ -7,3 +7,19 @@ CREATE TABLE dga_informant_pacing (
   held_by         text,
   updated_at      timestamptz NOT NULL DEFAULT now()
 );
+
+-- Receipts survive any registry change: a point with receipted submissions cannot be deleted (archive it
+-- instead). Its rows without a receipt (the queue) go with it.
+ALTER TABLE dga_submissions DROP CONSTRAINT dga_submissions_point_id_fkey;
+ALTER TABLE dga_submissions ADD CONSTRAINT dga_submissions_point_id_fkey
+  FOREIGN KEY (point_id) REFERENCES catchment_points(id) ON DELETE RESTRICT;
+
+CREATE FUNCTION sh_drop_unreceipted_submissions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  DELETE FROM dga_submissions WHERE point_id = OLD.id AND receipt IS NULL;
+  RETURN OLD;
+END $$;
+
+CREATE TRIGGER catchment_points_drop_unreceipted_submissions
+  BEFORE DELETE ON catchment_points
+  FOR EACH ROW EXECUTE FUNCTION sh_drop_unreceipted_submissions();

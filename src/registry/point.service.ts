@@ -3,7 +3,7 @@ import type { Db } from '../infra/db/index.js';
 import type { Cache } from '../infra/cache/index.js';
 import { cached } from '../infra/cache/index.js';
 import type { SecretBox } from '../infra/secrets.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
 import { validatePointDga } from '../dga/validation.js';
 import { validateCoordinates } from './coordinates.js';
@@ -14,6 +14,9 @@ import { UserRepository } from '../auth/user.repository.js';
 import { type PointFilter, type PointRow, PointRepository } from './point.repository.js';
 import { ProjectRepository } from './project.repository.js';
 import type { PointPatch } from './registry.schemas.js';
+
+/** The foreign key (ON DELETE RESTRICT) by which a point with DGA receipts cannot be deleted. */
+const RECEIPTS_KEEP_THEIR_POINT = 'dga_submissions_point_id_fkey';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
 
@@ -92,10 +95,25 @@ export class PointService {
     return (await this.repo.get(id))!;
   }
 
+  /**
+   * Deletes a point and its queue of unsent DGA slots. Refused while the point has DGA receipts: they are
+   * the record of what was reported and outlive any registry change (the database enforces it); such a
+   * point is archived instead (telemetry and DGA reporting switched off).
+   */
   async remove(actor: Principal, id: number): Promise<void> {
     requireStaff(actor);
     await this.get(actor, id);
-    await this.repo.delete(id);
+    try {
+      await this.repo.delete(id);
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === RECEIPTS_KEEP_THEIR_POINT) {
+        throw new ConflictError(
+          'POINT_HAS_DGA_RECEIPTS',
+          `point ${id} has DGA receipts, which are kept for good; archive it instead: PATCH /points/${id} {"is_telemetry_active": false, "dga_send": false}`,
+        );
+      }
+      throw err;
+    }
     await this.deps.events.registryChanged();
   }
 

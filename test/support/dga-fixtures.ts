@@ -155,3 +155,30 @@ export class FakeClock {
     this.t += ms;
   }
 }
+
+/**
+ * Makes recording a receipt for `pointId` fail the next `times` times (a trigger on dga_submissions; the
+ * count is a sequence, which a failed statement does not roll back). PGlite and PostgreSQL alike.
+ */
+export async function failReceiptWrites(db: Queryable, pointId: number, times: number): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS test_receipt_faults (point_id bigint PRIMARY KEY, seq text NOT NULL, times int NOT NULL)`);
+  await db.query(`CREATE OR REPLACE FUNCTION test_fail_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE f record;
+    BEGIN
+      SELECT seq, times INTO f FROM test_receipt_faults WHERE point_id = NEW.point_id;
+      IF FOUND AND NEW.receipt IS NOT NULL AND OLD.receipt IS NULL AND nextval(f.seq::regclass) <= f.times THEN
+        RAISE EXCEPTION 'forced failure recording the receipt of point %', NEW.point_id;
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await db.query('DROP TRIGGER IF EXISTS test_fail_receipt ON dga_submissions');
+  await db.query('CREATE TRIGGER test_fail_receipt BEFORE UPDATE ON dga_submissions FOR EACH ROW EXECUTE FUNCTION test_fail_receipt()');
+  const seq = `test_receipt_fault_${pointId}`;
+  await db.query(`DROP SEQUENCE IF EXISTS ${seq}`);
+  await db.query(`CREATE SEQUENCE ${seq}`);
+  await db.query(
+    `INSERT INTO test_receipt_faults (point_id, seq, times) VALUES ($1, $2, $3)
+     ON CONFLICT (point_id) DO UPDATE SET seq = EXCLUDED.seq, times = EXCLUDED.times`,
+    [pointId, seq, times],
+  );
+}
