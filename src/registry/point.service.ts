@@ -6,6 +6,7 @@ import type { SecretBox } from '../infra/secrets.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
 import { validatePointDga } from '../dga/validation.js';
+import { normalizeDgaStandard } from '../dga/types.js';
 import { validateCoordinates } from './coordinates.js';
 import { normalizeRut } from './rut.js';
 import { CACHE_NS, type RegistryEvents } from './events.js';
@@ -133,6 +134,7 @@ export class PointService {
     if (problems.length > 0) {
       throw new ValidationError(problems.map((e) => `${e.field}: ${e.message}`).join('; '), problems[0]!.field, { errors: problems });
     }
+    if (input.dga_standard) values.dga_standard = normalizeDgaStandard(input.dga_standard);
     for (const field of ['dga_informant_rut', 'dga_company_rut'] as const) {
       const v = input[field];
       if (v) values[field] = normalizeRut(v);

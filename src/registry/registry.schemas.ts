@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Timestamp } from '../http/schemas.js';
-import { DGA_STANDARDS, DGA_TYPES } from '../dga/types.js';
+import { DGA_STANDARDS, DGA_TYPES, LEGACY_DGA_STANDARDS } from '../dga/types.js';
 import { POINT_PROVIDERS } from '../providers/provider.js';
 import { VALUE_TYPES, VARIABLE_KINDS } from './variables.js';
 
@@ -53,7 +53,8 @@ export const Project = Type.Object({
 export const PointProviderSchema = Type.Union(POINT_PROVIDERS.map((p) => Type.Literal(p)));
 /** Collection interval, minutes. */
 export const Frequency = Type.Union(COLLECTION_FREQUENCIES.map((f) => Type.Literal(f)));
-const Standard = Type.Union(DGA_STANDARDS.map((s) => Type.Literal(s)));
+/** Legacy SIN_ESTANDAR is accepted and stored as MAYOR. */
+const Standard = Type.Union([...DGA_STANDARDS, ...Object.keys(LEGACY_DGA_STANDARDS)].map((s) => Type.Literal(s)));
 const DgaType = Type.Union(DGA_TYPES.map((t) => Type.Literal(t)));
 const Metres = Nullable(Type.Number({ minimum: 0, maximum: 999999 }));
 
