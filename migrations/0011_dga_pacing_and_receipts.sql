@@ -23,3 +23,9 @@ END $$;
 CREATE TRIGGER catchment_points_drop_unreceipted_submissions
   BEFORE DELETE ON catchment_points
   FOR EACH ROW EXECUTE FUNCTION sh_drop_unreceipted_submissions();
+
+-- A DGA work (código de obra) measured by several meters: a member point names the point that holds the
+-- work's DGA settings; the work reports caudal and totalizador summed over every meter.
+ALTER TABLE catchment_points ADD COLUMN dga_work_point_id bigint REFERENCES catchment_points(id) ON DELETE SET NULL;
+ALTER TABLE catchment_points ADD CONSTRAINT catchment_points_work_not_self CHECK (dga_work_point_id <> id);
+CREATE INDEX catchment_points_dga_work ON catchment_points (dga_work_point_id) WHERE dga_work_point_id IS NOT NULL;

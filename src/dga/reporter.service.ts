@@ -28,7 +28,8 @@ import type { InformantPacingRepository } from './informant-pacing.repository.js
 import { buildDgaRequest, redactDgaBody } from './payload.js';
 import { preparePoint, type PointConfigSources } from './point-config.js';
 import { nextAttemptAt } from './response.js';
-import { readSlot } from './slot-reading.js';
+import { dgaVariables, readSlot, type DgaVariables, type SlotReadingResult } from './slot-reading.js';
+import { combineWorkReading } from './work.js';
 import { SlotPlanner } from './slot.planner.js';
 import { DEFAULT_MAX_BACKFILL_MS } from './slots.js';
 import type { DgaStandard } from './types.js';
@@ -201,7 +202,7 @@ export class DgaReporter {
       return this.count('config_invalid');
     }
     const { config, vars } = prepared;
-    const read = await readSlot({
+    const own = await readSlot({
       load: (variable, from, to) => this.deps.points.samples(row.point_id, variable, from, to),
       vars,
       standard: config.standard,
@@ -210,6 +211,11 @@ export class DgaReporter {
       tz: this.deps.config.tz,
       maxSampleAgeMs: this.maxSampleAgeMs,
     });
+    const members = await this.deps.points.workMembers(row.point_id);
+    const read = combineWorkReading(
+      { pointId: row.point_id, result: own },
+      await Promise.all(members.map(async (pointId) => ({ pointId, result: await this.readMember(pointId, row, config.standard) }))),
+    );
     if (!read.ok) {
       const next = this.within(row, this.later(this.dataRetryMs));
       const message = `no data to report for this slot: ${read.missing.join('; ')}`;
@@ -256,6 +262,26 @@ export class DgaReporter {
     } catch (err) {
       throw new AnsweredError(err);
     }
+  }
+
+  /** A member meter's caudal and totalizador for the slot (the level comes from the work's own point). */
+  private async readMember(pointId: number, row: SubmissionRow, standard: DgaStandard): Promise<SlotReadingResult> {
+    let vars: DgaVariables;
+    try {
+      vars = dgaVariables(await this.deps.config.variables(pointId));
+    } catch (err) {
+      return { ok: false, missing: [`the point schema cannot be read: ${(err as Error).message}`] };
+    }
+    return readSlot({
+      load: (variable, from, to) => this.deps.points.samples(pointId, variable, from, to),
+      vars: { ...vars, level: null },
+      standard,
+      // Read as a surface meter: no water table is asked of a member.
+      type: 'SUPERFICIAL',
+      slot: row.slot_at,
+      tz: this.deps.config.tz,
+      maxSampleAgeMs: this.maxSampleAgeMs,
+    });
   }
 
   /**

@@ -118,6 +118,29 @@ export class PointService {
     await this.deps.events.registryChanged();
   }
 
+  /**
+   * A member of a DGA work (dga_work_point_id) reports through the work's point: that point exists, belongs
+   * to the same client and is no member itself; the member does not send on its own and has no members.
+   */
+  private async checkWork(merged: Record<string, unknown>, current: PointRow | undefined): Promise<void> {
+    const headId = merged.dga_work_point_id as number | null | undefined;
+    if (headId === null || headId === undefined) return;
+    const field = 'dga_work_point_id';
+    if (current && headId === current.id) throw new ValidationError(`${field}: a point cannot be a member of its own work`, field);
+    const head = await this.repo.get(headId);
+    const project = await this.projects.get(merged.project_id as number);
+    if (!head || !project || head.client_id !== project.client_id) {
+      throw new ValidationError(`${field}: point ${headId} does not exist in this point's client`, field);
+    }
+    if (head.dga_work_point_id !== null) {
+      throw new ValidationError(`${field}: point ${headId} is itself a member of the work of point ${head.dga_work_point_id}`, field);
+    }
+    if (merged.dga_send) throw new ValidationError(`${field}: a member of a work reports through it; dga_send must be false`, field);
+    if (current && (await this.repo.workMembers(current.id)).length > 0) {
+      throw new ValidationError(`${field}: point ${current.id} is the DGA work of other points; it cannot join another`, field);
+    }
+  }
+
   /** Validates the point as it will be after the change and turns secrets into ciphertext. */
   private async prepare(input: PointInput, current: PointRow | undefined): Promise<Record<string, unknown>> {
     const merged = { ...(current ?? {}), ...stripUndefined(input) };
@@ -142,6 +165,7 @@ export class PointService {
     if (input.project_id !== undefined && !(await this.projects.exists(input.project_id))) {
       throw new ValidationError(`project_id: project ${input.project_id} does not exist`, 'project_id');
     }
+    await this.checkWork(merged, current);
     if (input.owner_user_id && !(await this.users.exists(input.owner_user_id))) {
       throw new ValidationError(`owner_user_id: user ${input.owner_user_id} does not exist`, 'owner_user_id');
     }

@@ -88,6 +88,15 @@ const pointFields = {
   dga_password: Type.Optional(Nullable(Type.String({ maxLength: 200, description: 'write-only; stored encrypted' }))),
   dga_company_rut: Type.Optional(Nullable(Rut)),
   dga_start_date: Type.Optional(Nullable(Type.String({ format: 'date' }))),
+  dga_work_point_id: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2147483647,
+        description: "this point's meter reports in the DGA work of that point (caudal and totalizador summed; it must not send itself)",
+      }),
+    ),
+  ),
 };
 
 export const PointBody = Type.Object(pointFields, { additionalProperties: false });
@@ -126,6 +135,7 @@ export const Point = Type.Object({
   has_dga_password: Type.Boolean(),
   dga_company_rut: Nullable(Type.String()),
   dga_start_date: Nullable(Type.String()),
+  dga_work_point_id: Nullable(Type.Integer()),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -120,6 +120,20 @@ export const fix2 = (x: number) => (Math.round(Number((x * 100).toPrecision(12))
 
 /** The DGA body a slot must carry, from the raw series: see SPEC §8 and slots.ts for the window. */
 export function expectedMeasurement(s: WellSeries, slot: number, windowMs: number, withLevel: boolean) {
+  const n = expectedNumbers(s, slot, windowMs);
+  const { fecha, hora } = local(slot);
+  const m: Record<string, string> = {
+    caudal: fix2(n.caudal),
+    fechaMedicion: fecha,
+    horaMedicion: hora,
+    totalizador: String(Math.floor(n.totalizer)),
+  };
+  if (withLevel) m.nivelFreaticoDelPozo = fix2(n.level!);
+  return m;
+}
+
+/** The unrounded caudal (L/s), totalizer (m³) and level (m) a slot reports, from the raw series. */
+export function expectedNumbers(s: WellSeries, slot: number, windowMs: number): { caudal: number; totalizer: number; level: number | null } {
   const from = slot - windowMs;
   const atOrBefore = (xs: StoredSample[], at: number) => [...xs].reverse().find((x) => x.ts.getTime() <= at);
   const start = atOrBefore(s.totalizer, from) ?? s.totalizer.find((x) => x.ts.getTime() > from);
@@ -131,15 +145,7 @@ export function expectedMeasurement(s: WellSeries, slot: number, windowMs: numbe
     const inside = s.flow.filter((x) => x.ts.getTime() > from && x.ts.getTime() <= slot);
     caudal = inside.reduce((a, x) => a + x.value, 0) / inside.length;
   }
-  const { fecha, hora } = local(slot);
-  const m: Record<string, string> = {
-    caudal: fix2(caudal),
-    fechaMedicion: fecha,
-    horaMedicion: hora,
-    totalizador: String(Math.floor(end.value)),
-  };
-  if (withLevel) m.nivelFreaticoDelPozo = fix2(atOrBefore(s.level, slot)!.value);
-  return m;
+  return { caudal, totalizer: end.value, level: atOrBefore(s.level, slot)?.value ?? null };
 }
 
 /** A clock tests move by hand. */
