@@ -10,6 +10,7 @@ describe('configuration', () => {
     const cfg = loadConfig({ DATA_DIR: dir });
     expect(cfg).toMatchObject({ port: 8080, embedded: true, reportTimezone: 'Etc/GMT+4', logLevel: 'info' });
     expect(cfg.dgaApiUrl).toBe('https://apimee.mop.gob.cl/api/v1');
+    expect(cfg.dgaMinSpacingMs).toBe(1000);
     expect(cfg.secretKey).toHaveLength(64);
     expect(readFileSync(join(dir, 'secret.key'), 'utf8').trim()).toBe(cfg.secretKey);
     expect(loadConfig({ DATA_DIR: dir }).secretKey).toBe(cfg.secretKey);
@@ -56,6 +57,14 @@ describe('configuration', () => {
       expect(text).toContain(name);
     }
     expect(error!.problems.length).toBeGreaterThanOrEqual(10);
+  });
+
+  it('DGA_MIN_SPACING_MS: at least 1000 ms, an integer', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    expect(loadConfig({ DATA_DIR: dir, DGA_MIN_SPACING_MS: '1500' }).dgaMinSpacingMs).toBe(1500);
+    for (const bad of ['950', '1e3', '1000.5', 'soon']) {
+      expect(() => loadConfig({ DATA_DIR: dir, DGA_MIN_SPACING_MS: bad })).toThrow(/DGA_MIN_SPACING_MS/);
+    }
   });
 
   it('parses production settings', () => {

@@ -22,6 +22,11 @@ export interface Config {
   dgaApiUrl: string;
   /** False when DGA_API_URL was not set (demo mode then uses the built-in DGA simulator). */
   dgaApiUrlExplicit: boolean;
+  /**
+   * Least time between two DGA requests (DGA_MIN_SPACING_MS, default 1000), per reporter and, across
+   * reporters, per informante RUT: DGA asks for at least 1 s.
+   */
+  dgaMinSpacingMs: number;
   /** Measurements older than this are dropped (whole monthly partitions) and rejected on arrival. */
   retentionDays: number;
   /**
@@ -136,6 +141,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dgaApiUrl = str('DGA_API_URL') ?? DEFAULT_DGA_API_URL;
   if (!/^https?:\/\//.test(dgaApiUrl)) problems.push('DGA_API_URL must be an http(s) URL');
 
+  let dgaMinSpacingMs = 1000;
+  const spacingText = str('DGA_MIN_SPACING_MS');
+  if (spacingText !== undefined) {
+    dgaMinSpacingMs = Number(spacingText);
+    if (!/^\d+$/.test(spacingText) || dgaMinSpacingMs < 1000 || dgaMinSpacingMs > 60_000) {
+      problems.push('DGA_MIN_SPACING_MS must be an integer from 1000 to 60000 (milliseconds; DGA asks for at least 1 s)');
+    }
+  }
+
   const reportTimezone = str('DGA_TIMEZONE') ?? DEFAULT_REPORT_TIMEZONE;
   if (!isValidTimeZone(reportTimezone)) {
     problems.push(`DGA_TIMEZONE must be an IANA time zone such as Etc/GMT+4 or America/Santiago (got "${reportTimezone}")`);
@@ -198,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword,
     dgaApiUrl,
     dgaApiUrlExplicit: str('DGA_API_URL') !== undefined,
+    dgaMinSpacingMs,
     retentionDays,
     reportTimezone,
     logLevel,

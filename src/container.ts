@@ -22,6 +22,7 @@ import { rebuildRollupsIn, upsertRollups } from './telemetry/query/rollup.reposi
 import { PointVisibility } from './telemetry/query/visibility.js';
 import { DgaService } from './dga/dga.service.js';
 import { DgaClient } from './dga/dga.client.js';
+import { InformantPacingRepository } from './dga/informant-pacing.repository.js';
 import { DgaPointRepository } from './dga/dga-point.repository.js';
 import { DgaReporter, type DgaReporterOptions } from './dga/reporter.service.js';
 import { SubmissionRepository } from './dga/submission.repository.js';
@@ -107,18 +108,20 @@ export async function buildContainer(
   const variables = (pointId: number) => schemas.variables(pointId);
   const dgaSubmissions = new SubmissionRepository(db);
   const dgaPoints = new DgaPointRepository(db);
+  const dgaPacing = new InformantPacingRepository(db);
   const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variables, clock });
   const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
     new DgaReporter(
       {
         submissions: dgaSubmissions,
         points: dgaPoints,
+        pacing: dgaPacing,
         client: new DgaClient({ apiUrl: config.dgaApiUrl, fetch, requestTimeoutMs }),
         config: { tz: config.reportTimezone, variables, password: (encrypted) => secrets.decrypt(encrypted) },
         logger,
         metrics,
       },
-      { clock, ...tuning },
+      { clock, minSpacingMs: config.dgaMinSpacingMs, ...tuning },
     );
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);

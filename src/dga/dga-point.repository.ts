@@ -66,6 +66,12 @@ export class DgaPointRepository {
     return rows;
   }
 
+  /** Points whose meter reports in the DGA work of `pointId` (see work.ts), by id. */
+  async workMembers(pointId: number): Promise<number[]> {
+    const { rows } = await this.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE dga_work_point_id = $1 ORDER BY id', [pointId]);
+    return rows.map((r) => Number(r.id));
+  }
+
   async point(id: number): Promise<DgaPointRow | undefined> {
     const { rows } = await this.db.query<DgaPointRow>(`${POINT_SELECT} WHERE p.id = $1`, [id]);
     return rows[0];

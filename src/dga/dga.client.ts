@@ -31,7 +31,7 @@ export interface DgaExchange {
 export class DgaClient {
   private readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
-  private readonly requestTimeoutMs: number;
+  readonly requestTimeoutMs: number;
 
   constructor(opts: DgaClientOptions) {
     this.baseUrl = opts.apiUrl.replace(/\/+$/, '');

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { errorResponses, IdParams, ListOf } from '../http/schemas.js';
-import { ComplianceQuery, ComplianceReport, DgaStatusSummary, Submission, SubmissionQuery } from './dga.schemas.js';
+import { Type } from '@sinclair/typebox';
+import { ComplianceQuery, ComplianceReport, DgaStatusSummary, RetryBody, Submission, SubmissionQuery } from './dga.schemas.js';
 import { parsePeriodBound, type DgaService } from './dga.service.js';
 
 export interface DgaRouteOptions {
@@ -45,11 +46,18 @@ export async function dgaRoutes(app: FastifyInstance, { dga, reportTimezone: tz 
   r.post('/dga/submissions/:id/retry', {
     schema: {
       tags: ['dga'],
-      summary: 'Queue a submission for an immediate new attempt (staff; 409 when it already has a receipt)',
+      summary:
+        'Queue a submission for an immediate new attempt (staff; 409 when it already has a receipt, and 409 DGA_FORCE_REQUIRED ' +
+        'without {"force": true} when DGA answered 2xx without a readable receipt)',
       params: IdParams,
+      body: Type.Optional(RetryBody),
       response: { 200: Submission, ...errorResponses },
     },
-    handler: async (req) => dga.retry(req.principal, req.params.id),
+    // No body is the plain retry.
+    preValidation: async (req) => {
+      req.body ??= {};
+    },
+    handler: async (req) => dga.retry(req.principal, req.params.id, { force: req.body?.force }),
   });
 
   r.get('/dga/compliance', {

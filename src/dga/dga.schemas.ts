@@ -124,3 +124,12 @@ export const DgaStatusSummary = Type.Object({
   last_sent_at: Nullable(Timestamp),
 });
 export type DgaStatusSummary = Static<typeof DgaStatusSummary>;
+
+export const RetryBody = Type.Object(
+  {
+    force: Type.Optional(
+      Type.Boolean({ description: 'queue again a slot DGA answered 2xx without a readable receipt (it may already hold it)' }),
+    ),
+  },
+  { additionalProperties: false },
+);

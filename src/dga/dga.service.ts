@@ -17,6 +17,7 @@ import {
 } from './dga.schemas.js';
 import type { DgaPointRepository } from './dga-point.repository.js';
 import { preparePoint } from './point-config.js';
+import { mayBeHeldByDga } from './response.js';
 import type { DgaStandard } from './types.js';
 import type { PointVariables } from '../registry/variables.js';
 import type { SubmissionFilter, SubmissionRepository } from './submission.repository.js';
@@ -78,8 +79,11 @@ export class DgaService {
     return row;
   }
 
-  /** Sends the slot again at the next reporter tick. Refused for a slot DGA already holds. */
-  async retry(actor: Principal, id: number): Promise<SubmissionView> {
+  /**
+   * Sends the slot again at the next reporter tick. Refused for a slot DGA already holds; a slot DGA
+   * accepted without a readable receipt is queued again only with `force`.
+   */
+  async retry(actor: Principal, id: number, opts: { force?: boolean } = {}): Promise<SubmissionView> {
     requireStaff(actor);
     const row = await this.get(actor, id);
     if (row.receipt !== null) {
@@ -87,6 +91,14 @@ export class DgaService {
         'DGA_ALREADY_SENT',
         `submission ${id} already has DGA receipt ${row.receipt}; a slot with a receipt is never sent again (DGA penalises resends)`,
         { receipt: row.receipt },
+      );
+    }
+    if (mayBeHeldByDga(row) && opts.force !== true) {
+      throw new ConflictError(
+        'DGA_FORCE_REQUIRED',
+        `DGA answered submission ${id} with HTTP ${row.last_http_status ?? '?'} (${row.error_code ?? 'no receipt'}) but gave no readable receipt: ` +
+          'it may already hold the slot, and a resend is penalised. Check with DGA, then retry with {"force": true}',
+        { field: 'force', last_http_status: row.last_http_status, error_code: row.error_code },
       );
     }
     if (!(await this.repo.requeue(id, this.clock.now()))) {

@@ -4,8 +4,13 @@
  *
  * Never twice after a receipt: a row is only sent after an atomic claim (status 'sending' with a lease
  * token) that excludes rows with a receipt, and the receipt is the row's own column (CHECK: sent ⇔
- * receipt). Crash between send and record: the lease expires, the slot is sent again, and DGA answers
- * "Ya existe … Comprobante: X", which stores X.
+ * receipt). Once DGA answered, the row never goes back to the queue by a failure of ours: the receipt is
+ * logged at once and its write retried under the lease. Crash between send and record: the lease
+ * expires, the slot is sent again, and DGA answers "Ya existe … Comprobante: X", which stores X.
+ *
+ * Spacing: two requests are at least `minSpacingMs` apart, counted from the end of the previous exchange
+ * (so the earlier request has certainly arrived), per reporter and, through a shared claim in the
+ * database, per informante RUT across every reporter.
  *
  * Missing data is never replaced by made-up numbers: the row stays pending with DGA_DATA_MISSING and
  * is tried again every `dataRetryMs` (late data may still be collected) until the slot is older than
@@ -19,10 +24,12 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { MINUTE_MS } from '../lib/time.js';
 import type { DgaClient, DgaClientOptions, DgaExchange } from './dga.client.js';
 import type { DgaPointRepository } from './dga-point.repository.js';
+import type { InformantPacingRepository } from './informant-pacing.repository.js';
 import { buildDgaRequest, redactDgaBody } from './payload.js';
 import { preparePoint, type PointConfigSources } from './point-config.js';
 import { nextAttemptAt } from './response.js';
-import { readSlot } from './slot-reading.js';
+import { dgaVariables, readSlot, type DgaVariables, type SlotReadingResult } from './slot-reading.js';
+import { combineWorkReading } from './work.js';
 import { SlotPlanner } from './slot.planner.js';
 import { DEFAULT_MAX_BACKFILL_MS } from './slots.js';
 import type { DgaStandard } from './types.js';
@@ -31,6 +38,8 @@ import type { AttemptResult, SubmissionRepository, SubmissionRow } from './submi
 export interface DgaReporterDeps {
   submissions: SubmissionRepository;
   points: DgaPointRepository;
+  /** The per-informante-RUT spacing shared by every reporter. */
+  pacing: InformantPacingRepository;
   client: DgaClient;
   /** Where a point's settings, variables and password come from. */
   config: PointConfigSources;
@@ -42,7 +51,10 @@ export interface DgaReporterTuning {
   /** Name in `leased_by`; default host:pid:random. */
   owner?: string;
   clock?: Clock;
-  /** Minimum time between two requests to DGA from this reporter. Default 1000: DGA asks for at least 1 s. */
+  /**
+   * Least time between two requests to DGA, from the end of one exchange to the start of the next, from
+   * this reporter and, across reporters, for one informante RUT. Default 1000: DGA asks for at least 1 s.
+   */
   minSpacingMs?: number;
   /** How long a claim is held before another reporter may take the row. Default 5 min. */
   leaseMs?: number;
@@ -54,12 +66,17 @@ export interface DgaReporterTuning {
   dataRetryMs?: number;
   /** A tick stops sending after this long so new slots get planned. Default 60 s. */
   maxSendMs?: number;
+  /** Pauses between tries to store a receipt DGA gave while the database fails. Default 0.2 s doubling to 5 s, 10 tries. */
+  receiptRetryMs?: readonly number[];
 }
 
 /** Everything a reporter can be tuned with, its DGA client's `fetch` and request timeout included. */
 export type DgaReporterOptions = DgaReporterTuning & Pick<DgaClientOptions, 'fetch' | 'requestTimeoutMs'>;
 
 export const DEFAULT_MIN_SPACING_MS = 1000;
+const DEFAULT_RECEIPT_RETRY_MS = [200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000, 5000];
+/** Longest pause between two looks at an informante RUT another reporter holds. */
+const PACING_POLL_MS = 250;
 
 export type SendOutcome =
   | 'sent'
@@ -71,6 +88,7 @@ export type SendOutcome =
   | 'config_invalid'
   | 'reading_invalid'
   | 'lease_lost'
+  | 'stopped'
   | 'error';
 
 export interface TickResult {
@@ -91,7 +109,9 @@ export class DgaReporter {
   private readonly maxSampleAgeMs: number | undefined;
   private readonly dataRetryMs: number;
   private readonly maxSendMs: number;
-  private lastRequestAt = Number.NEGATIVE_INFINITY;
+  private readonly receiptRetryMs: readonly number[];
+  /** performance.now() when the previous exchange with DGA ended. */
+  private lastExchangeEndedAt = Number.NEGATIVE_INFINITY;
   private stopped = false;
   private wake: (() => void) | null = null;
 
@@ -108,6 +128,7 @@ export class DgaReporter {
     this.maxSampleAgeMs = opts.maxSampleAgeMs;
     this.dataRetryMs = opts.dataRetryMs ?? 15 * MINUTE_MS;
     this.maxSendMs = opts.maxSendMs ?? MINUTE_MS;
+    this.receiptRetryMs = opts.receiptRetryMs ?? DEFAULT_RECEIPT_RETRY_MS;
     this.planner = new SlotPlanner({
       points: deps.points,
       submissions: deps.submissions,
@@ -153,6 +174,11 @@ export class DgaReporter {
     try {
       return await this.handle(row, token);
     } catch (err) {
+      if (err instanceof AnsweredError) {
+        // DGA has the reading: the row keeps its lease and is never queued again by us.
+        this.deps.logger.error({ err: err.cause, submissionId: row.id }, 'DGA answered but the answer could not be recorded');
+        return 'error';
+      }
       this.deps.logger.error({ err, submissionId: row.id }, 'DGA submission failed unexpectedly');
       await this.repo
         .release(row.id, token, {
@@ -176,7 +202,7 @@ export class DgaReporter {
       return this.count('config_invalid');
     }
     const { config, vars } = prepared;
-    const read = await readSlot({
+    const own = await readSlot({
       load: (variable, from, to) => this.deps.points.samples(row.point_id, variable, from, to),
       vars,
       standard: config.standard,
@@ -185,6 +211,11 @@ export class DgaReporter {
       tz: this.deps.config.tz,
       maxSampleAgeMs: this.maxSampleAgeMs,
     });
+    const members = await this.deps.points.workMembers(row.point_id);
+    const read = combineWorkReading(
+      { pointId: row.point_id, result: own },
+      await Promise.all(members.map(async (pointId) => ({ pointId, result: await this.readMember(pointId, row, config.standard) }))),
+    );
     if (!read.ok) {
       const next = this.within(row, this.later(this.dataRetryMs));
       const message = `no data to report for this slot: ${read.missing.join('; ')}`;
@@ -192,21 +223,79 @@ export class DgaReporter {
       return this.count('data_missing');
     }
 
-    const sentAt = this.clock.now();
-    const built = buildDgaRequest({ config, slot: row.slot_at, reading: read.reading, sentAt, tz: this.deps.config.tz });
-    if (!built.ok) {
-      const message = built.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-      await this.release(row, token, 'failed', null, 'DGA_READING_INVALID', `the reading cannot be sent: ${message}`);
-      return this.count('reading_invalid');
+    const rut = config.informanteRut;
+    if (!(await this.takeInformant(rut, token))) {
+      await this.repo.release(row.id, token, {
+        status: row.status === 'failed' ? 'failed' : 'pending',
+        nextAttemptAt: row.next_attempt_at ?? this.clock.now(),
+        httpStatus: null,
+        response: null,
+        errorCode: row.error_code,
+        errorMessage: row.error_message,
+      });
+      return this.count('stopped');
     }
-    const request = built.request;
-    const stored = { path: request.path, headers: request.headers, body: redactDgaBody(request.body) };
-    if (!(await this.repo.markAttempt(row.id, token, { at: sentAt, payload: stored, reading: read.detail }))) {
-      return this.count('lease_lost');
+    let exchange: DgaExchange | null = null;
+    try {
+      const sentAt = this.clock.now();
+      const built = buildDgaRequest({ config, slot: row.slot_at, reading: read.reading, sentAt, tz: this.deps.config.tz });
+      if (!built.ok) {
+        const message = built.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+        await this.release(row, token, 'failed', null, 'DGA_READING_INVALID', `the reading cannot be sent: ${message}`);
+        return this.count('reading_invalid');
+      }
+      const request = built.request;
+      const stored = { path: request.path, headers: request.headers, body: redactDgaBody(request.body) };
+      if (!(await this.repo.markAttempt(row.id, token, { at: sentAt, payload: stored, reading: read.detail }))) {
+        return this.count('lease_lost');
+      }
+      exchange = await this.deps.client.send(request);
+    } finally {
+      if (exchange) this.lastExchangeEndedAt = performance.now();
+      await this.deps.pacing.release(rut, token, exchange ? this.minSpacingMs : 0).catch((err: unknown) => {
+        // The hold then simply runs out: the RUT is only paused longer.
+        this.deps.logger.warn({ err, submissionId: row.id }, 'could not release the informante RUT pacing hold');
+      });
     }
+    try {
+      return await this.record(row, token, exchange);
+    } catch (err) {
+      throw new AnsweredError(err);
+    }
+  }
 
-    this.lastRequestAt = performance.now();
-    return this.record(row, token, await this.deps.client.send(request));
+  /** A member meter's caudal and totalizador for the slot (the level comes from the work's own point). */
+  private async readMember(pointId: number, row: SubmissionRow, standard: DgaStandard): Promise<SlotReadingResult> {
+    let vars: DgaVariables;
+    try {
+      vars = dgaVariables(await this.deps.config.variables(pointId));
+    } catch (err) {
+      return { ok: false, missing: [`the point schema cannot be read: ${(err as Error).message}`] };
+    }
+    return readSlot({
+      load: (variable, from, to) => this.deps.points.samples(pointId, variable, from, to),
+      vars: { ...vars, level: null },
+      standard,
+      // Read as a surface meter: no water table is asked of a member.
+      type: 'SUPERFICIAL',
+      slot: row.slot_at,
+      tz: this.deps.config.tz,
+      maxSampleAgeMs: this.maxSampleAgeMs,
+    });
+  }
+
+  /**
+   * Waits until this informante RUT may send again (the previous request of any reporter for it ended at
+   * least `minSpacingMs` ago) and takes it. False when the reporter is stopped meanwhile.
+   */
+  private async takeInformant(rut: string, token: string): Promise<boolean> {
+    const holdMs = this.deps.client.requestTimeoutMs + this.minSpacingMs + MINUTE_MS;
+    for (;;) {
+      if (this.stopped) return false;
+      const got = await this.deps.pacing.take(rut, token, holdMs);
+      if (got.taken) return true;
+      await this.sleep(Math.max(5, Math.min(got.waitMs, PACING_POLL_MS)));
+    }
   }
 
   /** Stores what DGA's answer means for the row: its receipt, or why not and when to try again. */
@@ -216,18 +305,20 @@ export class DgaReporter {
     const log = this.deps.logger;
     const where = { submissionId: row.id, pointId: row.point_id, slot: row.slot_at.toISOString() };
     switch (outcome.kind) {
-      case 'sent':
-        await this.repo.markSent(row.id, {
-          receipt: outcome.receipt,
-          duplicate: outcome.duplicate,
-          at: now,
-          httpStatus: httpStatus ?? 200,
-          response: response ?? '',
-        });
+      case 'sent': {
+        // Logged before it is written: if the database fails for good, the receipt is still on record.
         log.info({ ...where, receipt: outcome.receipt, duplicate: outcome.duplicate }, 'DGA reading accepted');
+        const receipt = { receipt: outcome.receipt, duplicate: outcome.duplicate, at: now, httpStatus: httpStatus ?? 200, response: response ?? '' };
+        await this.persistReceipt(row, token, () => this.repo.markSent(row.id, receipt), where);
         return this.count(outcome.duplicate ? 'duplicate' : 'sent');
+      }
       case 'needs_attention':
-        await this.release(row, token, 'needs_attention', null, outcome.code, outcome.message, httpStatus, response);
+        // E.g. accepted without a readable receipt: it must not go back to the queue either.
+        await this.persistReceipt(
+          row, token,
+          () => this.release(row, token, 'needs_attention', null, outcome.code, outcome.message, httpStatus, response),
+          where,
+        );
         log.warn({ ...where, code: outcome.code, message: outcome.message }, 'DGA refused the reading: an operator must act');
         return this.count('needs_attention');
       case 'rejected': {
@@ -242,6 +333,25 @@ export class DgaReporter {
         await this.release(row, token, 'failed', next, code, outcome.message, httpStatus, response);
         log.warn({ ...where, code, retryAt: next }, 'DGA unavailable; will retry');
         return this.count('retryable');
+      }
+    }
+  }
+
+  /**
+   * Writes what DGA answered, retrying while the database fails; the lease is extended meanwhile so no
+   * other reporter takes the row and sends it again. Throws only when every try failed.
+   */
+  private async persistReceipt(row: SubmissionRow, token: string, write: () => Promise<unknown>, where: object): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await write();
+        return;
+      } catch (err) {
+        const pause = this.receiptRetryMs[attempt];
+        if (pause === undefined) throw err;
+        this.deps.logger.warn({ ...where, err, attempt: attempt + 1 }, 'could not record DGA answer; trying again');
+        await this.repo.extendLease(row.id, token, this.later(this.leaseMs)).catch(() => undefined);
+        await delay(pause);
       }
     }
   }
@@ -274,12 +384,22 @@ export class DgaReporter {
     return outcome;
   }
 
-  /** Waits until `minSpacingMs` has passed since the previous request (real time, not the injected clock). */
+  /**
+   * Waits until `minSpacingMs` has passed since the previous exchange ended (real time, not the injected
+   * clock). Only a stop ends the wait early, and then nothing is sent.
+   */
   private async spacing(): Promise<void> {
-    const wait = this.lastRequestAt + this.minSpacingMs - performance.now();
-    if (wait <= 0 || this.stopped) return;
+    for (;;) {
+      const wait = this.lastExchangeEndedAt + this.minSpacingMs - performance.now();
+      if (wait <= 0 || this.stopped) return;
+      await this.sleep(Math.ceil(wait));
+    }
+  }
+
+  /** Sleeps `ms`, or until stop(). */
+  private async sleep(ms: number): Promise<void> {
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, wait);
+      const timer = setTimeout(done, ms);
       function done(): void {
         clearTimeout(timer);
         resolve();
@@ -289,3 +409,12 @@ export class DgaReporter {
     this.wake = null;
   }
 }
+
+/** A failure after DGA answered: the row must not be queued again. */
+class AnsweredError extends Error {
+  constructor(cause: unknown) {
+    super('DGA answered but the answer could not be recorded', { cause });
+  }
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

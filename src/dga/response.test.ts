@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyDgaAnswer, nextAttemptAt, parseDuplicateMessage, retryBackoffMs } from './response.js';
+import { classifyDgaAnswer, mayBeHeldByDga, nextAttemptAt, parseDuplicateMessage, retryBackoffMs } from './response.js';
 
 const http = (status: number, body: unknown) =>
   classifyDgaAnswer({ kind: 'http', status, body: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -92,5 +92,22 @@ describe('retry schedule', () => {
     expect(nextAttemptAt({ kind: 'rejected', message: '', httpStatus: 400 }, 1, now)?.toISOString()).toBe('2026-06-12T17:00:00.000Z');
     expect(nextAttemptAt({ kind: 'sent', receipt: 'X', duplicate: false, message: '' }, 1, now)).toBeNull();
     expect(nextAttemptAt({ kind: 'needs_attention', code: 'DGA_AUTH_REJECTED', message: '', httpStatus: 401 }, 1, now)).toBeNull();
+  });
+});
+
+describe('mayBeHeldByDga: a retry needs force', () => {
+  it.each([
+    [{ receipt: null, last_http_status: 200, error_code: 'DGA_RECEIPT_MISSING' }, true],
+    [{ receipt: null, last_http_status: 201, error_code: 'DGA_ANSWER_UNREADABLE' }, true],
+    [{ receipt: null, last_http_status: 400, error_code: 'DGA_RECEIPT_MISSING' }, true],
+    [{ receipt: 'X1', last_http_status: 200, error_code: null }, true],
+    [{ receipt: null, last_http_status: 500, error_code: 'DGA_UNAVAILABLE' }, false],
+    [{ receipt: null, last_http_status: 500, error_code: 'DGA_ANSWER_UNREADABLE' }, false],
+    [{ receipt: null, last_http_status: 200, error_code: 'DGA_REJECTED' }, false],
+    [{ receipt: null, last_http_status: 401, error_code: 'DGA_AUTH_REJECTED' }, false],
+    [{ receipt: null, last_http_status: null, error_code: 'DGA_TIMEOUT' }, false],
+    [{ receipt: null, last_http_status: null, error_code: null }, false],
+  ])('%o → %s', (row, expected) => {
+    expect(mayBeHeldByDga(row)).toBe(expected);
   });
 });

@@ -133,3 +133,14 @@ export function nextAttemptAt(outcome: DgaOutcome, failedAttempts: number, now: 
       return null;
   }
 }
+
+/**
+ * A row without a receipt that DGA may nonetheless hold: it answered 2xx that could not be read, accepted
+ * without a receipt, or said it already has the slot without quoting the receipt. Sending it again may be a resend
+ * DGA penalises, so only an explicit decision (force) queues it again.
+ */
+export function mayBeHeldByDga(row: { receipt: string | null; last_http_status: number | null; error_code: string | null }): boolean {
+  if (row.receipt !== null || row.error_code === 'DGA_RECEIPT_MISSING') return true;
+  const accepted = row.last_http_status !== null && row.last_http_status >= 200 && row.last_http_status < 300;
+  return accepted && row.error_code === 'DGA_ANSWER_UNREADABLE';
+}

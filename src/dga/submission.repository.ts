@@ -197,6 +197,16 @@ export class SubmissionRepository {
     return rowCount === 1;
   }
 
+  /** Keeps a claim held (while the answer of a send is being recorded). False when the lease was lost. */
+  async extendLease(id: number, token: string, until: Date): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE dga_submissions SET lease_until = $3, updated_at = now()
+       WHERE id = $1 AND lease_token = $2 AND status = 'sending' AND receipt IS NULL`,
+      [id, token, until],
+    );
+    return rowCount === 1;
+  }
+
   /** Releases the claim with the outcome of an attempt (or of not being able to build one). */
   async release(id: number, token: string, r: AttemptResult): Promise<boolean> {
     const { rowCount } = await this.db.query(

@@ -4,6 +4,16 @@
 export type DgaStandard = 'MAYOR' | 'MEDIO' | 'MENOR' | 'CAUDALES_MUY_PEQUENOS';
 export const DGA_STANDARDS: readonly DgaStandard[] = ['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS'];
 
+/** Names of the legacy system, accepted on input: `SIN_ESTANDAR` (no standard assigned) reports as MAYOR. */
+export const LEGACY_DGA_STANDARDS = { SIN_ESTANDAR: 'MAYOR' } as const satisfies Record<string, DgaStandard>;
+
+/** The standard a value names, legacy names read as their current one; anything else unchanged. */
+export function normalizeDgaStandard<T>(value: T): T | DgaStandard {
+  return typeof value === 'string' && Object.hasOwn(LEGACY_DGA_STANDARDS, value)
+    ? LEGACY_DGA_STANDARDS[value as keyof typeof LEGACY_DGA_STANDARDS]
+    : value;
+}
+
 /** SUBTERRANEO = well (reports water table), SUPERFICIAL = surface intake with a flowmeter. */
 export type DgaType = 'SUBTERRANEO' | 'SUPERFICIAL';
 export const DGA_TYPES: readonly DgaType[] = ['SUBTERRANEO', 'SUPERFICIAL'];

@@ -54,6 +54,12 @@ describe('validateDgaConfig', () => {
     expect(validateDgaConfig({ sendEnabled: false, codigoObra: 'nope' }).map((e) => e.field)).toEqual(['codigoObra']);
   });
 
+  it('reads the legacy SIN_ESTANDAR as MAYOR; other unknown standards are refused', () => {
+    const parsed = parseDgaConfig({ ...valid, standard: 'SIN_ESTANDAR' });
+    expect(parsed.ok && parsed.config.standard).toBe('MAYOR');
+    expect(validateDgaConfig({ ...valid, standard: 'SIN_ESTANDARD' }).map((e) => e.field)).toEqual(['standard']);
+  });
+
   it('parses into a normalised config', () => {
     const parsed = parseDgaConfig({ ...valid, codigoObra: ' OB-0602-7 ' });
     expect(parsed.ok && parsed.config.informanteRut).toBe('20999888-2');

@@ -1,5 +1,5 @@
 import { normalizeRut } from '../registry/rut.js';
-import { DGA_STANDARDS, DGA_TYPES, type DgaFieldError, type DgaPointConfig } from './types.js';
+import { DGA_STANDARDS, DGA_TYPES, normalizeDgaStandard, type DgaFieldError, type DgaPointConfig } from './types.js';
 
 /** `OB-0602-7`: OB = obra (work), OR = obra de restitución; region+province, then a sequence number. */
 export const CODIGO_OBRA_PATTERN = /^O[BR]-\d{4}-\d+$/;
@@ -33,8 +33,8 @@ export function validateDgaConfig(input: DgaConfigInput): DgaFieldError[] {
     return false;
   };
 
-  if (required('standard', 'the DGA standard') && !DGA_STANDARDS.includes(input.standard as never)) {
-    add('standard', `must be one of ${DGA_STANDARDS.join(', ')}`);
+  if (required('standard', 'the DGA standard') && !DGA_STANDARDS.includes(normalizeDgaStandard(input.standard) as never)) {
+    add('standard', `must be one of ${DGA_STANDARDS.join(', ')} (legacy SIN_ESTANDAR reports as MAYOR)`);
   }
   if (required('type', 'the work type') && !DGA_TYPES.includes(input.type as never)) {
     add('type', `must be one of ${DGA_TYPES.join(', ')}`);
@@ -83,7 +83,7 @@ export function parseDgaConfig(input: DgaConfigInput): ParsedDgaConfig {
     ok: true,
     config: {
       sendEnabled: input.sendEnabled === true,
-      standard: input.standard as DgaPointConfig['standard'],
+      standard: normalizeDgaStandard(input.standard) as DgaPointConfig['standard'],
       type: input.type as DgaPointConfig['type'],
       codigoObra: (input.codigoObra as string).trim(),
       informanteRut: normalizeRut(input.informanteRut as string)!,

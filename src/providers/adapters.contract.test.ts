@@ -157,3 +157,17 @@ describe.each(cases)('$provider adapter against the simulator', ({ provider, dev
     expect(result.status).toBe('request_failed');
   });
 });
+
+describe('Nettra base URL', () => {
+  it('works given with or without /v2', async () => {
+    const ref = { token: 'nettra-thing-token-XYZ' };
+    const channels = Object.keys(SIMULATOR_CHANNELS.nettra);
+    const read = async (baseUrl: string) =>
+      readings(await createAdapter('nettra', { baseUrl, username: 'operaciones', password: 'demo' }, { resilience: FAST, now: () => NOW }).latest(ref, channels));
+    const plain = await read(`${sim.url}/nettra`);
+    expect(plain.length).toBe(channels.length);
+    for (const base of [`${sim.url}/nettra/v2`, `${sim.url}/nettra/v2/`, `${sim.url}/nettra/V2`]) {
+      expect(await read(base)).toEqual(plain);
+    }
+  });
+});

@@ -32,6 +32,11 @@ interface ResourceValue {
   value: unknown;
 }
 
+/** The API root of a Nettra base URL, given with or without its version (`…/v2`): request paths carry `/v2`. */
+export function nettraBaseUrl(baseUrl: string): string {
+  return trimBaseUrl(baseUrl).replace(/\/v2$/i, '');
+}
+
 export class NettraAdapter implements ProviderAdapter {
   readonly name = 'nettra' as const;
   readonly #base: string;
@@ -41,7 +46,7 @@ export class NettraAdapter implements ProviderAdapter {
   readonly #maxPages: number;
 
   constructor(account: ProviderAccount, opts: AdapterOptions = {}) {
-    this.#base = trimBaseUrl(account.baseUrl);
+    this.#base = nettraBaseUrl(account.baseUrl);
     this.#http = httpFor('nettra', opts);
     this.#logger = opts.logger ?? silentLogger;
     this.#pageSize = opts.pageSize ?? 500;

@@ -9,7 +9,7 @@ export const POINT_PUBLIC_COLUMNS = [
   'frequency', 'provider_device', 'telemetry_start_at', 'well_depth', 'pump_position', 'level_sensor_position',
   'pipe_diameter', 'flowmeter_diameter', 'initial_meter_reading', 'dga_send', 'dga_standard', 'dga_type', 'dga_code',
   'dga_granted_flow', 'dga_annual_volume', 'dga_shac', 'dga_informant_rut', 'dga_company_rut', 'dga_start_date',
-  'created_at', 'updated_at',
+  'dga_work_point_id', 'created_at', 'updated_at',
 ] as const;
 
 export const POINT_WRITABLE_COLUMNS = [
@@ -133,6 +133,12 @@ export class PointRepository {
       if (stmt) await tx.query(stmt.sql, stmt.params);
       if (viewerUserIds) await this.setViewers(tx, id, viewerUserIds);
     });
+  }
+
+  /** Points whose meter reports in the DGA work of `pointId`. */
+  async workMembers(pointId: number): Promise<number[]> {
+    const { rows } = await this.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE dga_work_point_id = $1 ORDER BY id', [pointId]);
+    return rows.map((r) => Number(r.id));
   }
 
   async delete(id: number): Promise<void> {

@@ -3,9 +3,10 @@ import type { Db } from '../infra/db/index.js';
 import type { Cache } from '../infra/cache/index.js';
 import { cached } from '../infra/cache/index.js';
 import type { SecretBox } from '../infra/secrets.js';
-import { NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
 import { validatePointDga } from '../dga/validation.js';
+import { normalizeDgaStandard } from '../dga/types.js';
 import { validateCoordinates } from './coordinates.js';
 import { normalizeRut } from './rut.js';
 import { CACHE_NS, type RegistryEvents } from './events.js';
@@ -14,6 +15,9 @@ import { UserRepository } from '../auth/user.repository.js';
 import { type PointFilter, type PointRow, PointRepository } from './point.repository.js';
 import { ProjectRepository } from './project.repository.js';
 import type { PointPatch } from './registry.schemas.js';
+
+/** The foreign key (ON DELETE RESTRICT) by which a point with DGA receipts cannot be deleted. */
+const RECEIPTS_KEEP_THEIR_POINT = 'dga_submissions_point_id_fkey';
 
 export const ACTIVE_POINTS_TTL_SECONDS = 300;
 
@@ -92,11 +96,49 @@ export class PointService {
     return (await this.repo.get(id))!;
   }
 
+  /**
+   * Deletes a point and its queue of unsent DGA slots. Refused while the point has DGA receipts: they are
+   * the record of what was reported and outlive any registry change (the database enforces it); such a
+   * point is archived instead (telemetry and DGA reporting switched off).
+   */
   async remove(actor: Principal, id: number): Promise<void> {
     requireStaff(actor);
     await this.get(actor, id);
-    await this.repo.delete(id);
+    try {
+      await this.repo.delete(id);
+    } catch (err) {
+      if ((err as { constraint?: string }).constraint === RECEIPTS_KEEP_THEIR_POINT) {
+        throw new ConflictError(
+          'POINT_HAS_DGA_RECEIPTS',
+          `point ${id} has DGA receipts, which are kept for good; archive it instead: PATCH /points/${id} {"is_telemetry_active": false, "dga_send": false}`,
+        );
+      }
+      throw err;
+    }
     await this.deps.events.registryChanged();
+  }
+
+  /**
+   * A member of a DGA work (dga_work_point_id) reports through the work's point: that point exists, belongs
+   * to the same client and is no member itself; the member does not send on its own and has no members.
+   */
+  private async checkWork(merged: Record<string, unknown>, current: PointRow | undefined): Promise<void> {
+    const headId = merged.dga_work_point_id as number | null | undefined;
+    if (headId === null || headId === undefined) return;
+    const field = 'dga_work_point_id';
+    if (current && headId === current.id) throw new ValidationError(`${field}: a point cannot be a member of its own work`, field);
+    const head = await this.repo.get(headId);
+    const project = await this.projects.get(merged.project_id as number);
+    if (!head || !project || head.client_id !== project.client_id) {
+      throw new ValidationError(`${field}: point ${headId} does not exist in this point's client`, field);
+    }
+    if (head.dga_work_point_id !== null) {
+      throw new ValidationError(`${field}: point ${headId} is itself a member of the work of point ${head.dga_work_point_id}`, field);
+    }
+    if (merged.dga_send) throw new ValidationError(`${field}: a member of a work reports through it; dga_send must be false`, field);
+    if (current && (await this.repo.workMembers(current.id)).length > 0) {
+      throw new ValidationError(`${field}: point ${current.id} is the DGA work of other points; it cannot join another`, field);
+    }
   }
 
   /** Validates the point as it will be after the change and turns secrets into ciphertext. */
@@ -115,6 +157,7 @@ export class PointService {
     if (problems.length > 0) {
       throw new ValidationError(problems.map((e) => `${e.field}: ${e.message}`).join('; '), problems[0]!.field, { errors: problems });
     }
+    if (input.dga_standard) values.dga_standard = normalizeDgaStandard(input.dga_standard);
     for (const field of ['dga_informant_rut', 'dga_company_rut'] as const) {
       const v = input[field];
       if (v) values[field] = normalizeRut(v);
@@ -122,6 +165,7 @@ export class PointService {
     if (input.project_id !== undefined && !(await this.projects.exists(input.project_id))) {
       throw new ValidationError(`project_id: project ${input.project_id} does not exist`, 'project_id');
     }
+    await this.checkWork(merged, current);
     if (input.owner_user_id && !(await this.users.exists(input.owner_user_id))) {
       throw new ValidationError(`owner_user_id: user ${input.owner_user_id} does not exist`, 'owner_user_id');
     }

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable, Timestamp } from '../http/schemas.js';
-import { DGA_STANDARDS, DGA_TYPES } from '../dga/types.js';
+import { DGA_STANDARDS, DGA_TYPES, LEGACY_DGA_STANDARDS } from '../dga/types.js';
 import { POINT_PROVIDERS } from '../providers/provider.js';
 import { VALUE_TYPES, VARIABLE_KINDS } from './variables.js';
 
@@ -53,7 +53,8 @@ export const Project = Type.Object({
 export const PointProviderSchema = Type.Union(POINT_PROVIDERS.map((p) => Type.Literal(p)));
 /** Collection interval, minutes. */
 export const Frequency = Type.Union(COLLECTION_FREQUENCIES.map((f) => Type.Literal(f)));
-const Standard = Type.Union(DGA_STANDARDS.map((s) => Type.Literal(s)));
+/** Legacy SIN_ESTANDAR is accepted and stored as MAYOR. */
+const Standard = Type.Union([...DGA_STANDARDS, ...Object.keys(LEGACY_DGA_STANDARDS)].map((s) => Type.Literal(s)));
 const DgaType = Type.Union(DGA_TYPES.map((t) => Type.Literal(t)));
 const Metres = Nullable(Type.Number({ minimum: 0, maximum: 999999 }));
 
@@ -87,6 +88,15 @@ const pointFields = {
   dga_password: Type.Optional(Nullable(Type.String({ maxLength: 200, description: 'write-only; stored encrypted' }))),
   dga_company_rut: Type.Optional(Nullable(Rut)),
   dga_start_date: Type.Optional(Nullable(Type.String({ format: 'date' }))),
+  dga_work_point_id: Type.Optional(
+    Nullable(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2147483647,
+        description: "this point's meter reports in the DGA work of that point (caudal and totalizador summed; it must not send itself)",
+      }),
+    ),
+  ),
 };
 
 export const PointBody = Type.Object(pointFields, { additionalProperties: false });
@@ -125,6 +135,7 @@ export const Point = Type.Object({
   has_dga_password: Type.Boolean(),
   dga_company_rut: Nullable(Type.String()),
   dga_start_date: Nullable(Type.String()),
+  dga_work_point_id: Nullable(Type.Integer()),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

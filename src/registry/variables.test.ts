@@ -15,6 +15,17 @@ describe('parseVariables', () => {
     expect(vars.byKey.get('z_temp')).toEqual({ key: 'z_temp', kind: 'other', channel: 'temp', unit: '°C', value_type: 'numeric' });
   });
 
+  it('keeps a positive legacy divisor and drops any other', () => {
+    const vars = parseVariables({
+      a: { kind: 'level', channel: 'a', processing: { divisor: 100, offset: 1 } },
+      b: { kind: 'level', channel: 'b', processing: { divisor: 0, offset: 1 } },
+      c: { kind: 'flow', channel: 'c', processing: { divisor: '10' } },
+    });
+    expect(vars.byKey.get('a')!.processing).toEqual({ divisor: 100, offset: 1 });
+    expect(vars.byKey.get('b')!.processing).toEqual({ offset: 1 });
+    expect(vars.byKey.get('c')!.processing).toEqual({});
+  });
+
   it('reads anything that is not an object as no variables', () => {
     for (const input of [null, undefined, 3, 'x', [{ kind: 'flow', channel: 'q' }]]) {
       expect(parseVariables(input).all).toEqual([]);

@@ -16,9 +16,15 @@ export interface ValidRange {
 }
 
 export interface ProcessingSettings {
-  /** channel value × scale + offset, applied first. Defaults 1 and 0. */
+  /** channel value × scale ÷ divisor + offset, applied first. Defaults 1, 1 and 0. */
   scale?: number;
   offset?: number;
+  /**
+   * The legacy `calculate_nivel` ("n/base cálculo"): an integer the channel is divided by (a scale of 1/n),
+   * for level and flow alike — level 2015 with divisor 100 is 20.15 m. A positive number; anything else is
+   * ignored.
+   */
+  divisor?: number;
   /** Litres per pulse: m³ = pulses × pulses_factor / 1000. Required for pulse channels. */
   pulses_factor?: number;
   /** Force the m³/h → L/s conversion even when the unit does not say m3/h. */
@@ -31,7 +37,7 @@ export interface ProcessingSettings {
   reset_tolerance_m3?: number;
   /**
    * Level only. true (default): the channel is the water column above the sensor and the water table is
-   * sensor position − column. false: the channel already is the depth to water (legacy `calculate_nivel` off).
+   * sensor position − column. false: the channel already is the depth to water.
    */
   level_from_sensor_position?: boolean;
   /**
@@ -104,7 +110,15 @@ function parseVariable(key: string, entry: unknown): Variable | null {
   if (typeof entry.label === 'string') v.label = entry.label;
   if (typeof entry.unit === 'string') v.unit = entry.unit;
   if (VALUE_TYPES.includes(entry.value_type as ValueType)) v.value_type = entry.value_type as ValueType;
-  if (isObject(entry.processing)) v.processing = entry.processing as ProcessingSettings;
+  if (isObject(entry.processing)) {
+    const processing = entry.processing as ProcessingSettings;
+    if (processing.divisor !== undefined && !isPositiveNumber(processing.divisor)) {
+      const { divisor: _ignored, ...rest } = processing;
+      v.processing = rest;
+    } else {
+      v.processing = processing;
+    }
+  }
   return v;
 }
 

@@ -139,6 +139,16 @@ describe('points', () => {
     expect(fixed.status).toBe(200);
   });
 
+  it('stores the legacy standard SIN_ESTANDAR as MAYOR', async () => {
+    const r = await create({ ...sending, dga_start_date: '2026-06-01', dga_standard: 'SIN_ESTANDAR' });
+    expect(r.status).toBe(201);
+    expect(r.body.dga_standard).toBe('MAYOR');
+    const patched = await t.as(t.adminToken, { method: 'PATCH', url: `/api/v1/points/${r.body.id}`, payload: { dga_standard: 'SIN_ESTANDAR' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body.dga_standard).toBe('MAYOR');
+    expect((await create({ ...sending, dga_start_date: '2026-06-01', dga_standard: 'OTRO' })).body.field).toBe('dga_standard');
+  });
+
   it('refuses what the DGA reporter would refuse: a granted flow of 0', async () => {
     const r = await create({ ...sending, dga_start_date: '2026-06-01', dga_granted_flow: 0 });
     expect(r.status).toBe(400);

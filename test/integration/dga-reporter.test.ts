@@ -6,7 +6,7 @@ import type { DgaReporter } from '../../src/dga/reporter.service.js';
 import { startDgaSimulator, type RunningDgaSimulator } from '../../src/dga/simulator.js';
 import { SubmissionRepository } from '../../src/dga/submission.repository.js';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
-import { configureDgaPoint, FakeClock, insertMeasurements, wellSeries } from '../support/dga-fixtures.js';
+import { configureDgaPoint, failReceiptWrites, FakeClock, insertMeasurements, wellSeries } from '../support/dga-fixtures.js';
 import { freshDatabase, SECRET_KEY } from './support.js';
 
 /**
@@ -96,5 +96,37 @@ describe('DGA reporter on PostgreSQL', () => {
     clock.advance(10 * 60_000);
     expect((await restarted.tick()).outcomes).toEqual([]);
     expect(sim.received().filter((r) => codes.includes(r.codigoObra ?? ''))).toHaveLength(40);
+  });
+
+  it('recording a receipt fails once after DGA answered: the receipt is still stored and the slot is not sent again', async () => {
+    await t.c.db.query('UPDATE catchment_points SET dga_send = false');
+    clock.set('2026-06-21T12:07:00Z');
+    const { points } = await seedTenant(t, 'receipt-fault', 1);
+    const pointId = points[0]!;
+    const code = 'OB-0503-1';
+    await configureDgaPoint(t.c, pointId, { code, startDate: '2026-06-21' });
+    await insertMeasurements(t.c.db, pointId, wellSeries({ from: new Date('2026-06-21T10:00:00Z'), to: new Date('2026-06-21T12:05:00Z') }).all);
+    await failReceiptWrites(t.c.db, pointId, 1);
+
+    const reporters = [t.c, ...others].map((c, i) => c.dgaReporter({ clock, owner: `f${i}`, minSpacingMs: 0, receiptRetryMs: [20, 20, 20] }));
+    const outcomes = (await Promise.all(reporters.map((r) => r.tick()))).flatMap((r) => r.outcomes);
+    expect(outcomes).toEqual(['sent', 'sent', 'sent']);
+    const got = sim.received(code);
+    expect(got).toHaveLength(3);
+    const { rows } = await t.c.db.query<{ status: string; receipt: string; attempts: number }>(
+      'SELECT status, receipt, attempts FROM dga_submissions WHERE point_id = $1 ORDER BY slot_at',
+      [pointId],
+    );
+    expect(rows.map((r) => [r.status, r.attempts])).toEqual([['sent', 1], ['sent', 1], ['sent', 1]]);
+    // Reporters race for the slots, so DGA may see them in any order: compare the sets.
+    expect(rows.map((r) => r.receipt).sort()).toEqual(got.map((r) => r.response?.body.data?.numeroComprobante as string).sort());
+    // The failure did happen (the fault was used up).
+    const fault = await t.c.db.query<{ n: string }>(`SELECT last_value::text AS n FROM test_receipt_fault_${pointId}`);
+    expect(Number(fault.rows[0]!.n)).toBeGreaterThanOrEqual(2);
+
+    // Later ticks of every reporter send nothing more.
+    clock.advance(10 * 60_000);
+    expect((await Promise.all(reporters.map((r) => r.tick()))).flatMap((r) => r.outcomes)).toEqual([]);
+    expect(sim.received(code)).toHaveLength(3);
   });
 });

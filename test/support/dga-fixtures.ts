@@ -126,6 +126,20 @@ export const fix2 = (x: number) => (Math.round(Number((x * 100).toPrecision(12))
 
 /** The DGA body a slot must carry, from the raw series: see SPEC §8 and slots.ts for the window. */
 export function expectedMeasurement(s: WellSeries, slot: number, windowMs: number, withLevel: boolean) {
+  const n = expectedNumbers(s, slot, windowMs);
+  const { fecha, hora } = local(slot);
+  const m: Record<string, string> = {
+    caudal: fix2(n.caudal),
+    fechaMedicion: fecha,
+    horaMedicion: hora,
+    totalizador: String(Math.floor(n.totalizer)),
+  };
+  if (withLevel) m.nivelFreaticoDelPozo = fix2(n.level!);
+  return m;
+}
+
+/** The unrounded caudal (L/s), totalizer (m³) and level (m) a slot reports, from the raw series. */
+export function expectedNumbers(s: WellSeries, slot: number, windowMs: number): { caudal: number; totalizer: number; level: number | null } {
   const from = slot - windowMs;
   const atOrBefore = (xs: StoredSample[], at: number) => [...xs].reverse().find((x) => x.ts.getTime() <= at);
   const start = atOrBefore(s.totalizer, from) ?? s.totalizer.find((x) => x.ts.getTime() > from);
@@ -137,15 +151,7 @@ export function expectedMeasurement(s: WellSeries, slot: number, windowMs: numbe
     const inside = s.flow.filter((x) => x.ts.getTime() > from && x.ts.getTime() <= slot);
     caudal = inside.reduce((a, x) => a + x.value, 0) / inside.length;
   }
-  const { fecha, hora } = local(slot);
-  const m: Record<string, string> = {
-    caudal: fix2(caudal),
-    fechaMedicion: fecha,
-    horaMedicion: hora,
-    totalizador: String(Math.floor(end.value)),
-  };
-  if (withLevel) m.nivelFreaticoDelPozo = fix2(atOrBefore(s.level, slot)!.value);
-  return m;
+  return { caudal, totalizer: end.value, level: atOrBefore(s.level, slot)?.value ?? null };
 }
 
 /** A clock tests move by hand. */
@@ -160,4 +166,31 @@ export class FakeClock {
   advance(ms: number): void {
     this.t += ms;
   }
+}
+
+/**
+ * Makes recording a receipt for `pointId` fail the next `times` times (a trigger on dga_submissions; the
+ * count is a sequence, which a failed statement does not roll back). PGlite and PostgreSQL alike.
+ */
+export async function failReceiptWrites(db: Queryable, pointId: number, times: number): Promise<void> {
+  await db.query(`CREATE TABLE IF NOT EXISTS test_receipt_faults (point_id bigint PRIMARY KEY, seq text NOT NULL, times int NOT NULL)`);
+  await db.query(`CREATE OR REPLACE FUNCTION test_fail_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE f record;
+    BEGIN
+      SELECT seq, times INTO f FROM test_receipt_faults WHERE point_id = NEW.point_id;
+      IF FOUND AND NEW.receipt IS NOT NULL AND OLD.receipt IS NULL AND nextval(f.seq::regclass) <= f.times THEN
+        RAISE EXCEPTION 'forced failure recording the receipt of point %', NEW.point_id;
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await db.query('DROP TRIGGER IF EXISTS test_fail_receipt ON dga_submissions');
+  await db.query('CREATE TRIGGER test_fail_receipt BEFORE UPDATE ON dga_submissions FOR EACH ROW EXECUTE FUNCTION test_fail_receipt()');
+  const seq = `test_receipt_fault_${pointId}`;
+  await db.query(`DROP SEQUENCE IF EXISTS ${seq}`);
+  await db.query(`CREATE SEQUENCE ${seq}`);
+  await db.query(
+    `INSERT INTO test_receipt_faults (point_id, seq, times) VALUES ($1, $2, $3)
+     ON CONFLICT (point_id) DO UPDATE SET seq = EXCLUDED.seq, times = EXCLUDED.times`,
+    [pointId, seq, times],
+  );
 }

@@ -247,6 +247,13 @@ describe('flow', () => {
     expect(m.processing_config).toMatchObject({ scale: 0.1, offset: 3.6, conversion: 'm3/h→L/s' });
   });
 
+  it('legacy divisor: 551.16 with divisor 10 and the m³/h → L/s conversion is 15.31 L/s', () => {
+    const config: VariableConfig = { ...caudal, unit: undefined, processing: { divisor: 10, m3h_to_ls: true } };
+    const m = measured(processReading({ variable: 'caudal', ts: at(0), raw: 551.16 }, config, point, undefined, NOW));
+    expect(m.value_numeric).toBe(15.31);
+    expect(m.processing_config).toMatchObject({ divisor: 10, conversion: 'm3/h→L/s' });
+  });
+
   it('flags a value outside the valid range but keeps it', () => {
     const config: VariableConfig = { ...caudal, processing: { valid_range: { min: 0, max: 200 } } };
     const m = measured(processReading({ variable: 'caudal', ts: at(0), raw: 250 }, config, point, undefined, NOW));
@@ -271,6 +278,16 @@ describe('level', () => {
     const config: VariableConfig = { ...nivel, processing: { scale: 0.01, offset: 0.15 } };
     const m = measured(processReading({ variable: 'nivel', ts: at(0), raw: 4000 }, config, point, undefined, NOW));
     expect(m.value_numeric).toBe(9.85);
+  });
+
+  it('legacy divisor: 2015 with divisor 100 is 20.15 m', () => {
+    const depth: VariableConfig = { ...nivel, processing: { divisor: 100, level_from_sensor_position: false } };
+    const m = measured(processReading({ variable: 'nivel', ts: at(0), raw: 2015 }, depth, point, undefined, NOW));
+    expect(m).toMatchObject({ value_numeric: 20.15, raw_value: 2015 });
+    expect(m.processing_config).toMatchObject({ divisor: 100 });
+    // The same divisor on a water column above the sensor (position 50 m): 50 − 20.15.
+    const column: VariableConfig = { ...nivel, processing: { divisor: 100 } };
+    expect(measured(processReading({ variable: 'nivel', ts: at(0), raw: 2015 }, column, point, undefined, NOW)).value_numeric).toBe(29.85);
   });
 
   it('without a sensor position keeps the reading with no value instead of dead-lettering it', () => {

@@ -2,7 +2,7 @@ import { toLitresPerSecond } from './flow.js';
 import { processLevel } from './level.js';
 import { describeRaw, parseBoolean, parseNumber, parseText } from './parse.js';
 import { qualityScore } from './quality.js';
-import { applyScaling } from './scaling.js';
+import { applyScaling, type Scaled } from './scaling.js';
 import {
   advanceTotalizer,
   counterVolume,
@@ -210,10 +210,11 @@ function measurementOf(
  */
 const appliedCache = new WeakMap<VariableConfig, Readonly<Record<string, unknown>>>();
 
-function appliedByConfig(config: VariableConfig, scaled: { scale: number; offset: number }): Readonly<Record<string, unknown>> {
+function appliedByConfig(config: VariableConfig, scaled: Scaled): Readonly<Record<string, unknown>> {
   const cached = appliedCache.get(config);
-  if (cached && cached.scale === scaled.scale && cached.offset === scaled.offset) return cached;
+  if (cached && cached.scale === scaled.scale && cached.offset === scaled.offset && (cached.divisor ?? 1) === scaled.divisor) return cached;
   const applied: Record<string, unknown> = { kind: config.kind, scale: scaled.scale, offset: scaled.offset };
+  if (scaled.divisor !== 1) applied.divisor = scaled.divisor;
   if (config.unit !== undefined) applied.unit = config.unit;
   const range = config.processing?.valid_range;
   if (range) applied.valid_range = range;

@@ -3,9 +3,15 @@ import { applyScaling, normalizeUnit, tidy } from './scaling.js';
 
 describe('applyScaling', () => {
   it('is value × scale + offset, defaulting to 1 and 0', () => {
-    expect(applyScaling(812, undefined)).toEqual({ value: 812, scale: 1, offset: 0 });
-    expect(applyScaling(4000, { scale: 0.01, offset: 0.15 })).toEqual({ value: 40.15, scale: 0.01, offset: 0.15 });
+    expect(applyScaling(812, undefined)).toEqual({ value: 812, scale: 1, offset: 0, divisor: 1 });
+    expect(applyScaling(4000, { scale: 0.01, offset: 0.15 })).toEqual({ value: 40.15, scale: 0.01, offset: 0.15, divisor: 1 });
     expect(applyScaling(10, { offset: -2.5 }).value).toBe(7.5);
+  });
+
+  it('divides by the legacy calculate_nivel divisor', () => {
+    expect(applyScaling(2015, { divisor: 100 })).toEqual({ value: 20.15, scale: 1, offset: 0, divisor: 100 });
+    expect(applyScaling(551.16, { divisor: 10 }).value).toBe(55.116);
+    expect(applyScaling(2015, { divisor: 100, scale: 2, offset: 0.5 }).value).toBe(40.8);
   });
 });
 

@@ -4,15 +4,22 @@ export interface Scaled {
   value: number;
   scale: number;
   offset: number;
+  /** The legacy divisor (`calculate_nivel`): 1 when none. */
+  divisor: number;
 }
 
-/** channel value × scale + offset (defaults 1 and 0), the first step for every numeric variable. */
+/**
+ * channel value × scale ÷ divisor + offset (defaults 1, 1 and 0), the first step for every numeric
+ * variable. The divisor is the legacy integer `calculate_nivel` (a scale of 1/n); dividing by it rather than
+ * multiplying by 1/n keeps 2015 ÷ 100 exactly 20.15.
+ */
 export function applyScaling(channelValue: number, processing: ProcessingSettings | undefined): Scaled {
   const scale = processing?.scale ?? 1;
   const offset = processing?.offset ?? 0;
+  const divisor = processing?.divisor ?? 1;
   // Identity scaling cannot add floating-point noise: skip the rounding (the processor's hot path).
-  const value = scale === 1 && offset === 0 ? channelValue : tidy(channelValue * scale + offset);
-  return { value, scale, offset };
+  const value = scale === 1 && offset === 0 && divisor === 1 ? channelValue : tidy((channelValue * scale) / divisor + offset);
+  return { value, scale, offset, divisor };
 }
 
 /**
