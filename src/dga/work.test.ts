@@ -10,10 +10,12 @@ const ok = (caudalLps: number, totalizerM3: number, waterTableM: number | null):
     caudal_lps: caudalLps,
     caudal_source: 'totalizer',
     totalizer_m3: totalizerM3,
+    totalizer_source: 'meter',
+    totalizer_accumulated_m3: totalizerM3,
     totalizer_ts: '2026-06-11T13:00:00.000Z',
     water_table_m: waterTableM,
     water_table_ts: waterTableM === null ? null : '2026-06-11T13:00:00.000Z',
-    variables: { totalizer: 'totalizador', flow: 'caudal', level: 'nivel' },
+    variables: { totalizer: 'totalizador', flow: 'caudal', level: 'nivel', totalizerSource: 'meter', resetToleranceM3: 0.01 },
   },
 });
 
