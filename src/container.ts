@@ -142,8 +142,8 @@ export async function buildContainer(
     },
   });
   const push = new PushService({ bus, topics, schemas, visibility, auth, clock });
-  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility });
-  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock });
+  const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility, retentionDays: config.retentionDays });
+  const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock, retentionDays: config.retentionDays });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { complianceCsv, emptyCounts, owedSlots, pointCompliance, type SlotRecord } from './compliance.js';
-import { HOUR_MS } from '../lib/time.js';
+import { complianceCsv, emptyCounts, ON_TIME_GRACE_MS, owedSlots, pointCompliance, type SlotRecord } from './compliance.js';
+import { DAY_MS, HOUR_MS } from '../lib/time.js';
 
 const TZ = 'Etc/GMT+4';
 const d = (iso: string) => new Date(iso);
@@ -60,5 +60,72 @@ describe('complianceCsv', () => {
     const lines = csv.split('\r\n');
     expect(lines[1]).toBe(`point,3,"'=HYPERLINK(""x"")",1,"Pozo ""Norte"", 2",OB-0101-1,MAYOR,1,0,0,0,0,0,1,0`);
     expect(lines[2]).toBe('total,,,,,,,1,0,0,0,0,0,1,0');
+  });
+});
+
+/** The definition, slot by slot: what pointCompliance must count without walking every slot. */
+function complianceBySlot(input: Parameters<typeof pointCompliance>[0]) {
+  const grace = ON_TIME_GRACE_MS[input.standard];
+  const bySlot = new Map(input.submissions.map((s) => [s.slot_at.getTime(), s]));
+  const c = emptyCounts();
+  for (const slot of owedSlots(input.standard, { ...input, limit: Number.MAX_SAFE_INTEGER })) {
+    c.due++;
+    const s = bySlot.get(slot.getTime());
+    if (!s) {
+      if (input.now.getTime() < slot.getTime() + grace) c.pending++;
+      else c.missing++;
+    } else if (s.status === 'sent') {
+      if (s.sent_at && s.sent_at.getTime() - slot.getTime() <= grace) c.sent_on_time++;
+      else c.sent_late++;
+    } else if (s.status === 'pending' || s.status === 'sending') c.pending++;
+    else c[s.status]++;
+  }
+  return c;
+}
+
+describe('compliance counted arithmetically', () => {
+  // America/Santiago changes its offset twice a year (April and September), so a year crosses both.
+  const SANTIAGO = 'America/Santiago';
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const statuses: SlotRecord['status'][] = ['sent', 'sent', 'pending', 'sending', 'failed', 'needs_attention'];
+
+  it.each(['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS'] as const)('%s: the same counts as the slot-by-slot definition, across DST changes', (standard) => {
+    for (let run = 0; run < 6; run++) {
+      const from = new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 300 * 24) * HOUR_MS + Math.floor(random() * 3) * 17 * 60_000);
+      const to = new Date(from.getTime() + Math.floor(random() * 366 * 24 + 1) * HOUR_MS);
+      const now = new Date(to.getTime() - Math.floor(random() * 48) * HOUR_MS);
+      const startDate = new Date(from.getTime() + Math.floor(random() * 40) * 24 * HOUR_MS - 20 * 24 * HOUR_MS);
+      const slots = owedSlots(standard, { from, to, startDate, now, tz: SANTIAGO, limit: Number.MAX_SAFE_INTEGER });
+      const submissions: SlotRecord[] = slots
+        .filter(() => random() < 0.7)
+        .map((slot) => ({ slot_at: slot, status: statuses[Math.floor(random() * statuses.length)]!, sent_at: new Date(slot.getTime() + Math.floor(random() * 3) * HOUR_MS) }));
+      // Rows that are not slots of this standard (a point whose standard changed) and rows outside the period count for nothing.
+      submissions.push({ slot_at: new Date(from.getTime() + 30 * 60_000), status: 'sent', sent_at: from });
+      submissions.push({ slot_at: new Date(from.getTime() - DAY_MS), status: 'sent', sent_at: from });
+      const input = { standard, startDate, from, to, now, tz: SANTIAGO, submissions };
+      expect(pointCompliance(input)).toEqual(complianceBySlot(input));
+    }
+  });
+
+  it('a year of MAYOR hours for 20 points takes a fraction of the slot-by-slot walk', () => {
+    const from = new Date('2025-01-01T03:00:00Z');
+    const to = new Date('2026-01-01T03:00:00Z');
+    const slots = owedSlots('MAYOR', { from, to, startDate: from, now: to, tz: SANTIAGO, limit: Number.MAX_SAFE_INTEGER });
+    // 8,760 hours less the repeated local hour of the April change, which owes one slot, not two.
+    expect(slots.length).toBe(8759);
+    const input = {
+      standard: 'MAYOR' as const, startDate: from, from, to, now: new Date('2026-02-01T00:00:00Z'), tz: SANTIAGO,
+      submissions: slots.filter((_, i) => i % 5).map((slot) => ({ slot_at: slot, status: 'sent' as const, sent_at: new Date(slot.getTime() + 60_000) })),
+    };
+    const t0 = performance.now();
+    complianceBySlot(input);
+    const walk = performance.now() - t0;
+    const t1 = performance.now();
+    let c = emptyCounts();
+    for (let i = 0; i < 20; i++) c = pointCompliance(input);
+    const counted = (performance.now() - t1) / 20;
+    expect(c).toMatchObject({ due: 8759, sent_on_time: 7007, missing: 1752 });
+    expect(counted).toBeLessThan(walk / 5);
   });
 });

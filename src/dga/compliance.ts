@@ -20,6 +20,7 @@ import { nextSlot, slotStart } from './slots.js';
 import type { DgaStandard } from './types.js';
 import type { SubmissionStatus } from './dga.schemas.js';
 import { DAY_MS, HOUR_MS } from '../lib/time.js';
+import { offsetMs } from '../lib/timezone.js';
 
 export const ON_TIME_GRACE_MS: Readonly<Record<DgaStandard, number>> = {
   MAYOR: HOUR_MS,
@@ -85,6 +86,69 @@ export interface SlotRecord {
   sent_at: Date | null;
 }
 
+/**
+ * The UTC offset of each UTC day, or null on a day the offset changes. MAYOR slots are the local
+ * HH:00:00 instants, so on a day of one offset they are found by arithmetic; only the two days a
+ * year with a daylight-saving change are walked slot by slot. Offsets are cached per day.
+ */
+function dayOffsets(tz: string): (dayMs: number) => number | null {
+  const cache = new Map<number, number | null>();
+  return (dayMs) => {
+    let off = cache.get(dayMs);
+    if (off === undefined) {
+      const first = offsetMs(dayMs, tz);
+      off = first === offsetMs(dayMs + DAY_MS - 1, tz) ? first : null;
+      cache.set(dayMs, off);
+    }
+    return off;
+  };
+}
+
+/** Local HH:00:00 instants in [a, b] (epoch ms, inclusive) under a fixed offset. */
+function hoursUnderOffset(a: number, b: number, off: number): number {
+  const first = Math.ceil((a + off) / HOUR_MS) * HOUR_MS - off;
+  return first > b ? 0 : Math.floor((b - first) / HOUR_MS) + 1;
+}
+
+/**
+ * How many slots `owedSlots` would list: those of `standard` in [max(from, startDate), to) not after
+ * now. Counted, not listed: a year of MAYOR hours for many points must not cost a walk per hour.
+ */
+export function countOwedSlots(
+  standard: DgaStandard,
+  p: { from: Date; to: Date; startDate: Date; now: Date; tz: string },
+  offsets = dayOffsets(p.tz),
+): number {
+  const lower = Math.max(p.from.getTime(), p.startDate.getTime());
+  const upper = Math.min(p.to.getTime() - 1, p.now.getTime());
+  if (upper < lower) return 0;
+  if (standard !== 'MAYOR') return owedSlots(standard, { ...p, limit: Number.MAX_SAFE_INTEGER }).length;
+  let n = 0;
+  for (let a = lower; a <= upper; ) {
+    const day = Math.floor(a / DAY_MS) * DAY_MS;
+    const b = Math.min(upper, day + DAY_MS - 1);
+    const off = offsets(day);
+    n += off !== null
+      ? hoursUnderOffset(a, b, off)
+      : owedSlots(standard, { from: new Date(a), to: new Date(b + 1), startDate: new Date(a), now: new Date(b), tz: p.tz }).length;
+    a = b + 1;
+  }
+  return n;
+}
+
+/** Whether `t` is one of the standard's slots (as `owedSlots` lists them). */
+function isSlot(standard: DgaStandard, t: number, tz: string, offsets: (dayMs: number) => number | null): boolean {
+  if (standard === 'MAYOR') {
+    const off = offsets(Math.floor(t / DAY_MS) * DAY_MS);
+    if (off !== null) return (t + off) % HOUR_MS === 0;
+  }
+  return slotStart(standard, new Date(t), tz).getTime() === t;
+}
+
+/**
+ * Counts each owed slot in one bucket. Slots with a submission are classified by it; the others are
+ * counted arithmetically: pending while their on-time grace runs, missing after it.
+ */
 export function pointCompliance(input: {
   standard: DgaStandard;
   startDate: Date;
@@ -95,19 +159,25 @@ export function pointCompliance(input: {
   submissions: readonly SlotRecord[];
 }): ComplianceCounts {
   const grace = ON_TIME_GRACE_MS[input.standard];
-  const bySlot = new Map(input.submissions.map((s) => [s.slot_at.getTime(), s]));
+  const offsets = dayOffsets(input.tz);
+  const lower = Math.max(input.from.getTime(), input.startDate.getTime());
+  const upper = Math.min(input.to.getTime() - 1, input.now.getTime());
+  // Slots after this instant are still within their grace: without a row they are pending, not missing.
+  const graceFrom = input.now.getTime() - grace + 1;
   const counts = emptyCounts();
-  for (const slot of owedSlots(input.standard, input)) {
-    counts.due++;
-    const s = bySlot.get(slot.getTime());
-    if (!s) {
-      if (input.now.getTime() < slot.getTime() + grace) counts.pending++;
-      else counts.missing++;
-      continue;
-    }
+  counts.due = countOwedSlots(input.standard, input, offsets);
+  let withRow = 0;
+  let recentWithRow = 0;
+  const seen = new Set<number>();
+  for (const s of input.submissions) {
+    const slot = s.slot_at.getTime();
+    if (slot < lower || slot > upper || seen.has(slot) || !isSlot(input.standard, slot, input.tz, offsets)) continue;
+    seen.add(slot);
+    withRow++;
+    if (slot >= graceFrom) recentWithRow++;
     switch (s.status) {
       case 'sent':
-        if (s.sent_at && s.sent_at.getTime() - slot.getTime() <= grace) counts.sent_on_time++;
+        if (s.sent_at && s.sent_at.getTime() - slot <= grace) counts.sent_on_time++;
         else counts.sent_late++;
         break;
       case 'pending':
@@ -122,6 +192,10 @@ export function pointCompliance(input: {
         break;
     }
   }
+  const recent = graceFrom > upper ? 0 : countOwedSlots(input.standard, { ...input, from: new Date(Math.max(graceFrom, input.from.getTime())) }, offsets);
+  const recentWithoutRow = recent - recentWithRow;
+  counts.pending += recentWithoutRow;
+  counts.missing = counts.due - withRow - recentWithoutRow;
   return counts;
 }
 

@@ -1,6 +1,6 @@
 /** The DGA API's shapes, checked at the edge; the service and repository types are derived from them. */
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Pagination, Timestamp } from '../http/schemas.js';
+import { Id, Nullable, Pagination, Timestamp } from '../http/schemas.js';
 import { DGA_STANDARDS } from './types.js';
 
 export type SubmissionStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'needs_attention';
@@ -47,8 +47,8 @@ const Period = {
 
 export const SubmissionQuery = Type.Object({
   ...Pagination,
-  point_id: Type.Optional(Type.Integer({ minimum: 1 })),
-  client_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  point_id: Type.Optional(Id()),
+  client_id: Type.Optional(Id()),
   status: Type.Optional(Status),
   receipted_with_superseded_data: Type.Optional(Type.Boolean({ description: 'only receipted slots whose data was corrected after sending' })),
   ...Period,
@@ -56,8 +56,8 @@ export const SubmissionQuery = Type.Object({
 
 export const ComplianceQuery = Type.Object({
   ...Period,
-  client_id: Type.Optional(Type.Integer({ minimum: 1 })),
-  point_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  client_id: Type.Optional(Id()),
+  point_id: Type.Optional(Id()),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')], { default: 'json' })),
 });
 export type ComplianceFilter = Omit<Static<typeof ComplianceQuery>, 'format'>;

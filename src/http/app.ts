@@ -13,8 +13,9 @@ import { pointRoutes } from '../registry/point.routes.js';
 import { dgaRoutes } from '../dga/dga.routes.js';
 import { providerAccountRoutes } from '../providers/account.routes.js';
 import { errorHandler, sendProblem } from './problem.js';
-import { ProblemSchema } from './schemas.js';
+import { defaultedFieldsOptional, ProblemSchema } from './schemas.js';
 import { validatorCompiler } from './validation.js';
+import { rejectHostileInput } from './input-guard.js';
 import { healthRoutes, type HealthCheck } from './health.routes.js';
 import { registerMetrics } from './metrics.routes.js';
 import { statsRoutes } from './stats.routes.js';
@@ -49,6 +50,8 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });
+  app.addHook('preValidation', rejectHostileInput);
+  app.addHook('onRoute', defaultedFieldsOptional);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) =>
     sendProblem(reply, req, 404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`),
@@ -58,7 +61,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
 
   await app.register(fastifySwagger, {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: { title: 'SmartHydro API', version: '1', description: 'Water telemetry and DGA compliance' },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],

@@ -1,6 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { Db } from '../infra/db/index.js';
-import { count, insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
+import { count, escapeLike, insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 import type { Client, ClientPatch } from './registry.schemas.js';
 
 export type ClientRow = Static<typeof Client>;
@@ -16,7 +16,7 @@ export class ClientRepository {
     const params: unknown[] = [];
     const where: string[] = [];
     if (f.tenant !== null) where.push(`id = $${params.push(f.tenant)}`);
-    if (f.q) where.push(`name ILIKE $${params.push(`%${f.q}%`)}`);
+    if (f.q) where.push(`name ILIKE $${params.push(`%${escapeLike(f.q)}%`)} ESCAPE '\\'`);
     const base = `SELECT * FROM clients ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
     const [items, total] = await Promise.all([
       this.db.query<ClientRow>(`${base} ORDER BY id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`, [...params, limit, offset]),

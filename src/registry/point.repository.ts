@@ -1,7 +1,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { Point } from './registry.schemas.js';
 import type { Db, Queryable } from '../infra/db/index.js';
-import { count, insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
+import { count, escapeLike, insertStatement, type Page, updateStatement } from '../infra/db/sql.js';
 
 /** Columns a caller may see. Encrypted credentials are never selected for output. */
 export const POINT_PUBLIC_COLUMNS = [
@@ -45,7 +45,7 @@ function whereOf(f: PointFilter): { where: string; params: unknown[] } {
   if (f.provider !== undefined) conds.push(`p.provider = $${params.push(f.provider)}`);
   if (f.frequency !== undefined) conds.push(`p.frequency = $${params.push(f.frequency)}`);
   if (f.is_telemetry_active !== undefined) conds.push(`p.is_telemetry_active = $${params.push(f.is_telemetry_active)}`);
-  if (f.q) conds.push(`p.title ILIKE $${params.push(`%${f.q}%`)}`);
+  if (f.q) conds.push(`p.title ILIKE $${params.push(`%${escapeLike(f.q)}%`)} ESCAPE '\\'`);
   if (f.bbox) {
     const [minLon, minLat, maxLon, maxLat] = f.bbox;
     conds.push(

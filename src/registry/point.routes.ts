@@ -79,7 +79,7 @@ export const pointRoutes: FastifyPluginAsync<PointRouteServices> = async (app, {
       querystring: Type.Object({
         lat: Type.Number(),
         lon: Type.Number(),
-        radius_m: Type.Number({ exclusiveMinimum: 0, maximum: 5_000_000 }),
+        radius_m: Type.Number({ exclusiveMinimum: 0, maximum: 5_000_000, description: 'metres, more than 0' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
       }),
       response: { 200: ListOf(PointWithDistance), ...errorResponses },

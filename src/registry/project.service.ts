@@ -8,6 +8,11 @@ import { ProjectRepository, type ProjectInput, type ProjectRow } from './project
 
 export type { ProjectInput, ProjectRow } from './project.repository.js';
 
+/** A blank internal code is no code: it is stored as null, so any number of projects may lack one. */
+function withoutBlankCode(input: ProjectInput): ProjectInput {
+  return typeof input.code_internal === 'string' && !input.code_internal.trim() ? { ...input, code_internal: null } : input;
+}
+
 export class ProjectService {
   private readonly repo: ProjectRepository;
   private readonly clients: ClientRepository;
@@ -30,8 +35,9 @@ export class ProjectService {
     return row;
   }
 
-  async create(actor: Principal, input: ProjectInput): Promise<ProjectRow> {
+  async create(actor: Principal, body: ProjectInput): Promise<ProjectRow> {
     requireStaff(actor);
+    const input = withoutBlankCode(body);
     if (input.client_id === undefined) throw new ValidationError('client_id is required', 'client_id');
     await this.ensureClient(input.client_id);
     if (!input.name?.trim()) throw new ValidationError('name must not be empty', 'name');
@@ -41,8 +47,9 @@ export class ProjectService {
     return row;
   }
 
-  async update(actor: Principal, id: number, input: ProjectInput): Promise<ProjectRow> {
+  async update(actor: Principal, id: number, body: ProjectInput): Promise<ProjectRow> {
     requireStaff(actor);
+    const input = withoutBlankCode(body);
     const current = await this.get(actor, id);
     if (input.client_id !== undefined && input.client_id !== current.client_id) await this.ensureClient(input.client_id);
     if (input.name !== undefined && !input.name.trim()) throw new ValidationError('name must not be empty', 'name');

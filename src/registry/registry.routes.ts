@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { registerCrud } from '../http/crud.js';
-import { errorResponses, IdParams, Pagination } from '../http/schemas.js';
+import { errorResponses, Id, IdParams, Pagination } from '../http/schemas.js';
 import {
   Client, ClientBody, ClientPatch, PointSchema, PointSchemaBody, Project, ProjectBody, ProjectPatch, Template,
   TemplateBody, TemplatePatch,
@@ -26,7 +26,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryRouteServices> = async (
     row: Client,
     body: ClientBody,
     patch: ClientPatch,
-    query: Type.Object({ ...Pagination, q: Type.Optional(Type.String()) }),
+    query: Type.Object({ ...Pagination, q: Type.Optional(Type.String({ maxLength: 200, description: 'name contains this text (literally)' })) }),
     service: clients,
   });
 
@@ -36,7 +36,7 @@ export const registryRoutes: FastifyPluginAsync<RegistryRouteServices> = async (
     row: Project,
     body: ProjectBody,
     patch: ProjectPatch,
-    query: Type.Object({ ...Pagination, client_id: Type.Optional(Type.Integer({ minimum: 1 })) }),
+    query: Type.Object({ ...Pagination, client_id: Type.Optional(Id()) }),
     service: projects,
   });
 

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../http/schemas.js';
+import { Id, Nullable, numericMax, Pagination, Timestamp } from '../http/schemas.js';
+import { CODIGO_OBRA_PATTERN } from '../dga/validation.js';
 import { DGA_STANDARDS, DGA_TYPES, LEGACY_DGA_STANDARDS } from '../dga/types.js';
 import { POINT_PROVIDERS } from '../providers/provider.js';
 import { VALUE_TYPES, VARIABLE_KINDS } from './variables.js';
@@ -33,9 +34,9 @@ export const Client = Type.Object({
 
 export const ProjectBody = Type.Object(
   {
-    client_id: Type.Integer({ minimum: 1 }),
+    client_id: Id(),
     name: Type.String({ minLength: 1, maxLength: 200 }),
-    code_internal: Type.Optional(Nullable(Type.String({ maxLength: 50 }))),
+    code_internal: Type.Optional(Nullable(Type.String({ maxLength: 50, description: 'unique per client; an empty code is stored as none' }))),
   },
   { additionalProperties: false },
 );
@@ -56,13 +57,14 @@ export const Frequency = Type.Union(COLLECTION_FREQUENCIES.map((f) => Type.Liter
 /** Legacy SIN_ESTANDAR is accepted and stored as MAYOR. */
 const Standard = Type.Union([...DGA_STANDARDS, ...Object.keys(LEGACY_DGA_STANDARDS)].map((s) => Type.Literal(s)));
 const DgaType = Type.Union(DGA_TYPES.map((t) => Type.Literal(t)));
-const Metres = Nullable(Type.Number({ minimum: 0, maximum: 999999 }));
+// Maxima are the columns' own (numeric(p, s)), so the database never sees a value it would refuse.
+const Metres = Nullable(Type.Number({ minimum: 0, maximum: numericMax(8, 2) }));
 
 const pointFields = {
-  project_id: Type.Integer({ minimum: 1 }),
+  project_id: Id(),
   title: Type.String({ minLength: 1, maxLength: 300 }),
-  owner_user_id: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
-  viewer_user_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1 }), { uniqueItems: true })),
+  owner_user_id: Type.Optional(Nullable(Id())),
+  viewer_user_ids: Type.Optional(Type.Array(Id(), { uniqueItems: true, maxItems: 1000 })),
   latitude: Type.Optional(Nullable(Type.Number({ description: 'decimal degrees, -90..90; both or neither' }))),
   longitude: Type.Optional(Nullable(Type.Number({ description: 'decimal degrees, -180..180; both or neither' }))),
   is_telemetry_active: Type.Optional(Type.Boolean()),
@@ -76,14 +78,14 @@ const pointFields = {
   level_sensor_position: Type.Optional(Metres),
   pipe_diameter: Type.Optional(Metres),
   flowmeter_diameter: Type.Optional(Metres),
-  initial_meter_reading: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
+  initial_meter_reading: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: numericMax(15, 3) }))),
   dga_send: Type.Optional(Type.Boolean()),
   dga_standard: Type.Optional(Nullable(Standard)),
   dga_type: Type.Optional(Nullable(DgaType)),
-  dga_code: Type.Optional(Nullable(Type.String({ maxLength: 30 }))),
-  dga_granted_flow: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
-  dga_annual_volume: Type.Optional(Nullable(Type.Number({ minimum: 0 }))),
-  dga_shac: Type.Optional(Nullable(Type.String())),
+  dga_code: Type.Optional(Nullable(Type.String({ maxLength: 30, pattern: CODIGO_OBRA_PATTERN.source, description: 'código de obra, e.g. OB-0602-7' }))),
+  dga_granted_flow: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: numericMax(12, 3) }))),
+  dga_annual_volume: Type.Optional(Nullable(Type.Number({ minimum: 0, maximum: numericMax(15, 2) }))),
+  dga_shac: Type.Optional(Nullable(Type.String({ maxLength: 200 }))),
   dga_informant_rut: Type.Optional(Nullable(Rut)),
   dga_password: Type.Optional(Nullable(Type.String({ maxLength: 200, description: 'write-only; stored encrypted' }))),
   dga_company_rut: Type.Optional(Nullable(Rut)),
@@ -142,15 +144,14 @@ export const Point = Type.Object({
 export const PointWithDistance = Type.Intersect([Point, Type.Object({ distance_m: Type.Number() })]);
 
 export const PointListQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
-  project_id: Type.Optional(Type.Integer({ minimum: 1 })),
-  client_id: Type.Optional(Type.Integer({ minimum: 1 })),
+  ...Pagination,
+  project_id: Type.Optional(Id()),
+  client_id: Type.Optional(Id()),
   provider: Type.Optional(PointProviderSchema),
   frequency: Type.Optional(Frequency),
   is_telemetry_active: Type.Optional(Type.Boolean()),
-  q: Type.Optional(Type.String()),
-  bbox: Type.Optional(Type.String({ description: 'minLon,minLat,maxLon,maxLat' })),
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'title contains this text (literally)' })),
+  bbox: Type.Optional(Type.String({ maxLength: 200, description: 'minLon,minLat,maxLon,maxLat' })),
 });
 
 export const Json = Type.Unknown();
@@ -193,7 +194,7 @@ export const Template = Type.Object({
 });
 export const PointSchemaBody = Type.Object(
   {
-    template_id: Type.Optional(Nullable(Type.Integer({ minimum: 1 }))),
+    template_id: Type.Optional(Nullable(Id())),
     custom_config: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
   },
   { additionalProperties: false },

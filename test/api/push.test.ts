@@ -132,9 +132,10 @@ describe('POST /points/{id}/readings', () => {
     }
   });
 
-  it('404 for an unknown point, also for an id beyond any bigint', async () => {
+  it('404 for an unknown point; 400 naming id for an id beyond any the API hands out', async () => {
     expect((await t.as(t.adminToken, { method: 'POST', url: readings('999999'), payload: one })).status).toBe(404);
-    expect((await t.as(t.adminToken, { method: 'POST', url: readings('100000000000000000000'), payload: one })).status).toBe(404);
+    const huge = await t.as(t.adminToken, { method: 'POST', url: readings('100000000000000000000'), payload: one });
+    expect([huge.status, huge.body.field]).toEqual([400, 'id']);
   });
 
   it('403 for a client user pushing with its session token', async () => {

@@ -158,7 +158,7 @@ describe('measurements', () => {
   it('without from/to, covers the day before the clock\'s now', async () => {
     const at = T('2025-03-10T12:30:00Z');
     const c = t.c;
-    const series = new SeriesService({ db: c.db, cache: c.cache, points: c.points, schemas: c.schemas, timezone: 'UTC', clock: new FixedClock(at) });
+    const series = new SeriesService({ db: c.db, cache: c.cache, points: c.points, schemas: c.schemas, timezone: 'UTC', clock: new FixedClock(at), retentionDays: 3650 });
     const admin = { userId: 1, role: 'admin' as const, clientId: null };
     const r = await series.series(admin, p, { variable: 'level', bucket: 'raw' });
     expect({ from: r.from, to: r.to }).toEqual({ from: '2025-03-09T12:30:00.000Z', to: '2025-03-10T12:30:00.000Z' });

@@ -49,3 +49,8 @@ export interface Page<T> {
   items: T[];
   total: number;
 }
+
+/** LIKE's wildcards and its escape character taken literally (use with `ESCAPE '\\'`). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}

@@ -1,6 +1,6 @@
 /** Shapes of the corrections API, checked at the edge; the service's types are derived from them. */
 import { Type, type Static } from '@sinclair/typebox';
-import { Nullable, Timestamp } from '../../http/schemas.js';
+import { Id, Nullable, Timestamp } from '../../http/schemas.js';
 import { MAX_REASON_CHARS, MAX_VARIABLE_CHARS } from './correction.rules.js';
 
 const Instant = Type.String({ maxLength: 40, description: 'ISO 8601 date-time with an offset, e.g. 2025-03-10T10:00:00Z' });
@@ -28,7 +28,7 @@ export type CorrectionBody = Static<typeof CorrectionBody>;
 export const RevertBody = Type.Object({ reason: Type.Optional(Reason) }, { additionalProperties: false });
 export type RevertBody = Static<typeof RevertBody>;
 
-export const CorrectionParams = Type.Object({ id: Type.Integer({ minimum: 1 }), cid: Type.Integer({ minimum: 1 }) });
+export const CorrectionParams = Type.Object({ id: Id(), cid: Id() });
 
 export const CorrectionQuery = Type.Object({
   variable: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_VARIABLE_CHARS })),

@@ -1,4 +1,5 @@
 import type { Db } from '../../infra/db/index.js';
+import { escapeLike } from '../../infra/db/sql.js';
 import type { DeadLetter } from './dead-letter.schemas.js';
 
 
@@ -12,11 +13,6 @@ export interface DeadLetterFilter {
   to: Date;
   limit: number;
   offset: number;
-}
-
-/** LIKE's wildcards and its escape character taken literally. */
-export function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 export class DeadLetterRepository {

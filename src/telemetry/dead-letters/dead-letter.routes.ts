@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { errorResponses, IdParams, ListOf } from '../../http/schemas.js';
+import { errorResponses, Id, IdParams, ListOf } from '../../http/schemas.js';
 import { DeadLetter } from './dead-letter.schemas.js';
 import type { DeadLetterService } from './dead-letter.service.js';
 
@@ -41,7 +41,7 @@ export const deadLetterRoutes: FastifyPluginAsync<{ deadLetters: DeadLetterServi
     schema: {
       tags: ['telemetry'],
       summary: 'Every rejected reading (staff), newest first',
-      querystring: Type.Object({ ...Query, point_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2 ** 53 - 1 })) }),
+      querystring: Type.Object({ ...Query, point_id: Type.Optional(Id()) }),
       response: { 200: ListOf(DeadLetter), ...errorResponses },
     },
     handler: async (req) => deadLetters.list(req.principal, req.query),

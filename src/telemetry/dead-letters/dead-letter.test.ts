@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeLike } from './dead-letter.repository.js';
+import { escapeLike } from '../../infra/db/sql.js';
 import { reasonFilter } from './dead-letter.service.js';
 
 describe('reasonFilter', () => {

@@ -9,7 +9,7 @@ import {
   volumeByPeriod, wholeDays,
 } from './consumption.js';
 import { ConsumptionRepository } from './consumption.repository.js';
-import { parseRange } from './time.js';
+import { parseRange, queryBounds } from './time.js';
 import { round } from '../../lib/round.js';
 import { DAY_MS, HOUR_MS } from '../../lib/time.js';
 import type { Clock } from '../../lib/clock.js';
@@ -69,14 +69,22 @@ const DEFAULT_SPAN_MS: Record<PeriodKind, number> = { day: 30 * DAY_MS, month: 3
 export class ConsumptionService {
   private readonly repo: ConsumptionRepository;
 
-  constructor(private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string; clock: Clock }) {
+  constructor(
+    private readonly deps: { db: Db; points: PointService; schemas: SchemaService; timezone: string; clock: Clock; retentionDays: number },
+  ) {
     this.repo = new ConsumptionRepository(deps.db);
   }
 
   async consumption(actor: Principal, pointId: number, q: ConsumptionQuery): Promise<ConsumptionResult> {
-    const point = await this.deps.points.get(actor, pointId);
     const tz = this.deps.timezone;
-    const { from, to } = parseRange(q, tz, DEFAULT_SPAN_MS[q.period], this.deps.clock.now());
+    const now = this.deps.clock.now();
+    // The range and its cost are checked before anything is read.
+    const { from, to } = parseRange(q, tz, DEFAULT_SPAN_MS[q.period], now, queryBounds(now, this.deps.retentionDays));
+    const periods = periodsBetween(from, to, q.period, tz, MAX_PERIODS[q.period]);
+    if (periods.length > MAX_PERIODS[q.period]) {
+      throw new ValidationError(`at most ${MAX_PERIODS[q.period]} periods of a ${q.period} per request; shorten from..to or use period=month`, 'from');
+    }
+    const point = await this.deps.points.get(actor, pointId);
     const vars = await this.deps.schemas.variables(pointId);
     const variable = q.variable ?? totalizerOf(vars)?.key;
     if (!variable) {
@@ -86,10 +94,6 @@ export class ConsumptionService {
     const config = vars.byKey.get(variable);
     const limits = counterLimitsOf(vars, config);
 
-    const periods = periodsBetween(from, to, q.period, tz);
-    if (periods.length > MAX_PERIODS[q.period]) {
-      throw new ValidationError(`at most ${MAX_PERIODS[q.period]} periods of a ${q.period} per request`, 'from');
-    }
     const start = periods[0]!.start;
     const end = periods[periods.length - 1]!.end;
     // Daily rollups where a day can stand for its hours, hourly ones around period edges and wherever

@@ -75,14 +75,17 @@ export interface PeriodVolume {
 }
 
 
-/** Local calendar periods of `tz` covering [from, to): from is moved back and to forward to whole periods. */
-export function periodsBetween(from: Date, to: Date, kind: PeriodKind, tz: string): Period[] {
+/**
+ * Local calendar periods of `tz` covering [from, to): from is moved back and to forward to whole periods.
+ * Stops after `limit + 1` periods, so a caller refusing more than `limit` never pays for the rest.
+ */
+export function periodsBetween(from: Date, to: Date, kind: PeriodKind, tz: string, limit = Number.MAX_SAFE_INTEGER): Period[] {
   const pad = (n: number) => String(n).padStart(2, '0');
   const l = toLocal(from, tz);
   let cursor = kind === 'day' ? { year: l.year, month: l.month, day: l.day } : { year: l.year, month: l.month, day: 1 };
   const out: Period[] = [];
   let start = fromLocal({ ...cursor, hour: 0, minute: 0, second: 0 }, tz);
-  while (start.getTime() < to.getTime()) {
+  while (start.getTime() < to.getTime() && out.length <= limit) {
     const next = kind === 'day' ? { ...cursor, day: cursor.day + 1 } : { ...cursor, month: cursor.month + 1 };
     const end = fromLocal({ ...next, hour: 0, minute: 0, second: 0 }, tz);
     const n = toLocal(new Date(end.getTime() + 1000), tz);

@@ -39,8 +39,24 @@ export function csvFilename(pointId: number, variable: string | undefined, bucke
 /**
  * A byte stream pulling one chunk at a time from `chunks`: the next page is queried only when the
  * client has taken the previous one, so memory stays flat whatever the export's size. Destroying the
- * stream (client gone) ends the generator.
+ * stream (client gone) aborts `stop` at once, so a generator between chunks (walking empty pages)
+ * stops at its next check instead of running to its end, and then ends the generator.
  */
-export function streamOf(chunks: AsyncGenerator<string>): Readable {
-  return Readable.from(chunks, { objectMode: false, highWaterMark: 64 * 1024 });
+export function streamOf(chunks: AsyncGenerator<string>, stop = new AbortController()): Readable {
+  return new Readable({
+    highWaterMark: 64 * 1024,
+    read() {
+      chunks.next().then(
+        ({ done, value }) => {
+          if (!this.destroyed) this.push(done ? null : value);
+        },
+        (err: Error) => this.destroy(err),
+      );
+    },
+    destroy(err, callback) {
+      stop.abort();
+      chunks.return(undefined).catch(() => undefined);
+      callback(err);
+    },
+  });
 }

@@ -115,7 +115,7 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
         to: Type.Optional(Instant),
         bucket: Type.Union([...['auto', 'raw', ...BUCKET_NAMES].map((b) => Type.Literal(b))], { default: 'auto' }),
         format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
-        limit: Type.Optional(Type.Integer({ minimum: 1, description: 'raw JSON only; default 10000, at most 100000' })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'raw JSON only; default 10000, at most 100000' })),
         include: Type.Optional(
           Type.Literal('original', {
             description: 'raw JSON only: each reading also carries original_value (as recorded), raw_value (as received), corrected and invalid',

@@ -10,7 +10,7 @@ import { BUCKET_CSV_HEADER, bucketCsvLine, csvFilename, RAW_CSV_HEADER, streamOf
 import { type BucketRow, SeriesRepository } from './series.repository.js';
 import type { Clock } from '../../lib/clock.js';
 import { DAY_MS } from '../../lib/time.js';
-import { parseRange } from './time.js';
+import { parseRange, queryBounds } from './time.js';
 import { PointVisibility } from './visibility.js';
 
 export type BucketParam = 'raw' | 'auto' | BucketName;
@@ -65,6 +65,8 @@ export const MAX_JSON_BUCKETS = 100_000;
 // and RSS climbs until a full GC; at 2,000 it stays flat over a 10-million-row export).
 const CSV_PAGE_ROWS = 2_000;
 const CSV_PAGE_BUCKETS = 5_000;
+/** CSV exports streaming at once per process by default: each holds a database connection busy. */
+export const MAX_CONCURRENT_EXPORTS = 2;
 
 /** Measurements of one point: buckets (avg, min, max, count, last) or raw readings, JSON or streamed CSV. */
 export class SeriesService {
@@ -72,11 +74,51 @@ export class SeriesService {
 
   private readonly visibility: PointVisibility;
 
+  private exporting = 0;
+
   constructor(
-    private readonly deps: { db: Db; cache: Cache; points: PointService; schemas: SchemaService; timezone: string; clock: Clock; visibility?: PointVisibility },
+    private readonly deps: {
+      db: Db;
+      cache: Cache;
+      points: PointService;
+      schemas: SchemaService;
+      timezone: string;
+      clock: Clock;
+      /** Readings older than this are gone: ranges are clamped to it. */
+      retentionDays: number;
+      /** CSV exports streaming at once in this process; more are refused with 429. */
+      maxConcurrentExports?: number;
+      visibility?: PointVisibility;
+    },
   ) {
     this.repo = new SeriesRepository(deps.db);
     this.visibility = deps.visibility ?? new PointVisibility(deps);
+  }
+
+  /** CSV exports streaming now. */
+  get activeExports(): number {
+    return this.exporting;
+  }
+
+  private range(q: SeriesQuery): { from: Date; to: Date } {
+    const now = this.deps.clock.now();
+    return parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, now, queryBounds(now, this.deps.retentionDays));
+  }
+
+  /**
+   * One export slot per stream, given back when the stream closes (finished, failed, or destroyed because
+   * the client went away); the generator sees the abort and stops before its next page.
+   */
+  private exportStream(chunks: (signal: AbortSignal) => AsyncGenerator<string>): Readable {
+    const max = this.deps.maxConcurrentExports ?? MAX_CONCURRENT_EXPORTS;
+    if (this.exporting >= max) {
+      throw new AppError('EXPORTS_BUSY', `${max} CSV exports are already running; try again when one has finished`, 429);
+    }
+    const stop = new AbortController();
+    this.exporting++;
+    const stream = streamOf(chunks(stop.signal), stop);
+    stream.once('close', () => this.exporting--);
+    return stream;
   }
 
   async series(actor: Principal, pointId: number, q: SeriesQuery): Promise<SeriesResult> {
@@ -88,7 +130,7 @@ export class SeriesService {
     await this.visibility.assertVisible(actor, pointId);
     if (!q.variable) throw new ValidationError('variable is required (e.g. variable=flow); only a raw CSV export may leave it out', 'variable');
     const variable = q.variable;
-    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, this.deps.clock.now());
+    const { from, to } = this.range(q);
     const head = (bucket: string, start: Date, end: Date) =>
       `{"point_id":${pointId},"variable":${JSON.stringify(variable)},"bucket":"${bucket}","from":"${start.toISOString()}","to":"${end.toISOString()}"`;
 
@@ -126,24 +168,25 @@ export class SeriesService {
   async csv(actor: Principal, pointId: number, q: SeriesQuery): Promise<{ filename: string; stream: Readable }> {
     await this.visibility.assertVisible(actor, pointId);
     if (q.include !== undefined) throw new ValidationError('include=original is for raw JSON (bucket=raw without format=csv)', 'include');
-    const { from, to } = parseRange(q, this.deps.timezone, DEFAULT_SPAN_MS, this.deps.clock.now());
+    const { from, to } = this.range(q);
     if (q.variable !== undefined) await this.ensureVariable(pointId, q.variable);
 
     if (q.bucket === 'raw') {
       const variables = q.variable !== undefined ? [q.variable] : await this.knownVariables(pointId);
-      return { filename: csvFilename(pointId, q.variable, 'raw'), stream: streamOf(this.rawCsv(pointId, variables, from, to)) };
+      return { filename: csvFilename(pointId, q.variable, 'raw'), stream: this.exportStream((signal) => this.rawCsv(pointId, variables, from, to, signal)) };
     }
     if (q.variable === undefined) throw new ValidationError('variable is required for bucketed series', 'variable');
     const bucket = q.bucket === 'auto' ? chooseBucket(from, to) : q.bucket;
     const { start, end } = alignRange(from, to, bucket);
-    return { filename: csvFilename(pointId, q.variable, bucket), stream: streamOf(this.bucketCsv(pointId, q.variable, bucket, start, end)) };
+    const variable = q.variable;
+    return { filename: csvFilename(pointId, variable, bucket), stream: this.exportStream((signal) => this.bucketCsv(pointId, variable, bucket, start, end, signal)) };
   }
 
-  private async *rawCsv(pointId: number, variables: string[], from: Date, to: Date): AsyncGenerator<string> {
+  private async *rawCsv(pointId: number, variables: string[], from: Date, to: Date, signal: AbortSignal): AsyncGenerator<string> {
     yield RAW_CSV_HEADER;
     for (const variable of variables) {
       let after: string | null = null;
-      for (;;) {
+      while (!signal.aborted) {
         const page = await this.repo.rawCsvPage(pointId, variable, from, to, after, CSV_PAGE_ROWS);
         if (page.length === 0) break;
         let chunk = '';
@@ -155,10 +198,11 @@ export class SeriesService {
     }
   }
 
-  private async *bucketCsv(pointId: number, variable: string, bucket: BucketName, start: Date, end: Date): AsyncGenerator<string> {
+  private async *bucketCsv(pointId: number, variable: string, bucket: BucketName, start: Date, end: Date, signal: AbortSignal): AsyncGenerator<string> {
     yield BUCKET_CSV_HEADER;
     const window = BUCKETS[bucket].ms * CSV_PAGE_BUCKETS;
-    for (let t = start.getTime(); t < end.getTime(); t += window) {
+    // Empty windows yield nothing, so the abort is checked before each query, not only at each chunk.
+    for (let t = start.getTime(); t < end.getTime() && !signal.aborted; t += window) {
       const rows = await this.repo.buckets(pointId, variable, bucket, new Date(t), new Date(Math.min(t + window, end.getTime())));
       if (rows.length === 0) continue;
       let chunk = '';

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { fromLocal } from '../../lib/timezone.js';
-import { MINUTE_MS } from '../../lib/time.js';
+import { DAY_MS, HOUR_MS, MINUTE_MS } from '../../lib/time.js';
 
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?)?(Z|[+-]\d{2}:?\d{2})?$/;
 
@@ -32,15 +32,43 @@ export function parseInstant(text: string, field: string, tz: string): Date {
   return new Date(fromLocal(fields, tz).getTime() + ms);
 }
 
-/** from/to of a query with defaults: `to` now, `from` `defaultSpanMs` before `to`; `from` must be before `to`. */
+/** The span a query may cover: from the oldest data kept to just after now. */
+export interface RangeBounds {
+  earliest: Date;
+  latest: Date;
+}
+
+/**
+ * Stored readings are at most `retentionDays` old (plus the partial month a partition keeps) and at most
+ * a few minutes ahead of now (the processor refuses more): nothing outside can be found, so no query looks there.
+ */
+export function queryBounds(now: Date, retentionDays: number): RangeBounds {
+  return { earliest: new Date(now.getTime() - (retentionDays + 31) * DAY_MS), latest: new Date(now.getTime() + HOUR_MS) };
+}
+
+/**
+ * from/to of a query with defaults: `to` now, `from` `defaultSpanMs` before `to`; `from` must be before `to`.
+ * With `bounds`, the range is clamped to them before any work (`from=0100-01-01&to=9999-12-31` becomes the
+ * retention period), and a range wholly outside them is refused.
+ */
 export function parseRange(
   q: { from?: string; to?: string },
   tz: string,
   defaultSpanMs: number,
   now: Date,
+  bounds?: RangeBounds,
 ): { from: Date; to: Date } {
-  const to = q.to ? parseInstant(q.to, 'to', tz) : now;
+  const requestedTo = q.to ? parseInstant(q.to, 'to', tz) : now;
+  // A far-future `to` is clamped first, so that the default `from` counts back from what can exist.
+  const to = bounds && requestedTo.getTime() > bounds.latest.getTime() ? bounds.latest : requestedTo;
   const from = q.from ? parseInstant(q.from, 'from', tz) : new Date(to.getTime() - defaultSpanMs);
-  if (from.getTime() >= to.getTime()) throw new ValidationError('from must be before to', 'from');
-  return { from, to };
+  if (from.getTime() >= requestedTo.getTime()) throw new ValidationError('from must be before to', 'from');
+  if (!bounds) return { from, to };
+  if (from.getTime() >= to.getTime()) {
+    throw new ValidationError(`from ${from.toISOString()} is in the future; there is no data after ${bounds.latest.toISOString()}`, 'from');
+  }
+  if (to.getTime() <= bounds.earliest.getTime()) {
+    throw new ValidationError(`to ${to.toISOString()} is before the oldest data kept (${bounds.earliest.toISOString()}, see RETENTION_DAYS)`, 'to');
+  }
+  return { from: from.getTime() < bounds.earliest.getTime() ? bounds.earliest : from, to };
 }
