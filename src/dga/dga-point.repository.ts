@@ -1,3 +1,4 @@
+import type { DgaTotalizerSource } from '../registry/variables.js';
 import type { Db } from '../infra/db/index.js';
 import type { DgaStandard } from './types.js';
 
@@ -15,6 +16,8 @@ export interface DgaPointRow {
   dga_company_rut: string | null;
   /** `YYYY-MM-DD`, a calendar date in the report time zone. */
   dga_start_date: string | null;
+  /** Overrides the totalizer variable's setting when set. */
+  dga_totalizer_source: DgaTotalizerSource | null;
   updated_at: Date;
 }
 
@@ -49,7 +52,7 @@ const EFFECTIVE_METER = `CASE WHEN is_invalid THEN NULL WHEN corrected_value IS 
 export const seriesKey = (pointId: number, variable: string) => `${pointId}\u0000${variable}`;
 
 const POINT_SELECT = `SELECT p.id, p.title, pr.client_id, p.dga_send, p.dga_standard, p.dga_type, p.dga_code, p.dga_informant_rut,
-  p.dga_password_enc, p.dga_company_rut, p.dga_start_date::text AS dga_start_date, p.updated_at
+  p.dga_password_enc, p.dga_company_rut, p.dga_start_date::text AS dga_start_date, p.dga_totalizer_source, p.updated_at
   FROM catchment_points p JOIN projects pr ON pr.id = p.project_id`;
 
 /** Points with their DGA settings, and the measurements a DGA reading is made of. */

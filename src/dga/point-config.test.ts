@@ -17,6 +17,7 @@ const point: DgaPointRow = {
   dga_password_enc: 'enc:demo',
   dga_company_rut: '77555666-8',
   dga_start_date: '2026-06-01',
+  dga_totalizer_source: null,
   updated_at: new Date('2026-06-01T00:00:00Z'),
 };
 

@@ -48,7 +48,9 @@ export async function preparePoint(point: DgaPointRow, from: PointConfigSources)
   } catch (err) {
     return { ok: false, problems: [`the point schema cannot be read: ${(err as Error).message}`] };
   }
-  const vars = dgaVariables(variables);
+  const fromVariable = dgaVariables(variables);
+  // The point's own setting wins over its totalizer variable's.
+  const vars = point.dga_totalizer_source ? { ...fromVariable, totalizerSource: point.dga_totalizer_source } : fromVariable;
   const varProblems = variableProblems(vars, parsed.config.type, parsed.config.standard);
   if (varProblems.length > 0) return { ok: false, problems: varProblems };
   return { ok: true, config: parsed.config, vars };

@@ -9,7 +9,7 @@ export const POINT_PUBLIC_COLUMNS = [
   'frequency', 'provider_device', 'telemetry_start_at', 'well_depth', 'pump_position', 'level_sensor_position',
   'pipe_diameter', 'flowmeter_diameter', 'initial_meter_reading', 'dga_send', 'dga_standard', 'dga_type', 'dga_code',
   'dga_granted_flow', 'dga_annual_volume', 'dga_shac', 'dga_informant_rut', 'dga_company_rut', 'dga_start_date',
-  'dga_work_point_id', 'created_at', 'updated_at',
+  'dga_work_point_id', 'dga_totalizer_source', 'created_at', 'updated_at',
 ] as const;
 
 export const POINT_WRITABLE_COLUMNS = [

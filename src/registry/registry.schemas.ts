@@ -3,6 +3,8 @@ import { Id, Nullable, numericMax, Pagination, Timestamp } from '../http/schemas
 import { CODIGO_OBRA_PATTERN } from '../dga/validation.js';
 import { DGA_STANDARDS, DGA_TYPES, LEGACY_DGA_STANDARDS } from '../dga/types.js';
 import { POINT_PROVIDERS } from '../providers/provider.js';
+
+const DgaTotalizerSourceSchema = Type.Union([Type.Literal('meter'), Type.Literal('accumulated')]);
 import { VALUE_TYPES, VARIABLE_KINDS } from './variables.js';
 
 /** Collection intervals a point may have, minutes. */
@@ -90,6 +92,8 @@ const pointFields = {
   dga_password: Type.Optional(Nullable(Type.String({ maxLength: 200, description: 'write-only; stored encrypted' }))),
   dga_company_rut: Type.Optional(Nullable(Rut)),
   dga_start_date: Type.Optional(Nullable(Type.String({ format: 'date' }))),
+  /** totalizador sent to the DGA: 'meter' (the meter's own reading, default) or 'accumulated' (the continuous total); null: the totalizer variable's setting. */
+  dga_totalizer_source: Type.Optional(Nullable(DgaTotalizerSourceSchema)),
   dga_work_point_id: Type.Optional(
     Nullable(
       Type.Integer({
@@ -138,6 +142,7 @@ export const Point = Type.Object({
   dga_company_rut: Nullable(Type.String()),
   dga_start_date: Nullable(Type.String()),
   dga_work_point_id: Nullable(Type.Integer()),
+  dga_totalizer_source: Nullable(DgaTotalizerSourceSchema),
   created_at: Timestamp,
   updated_at: Timestamp,
 });

@@ -100,6 +100,17 @@ describe('DGA totalizador is the meter reading', () => {
     await feed(p.pointId, [['pulsos', '16:00', 687_000], ['pulsos', '17:00', 687_970]]);
     expect((await sent17(p.code)).totalizador).toBe('11366642');
   });
+
+  it('takes the point setting dga_totalizer_source (PATCH /points/{id}) over the variable\'s, and refuses other values', async () => {
+    const p = await point({ variables: PULSES(), patch: { initial_meter_reading: 10_678_672 } });
+    const patch = (v: unknown) => t.as(t.adminToken, { method: 'PATCH', url: `/api/v1/points/${p.pointId}`, payload: { dga_totalizer_source: v } });
+    expect((await patch('total')).body).toMatchObject({ status: 400, field: expect.stringContaining('dga_totalizer_source') });
+    const r = await patch('accumulated');
+    expect(r.status).toBe(200);
+    expect(r.body.dga_totalizer_source).toBe('accumulated');
+    await feed(p.pointId, [['pulsos', '16:00', 687_000], ['pulsos', '17:00', 687_970]]);
+    expect((await sent17(p.code)).totalizador).toBe('11366642');
+  });
 });
 
 describe('DGA slot caudal', () => {
