@@ -18,85 +18,26 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Logger } from '../infra/logger.js';
-import type { Metrics } from '../infra/metrics.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { MINUTE_MS } from '../lib/time.js';
-import type { DgaClient, DgaClientOptions, DgaExchange } from './dga.client.js';
-import type { DgaPointRepository } from './dga-point.repository.js';
-import type { InformantPacingRepository } from './informant-pacing.repository.js';
+import type { DgaExchange } from './dga.client.js';
 import { buildDgaRequest, redactDgaBody } from './payload.js';
-import { preparePoint, type PointConfigSources } from './point-config.js';
+import { preparePoint } from './point-config.js';
 import { nextAttemptAt } from './response.js';
 import { dgaVariables, readSlot, type DgaVariables, type SlotReadingResult } from './slot-reading.js';
 import { combineWorkReading } from './work.js';
 import { SlotPlanner } from './slot.planner.js';
+import { ReporterPacing } from './reporter.pacing.js';
 import { DEFAULT_MAX_BACKFILL_MS } from './slots.js';
 import type { DgaStandard } from './types.js';
+import {
+  DEFAULT_MIN_SPACING_MS, DEFAULT_RECEIPT_RETRY_MS, type DgaReporterDeps, type DgaReporterTuning, type SendOutcome, type TickResult,
+} from './reporter.types.js';
 import type { AttemptResult, SubmissionRepository, SubmissionRow } from './submission.repository.js';
 
-export interface DgaReporterDeps {
-  submissions: SubmissionRepository;
-  points: DgaPointRepository;
-  /** The per-informante-RUT spacing shared by every reporter. */
-  pacing: InformantPacingRepository;
-  client: DgaClient;
-  /** Where a point's settings, variables and password come from. */
-  config: PointConfigSources;
-  logger: Logger;
-  metrics: Metrics;
-}
-
-export interface DgaReporterTuning {
-  /** Name in `leased_by`; default host:pid:random. */
-  owner?: string;
-  clock?: Clock;
-  /**
-   * Least time between two requests to DGA, from the end of one exchange to the start of the next, from
-   * this reporter and, across reporters, for one informante RUT. Default 1000: DGA asks for at least 1 s.
-   */
-  minSpacingMs?: number;
-  /** How long a claim is held before another reporter may take the row. Default 5 min. */
-  leaseMs?: number;
-  /** Oldest slot age back-filled (and retried), per standard. Defaults: DEFAULT_MAX_BACKFILL_MS. */
-  maxBackfillMs?: Partial<Record<DgaStandard, number>>;
-  /** Oldest sample accepted as the value at the slot time. Default 90 min. */
-  maxSampleAgeMs?: number;
-  /** Wait before looking again for missing data or a fixed configuration. Default 15 min. */
-  dataRetryMs?: number;
-  /** A tick stops sending after this long so new slots get planned. Default 60 s. */
-  maxSendMs?: number;
-  /** Pauses between tries to store a receipt DGA gave while the database fails. Default 0.2 s doubling to 5 s, 10 tries. */
-  receiptRetryMs?: readonly number[];
-}
-
-/** Everything a reporter can be tuned with, its DGA client's `fetch` and request timeout included. */
-export type DgaReporterOptions = DgaReporterTuning & Pick<DgaClientOptions, 'fetch' | 'requestTimeoutMs'>;
-
-export const DEFAULT_MIN_SPACING_MS = 1000;
-const DEFAULT_RECEIPT_RETRY_MS = [200, 400, 800, 1600, 3200, 5000, 5000, 5000, 5000, 5000];
-/** Longest pause between two looks at an informante RUT another reporter holds. */
-const PACING_POLL_MS = 250;
-
-export type SendOutcome =
-  | 'sent'
-  | 'duplicate'
-  | 'needs_attention'
-  | 'rejected'
-  | 'retryable'
-  | 'data_missing'
-  | 'config_invalid'
-  | 'reading_invalid'
-  | 'lease_lost'
-  | 'stopped'
-  | 'error';
-
-export interface TickResult {
-  planned: number;
-  outcomes: SendOutcome[];
-  /** True when the tick stopped with due rows left (time budget or stop). */
-  more: boolean;
-}
+export {
+  DEFAULT_MIN_SPACING_MS, type DgaReporterDeps, type DgaReporterOptions, type DgaReporterTuning, type SendOutcome, type TickResult,
+} from './reporter.types.js';
 
 export class DgaReporter {
   readonly owner: string;
@@ -111,9 +52,7 @@ export class DgaReporter {
   private readonly maxSendMs: number;
   private readonly receiptRetryMs: readonly number[];
   /** performance.now() when the previous exchange with DGA ended. */
-  private lastExchangeEndedAt = Number.NEGATIVE_INFINITY;
-  private stopped = false;
-  private wake: (() => void) | null = null;
+  private readonly pacing: ReporterPacing;
 
   constructor(
     private readonly deps: DgaReporterDeps,
@@ -123,6 +62,11 @@ export class DgaReporter {
     this.owner = opts.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.clock = opts.clock ?? systemClock;
     this.minSpacingMs = opts.minSpacingMs ?? DEFAULT_MIN_SPACING_MS;
+    this.pacing = new ReporterPacing(
+      { pacing: deps.pacing, logger: deps.logger },
+      this.minSpacingMs,
+      deps.client.requestTimeoutMs + this.minSpacingMs + MINUTE_MS,
+    );
     this.leaseMs = opts.leaseMs ?? 5 * MINUTE_MS;
     this.maxBackfill = { ...DEFAULT_MAX_BACKFILL_MS, ...opts.maxBackfillMs };
     this.maxSampleAgeMs = opts.maxSampleAgeMs;
@@ -144,7 +88,7 @@ export class DgaReporter {
     const planned = await this.planAll();
     const outcomes: SendOutcome[] = [];
     const started = performance.now();
-    while (!this.stopped) {
+    while (!this.pacing.stopped) {
       if (performance.now() - started > this.maxSendMs) return { planned, outcomes, more: true };
       const outcome = await this.sendNext();
       if (outcome === null) return { planned, outcomes, more: false };
@@ -155,19 +99,18 @@ export class DgaReporter {
 
   /** Makes a running tick return after its current request; pending sleeps end at once. */
   stop(): void {
-    this.stopped = true;
-    this.wake?.();
+    this.pacing.stop();
   }
 
   /** Creates pending rows for the slots each point owes now (see SlotPlanner). Returns how many. */
   planAll(): Promise<number> {
-    return this.planner.planAll(() => this.stopped);
+    return this.planner.planAll(() => this.pacing.stopped);
   }
 
   /** Claims the oldest due row and handles it. Null when nothing is due. */
   async sendNext(): Promise<SendOutcome | null> {
-    await this.spacing();
-    if (this.stopped) return null;
+    await this.pacing.spacing();
+    if (this.pacing.stopped) return null;
     const token = randomUUID();
     const row = await this.repo.claim(this.clock.now(), this.leaseMs, this.owner, token);
     if (!row) return null;
@@ -224,7 +167,7 @@ export class DgaReporter {
     }
 
     const rut = config.informanteRut;
-    if (!(await this.takeInformant(rut, token))) {
+    if (!(await this.pacing.takeInformant(rut, token))) {
       await this.repo.release(row.id, token, {
         status: row.status === 'failed' ? 'failed' : 'pending',
         nextAttemptAt: row.next_attempt_at ?? this.clock.now(),
@@ -251,11 +194,7 @@ export class DgaReporter {
       }
       exchange = await this.deps.client.send(request);
     } finally {
-      if (exchange) this.lastExchangeEndedAt = performance.now();
-      await this.deps.pacing.release(rut, token, exchange ? this.minSpacingMs : 0).catch((err: unknown) => {
-        // The hold then simply runs out: the RUT is only paused longer.
-        this.deps.logger.warn({ err, submissionId: row.id }, 'could not release the informante RUT pacing hold');
-      });
+      await this.pacing.released(rut, token, exchange !== null, row.id);
     }
     try {
       return await this.record(row, token, exchange);
@@ -282,20 +221,6 @@ export class DgaReporter {
       tz: this.deps.config.tz,
       maxSampleAgeMs: this.maxSampleAgeMs,
     });
-  }
-
-  /**
-   * Waits until this informante RUT may send again (the previous request of any reporter for it ended at
-   * least `minSpacingMs` ago) and takes it. False when the reporter is stopped meanwhile.
-   */
-  private async takeInformant(rut: string, token: string): Promise<boolean> {
-    const holdMs = this.deps.client.requestTimeoutMs + this.minSpacingMs + MINUTE_MS;
-    for (;;) {
-      if (this.stopped) return false;
-      const got = await this.deps.pacing.take(rut, token, holdMs);
-      if (got.taken) return true;
-      await this.sleep(Math.max(5, Math.min(got.waitMs, PACING_POLL_MS)));
-    }
   }
 
   /** Stores what DGA's answer means for the row: its receipt, or why not and when to try again. */
@@ -382,31 +307,6 @@ export class DgaReporter {
   private count(outcome: SendOutcome): SendOutcome {
     this.deps.metrics.dgaSubmissions.inc({ outcome });
     return outcome;
-  }
-
-  /**
-   * Waits until `minSpacingMs` has passed since the previous exchange ended (real time, not the injected
-   * clock). Only a stop ends the wait early, and then nothing is sent.
-   */
-  private async spacing(): Promise<void> {
-    for (;;) {
-      const wait = this.lastExchangeEndedAt + this.minSpacingMs - performance.now();
-      if (wait <= 0 || this.stopped) return;
-      await this.sleep(Math.ceil(wait));
-    }
-  }
-
-  /** Sleeps `ms`, or until stop(). */
-  private async sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.wake = done;
-    });
-    this.wake = null;
   }
 }
 
