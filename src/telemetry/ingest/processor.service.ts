@@ -12,6 +12,7 @@ import {
 import { counterLimitsOf } from '../../registry/variables.js';
 import { decodeRawBatch } from './raw-message.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
+import { TotalizerStateRepository } from './totalizer-state.repository.js';
 import { PointContextRepository } from './point-context.repository.js';
 import { deadLetter } from './dead-letter.js';
 
@@ -48,6 +49,7 @@ interface Entry extends RawReading {
  */
 export class ProcessorService {
   private readonly repo: MeasurementRepository;
+  private readonly states: TotalizerStateRepository;
   private readonly pointContexts: PointContextRepository;
 
   constructor(
@@ -64,6 +66,7 @@ export class ProcessorService {
     },
   ) {
     this.repo = new MeasurementRepository(deps.db);
+    this.states = new TotalizerStateRepository(deps.db);
     this.pointContexts = new PointContextRepository(deps.db);
   }
 
@@ -106,7 +109,7 @@ export class ProcessorService {
     }
 
     const pointIds = [...groups.keys()];
-    const [points, states] = await Promise.all([this.pointContexts.load(pointIds), this.repo.loadStates(pointIds)]);
+    const [points, states] = await Promise.all([this.pointContexts.load(pointIds), this.states.loadStates(pointIds)]);
     const rows: MeasurementRow[] = [];
     const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
     const resets: { point_id: number; reset: ResetEvent }[] = [];
@@ -178,8 +181,8 @@ export class ProcessorService {
 
     await this.repo.ensurePartitions(rows.map((r) => r.ts));
     const { inserted, newDead } = await this.deps.db.transaction(async (tx) => {
-      await this.repo.moveResets(tx, moves);
-      await this.repo.confirmSuspects(tx, confirmedStored);
+      await this.states.moveResets(tx, moves);
+      await this.states.confirmSuspects(tx, confirmedStored);
       const inserted = await this.repo.insert(tx, rows);
       if (inserted.length > 0) await this.deps.hooks?.afterInsert?.(tx, inserted);
       const rewritten = [
@@ -188,8 +191,8 @@ export class ProcessorService {
       ];
       if (rewritten.length > 0) await this.deps.hooks?.afterRewrite?.(tx, rewritten);
       await this.repo.upsertLatest(tx, rows);
-      await this.repo.saveStates(tx, newStates);
-      await this.repo.logResets(tx, resets);
+      await this.states.saveStates(tx, newStates);
+      await this.states.logResets(tx, resets);
       const newDead = await this.repo.deadLetters(tx, dead);
       return { inserted, newDead };
     });
