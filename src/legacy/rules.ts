@@ -2,6 +2,7 @@
 import type { ProviderName } from '../providers/provider.js';
 import { normalizeRut } from '../registry/rut.js';
 import { fromLocal, normalizeLocal } from '../lib/timezone.js';
+import { DGA_STANDARDS, DGA_TYPES, normalizeDgaStandard, type DgaStandard, type DgaType } from '../dga/types.js';
 
 /** The zone the legacy system wrote naive timestamps in. */
 export const LEGACY_TIMEZONE = 'America/Santiago';
@@ -114,14 +115,21 @@ export function legacyTimestamp(input: unknown): LegacyInstant | null {
   return { at: new Date(utc), naive: false };
 }
 
-export const DGA_STANDARDS = ['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS'] as const;
-export type DgaStandard = (typeof DGA_STANDARDS)[number];
-
-/** The DGA standard; `SIN_ESTANDAR` is treated as MAYOR (reported), anything else unknown is dropped. */
+/**
+ * The DGA standard, read by the DGA domain's own rule (legacy names such as SIN_ESTANDAR → MAYOR); a
+ * legacy name is reported, anything unknown is dropped and reported.
+ */
 export function dgaStandardFrom(input: unknown): { standard: DgaStandard | null; problem?: string } {
-  if (input === null || input === undefined || input === '') return { standard: null };
+  if (input === null || input === undefined || (typeof input === 'string' && input.trim() === '')) return { standard: null };
   const text = String(input).trim().toUpperCase().replace(/Ñ/g, 'N').replace(/\s+/g, '_');
-  if ((DGA_STANDARDS as readonly string[]).includes(text)) return { standard: text as DgaStandard };
-  if (text === 'SIN_ESTANDAR') return { standard: 'MAYOR', problem: 'standard SIN_ESTANDAR treated as MAYOR' };
-  return { standard: null, problem: `unknown DGA standard ${JSON.stringify(input)} dropped` };
+  const standard = normalizeDgaStandard(text);
+  if (!(DGA_STANDARDS as readonly string[]).includes(standard)) return { standard: null, problem: `unknown DGA standard ${JSON.stringify(input)} dropped` };
+  if (standard !== text) return { standard: standard as DgaStandard, problem: `standard ${text} treated as ${standard}` };
+  return { standard: standard as DgaStandard };
+}
+
+/** The DGA work type; anything else is dropped. */
+export function dgaTypeFrom(input: unknown): DgaType | null {
+  const text = typeof input === 'string' ? input.trim().toUpperCase() : '';
+  return (DGA_TYPES as readonly string[]).includes(text) ? (text as DgaType) : null;
 }
