@@ -31,6 +31,7 @@ import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection/collection.service.js';
 import { ProcessorService } from './telemetry/ingest/processor.service.js';
 import { CsvImportService } from './telemetry/ingest/csv.service.js';
+import { LegacyImportService } from './legacy/legacy-import.service.js';
 import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
 import { PushService } from './telemetry/ingest/push.service.js';
 import { CorrectionService } from './telemetry/corrections/correction.service.js';
@@ -71,6 +72,7 @@ export interface Container {
   collection: CollectionService;
   processor: ProcessorService;
   csvImport: CsvImportService;
+  legacyImport: LegacyImportService;
   deadLetters: DeadLetterService;
   /** Pushed readings (HTTP and MQTT) onto the raw topic. */
   push: PushService;
@@ -145,6 +147,7 @@ export async function buildContainer(
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility, retentionDays: config.retentionDays });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock, retentionDays: config.retentionDays });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
+  const legacyImport = new LegacyImportService({ db, secrets });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
   const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });
@@ -177,6 +180,7 @@ export async function buildContainer(
     collection,
     processor,
     csvImport,
+    legacyImport,
     deadLetters,
     push,
     corrections,

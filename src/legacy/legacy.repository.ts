@@ -35,6 +35,11 @@ export class LegacyRepository {
     return rows[0] && Number(rows[0].id);
   }
 
+  async projectIdByCode(clientId: number, code: string): Promise<number | undefined> {
+    const { rows } = await this.conn.query<{ id: number }>('SELECT id FROM projects WHERE client_id = $1 AND code_internal = $2', [clientId, code]);
+    return rows[0] && Number(rows[0].id);
+  }
+
   async insertClient(values: Record<string, unknown>): Promise<number> {
     return this.insert('clients', values, CLIENT_COLUMNS);
   }
@@ -45,11 +50,6 @@ export class LegacyRepository {
 
   async insertPoint(values: Record<string, unknown>): Promise<number> {
     return this.insert('catchment_points', values, POINT_WRITABLE_COLUMNS);
-  }
-
-  async pointProvider(pointId: number): Promise<string | null> {
-    const { rows } = await this.conn.query<{ provider: string | null }>('SELECT provider FROM catchment_points WHERE id = $1', [pointId]);
-    return rows[0]?.provider ?? null;
   }
 
   async updatePoint(pointId: number, values: Record<string, unknown>): Promise<void> {
