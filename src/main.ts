@@ -14,6 +14,7 @@ import { startReporter } from './roles/reporter.js';
 import { startMqtt } from './roles/mqtt.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { IMPORT_CSV_USAGE, importCsvCommand } from './cli/import-csv.command.js';
+import { IMPORT_LEGACY_USAGE, importLegacyCommand } from './cli/import-legacy.command.js';
 
 const usage = () => `usage: smarthydro <command> [options]
 
@@ -23,6 +24,8 @@ commands:
   simulate [--port N]                                                  provider (Twin, Nettra, Novus) and DGA simulators
   ${IMPORT_CSV_USAGE}
       back-fill a point's readings from a CSV (through the processor; see README)
+  ${IMPORT_LEGACY_USAGE}
+      import the legacy system's registry from Django dumpdata files (any order; --dry-run writes nothing)
   bench [--json] [--only queries|ingest] [--quick] …                   performance report (tools/bench; see DEVELOPERS.md)
   help                                                                 this text
 
@@ -55,6 +58,8 @@ async function main(argv: string[]): Promise<number> {
       return simulate(rest);
     case 'import-csv':
       return importCsvCommand(rest, { config: config() });
+    case 'import-legacy':
+      return importLegacyCommand(rest, { config: config() });
     case undefined:
     case 'help':
     case '--help':

@@ -25,10 +25,10 @@ export interface CommandIo {
   tty: boolean;
 }
 
+export const EXIT = { usage: 2, data: 65, noInput: 66, cannotCreate: 73 } as const;
+
 /** The command acts for the operator at the console: staff rights, no tenant. */
 const CONSOLE: Principal = { userId: 0, role: 'admin', clientId: null };
-
-const EXIT = { usage: 2, data: 65, noInput: 66, cannotCreate: 73 } as const;
 
 function human(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
@@ -46,14 +46,14 @@ function clock(seconds: number): string {
 }
 
 /** `[#####.....]  45%  12.3 MB / 27.0 MB  85,000 lines/s  ETA 0:12` (ETA from the bytes read so far). */
-export function formatProgress(p: { lines: number; bytes: number; totalBytes: number; elapsedMs: number }, width = 24): string {
+export function formatProgress(p: { lines: number; bytes: number; totalBytes: number; elapsedMs: number }, width = 24, unit = 'lines'): string {
   const fraction = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 1;
   const filled = Math.round(fraction * width);
   const seconds = Math.max(p.elapsedMs / SECOND_MS, 0.001);
   const rate = Math.round(p.lines / seconds);
   const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ` +
-    `${human(p.bytes)} / ${human(p.totalBytes)}  ${rate.toLocaleString('en-US')} lines/s  ETA ${clock(eta)}`;
+    `${human(p.bytes)} / ${human(p.totalBytes)}  ${rate.toLocaleString('en-US')} ${unit}/s  ETA ${clock(eta)}`;
 }
 
 /** The rejects report, written as the rejects come: JSON ({file, point_id, rejects, totals}) or CSV (line,reason). */
@@ -90,7 +90,7 @@ class RejectReport {
 }
 
 /** The file's chunks; opened only when read, closed when the reader stops early. */
-async function* readLazily(path: string): AsyncGenerator<Buffer> {
+export async function* readLazily(path: string): AsyncGenerator<Buffer> {
   const stream = createReadStream(path);
   try {
     for await (const chunk of stream) yield chunk as Buffer;

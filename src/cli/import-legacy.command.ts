@@ -1,0 +1,119 @@
+import { open, stat, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Config } from '../config.js';
+import { buildContainer } from '../container.js';
+import { createLogger } from '../infra/logger.js';
+import { DumpFormatError, readDumpRows, type DumpRow } from '../legacy/dumpdata.reader.js';
+import { summarize } from '../legacy/report.js';
+import { EXIT, formatProgress, readLazily, type CommandIo } from './import-csv.command.js';
+
+export const IMPORT_LEGACY_USAGE = 'import-legacy FILE… [--dry-run] [--report FILE.json]';
+
+/** A dump file that could not be read, named for the operator. */
+class UnreadableDump extends Error {
+  constructor(readonly file: string, readonly reason: DumpFormatError) {
+    super(`${file}: ${reason.message}`);
+  }
+}
+
+/**
+ * `smarthydro import-legacy`: the legacy Django system's `dumpdata` files, in any order. Exit 0 when
+ * it ran (rejected rows are in the report); non-zero only when it could not, naming the file and the fix.
+ */
+export async function importLegacyCommand(args: string[], deps: { config: Config; io?: CommandIo }): Promise<number> {
+  const io = deps.io ?? { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) };
+  const fail = (code: number, message: string) => {
+    io.err.write(`smarthydro import-legacy: ${message}\n`);
+    return code;
+  };
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: { 'dry-run': { type: 'boolean' }, report: { type: 'string' } },
+    });
+  } catch (err) {
+    return fail(EXIT.usage, `${(err as Error).message}\nusage: smarthydro ${IMPORT_LEGACY_USAGE}`);
+  }
+  const { values, positionals: files } = parsed;
+  if (files.length === 0) return fail(EXIT.usage, `give at least one dumpdata JSON file\nusage: smarthydro ${IMPORT_LEGACY_USAGE}`);
+  let totalBytes = 0;
+  for (const file of files) {
+    const size = await stat(file).then((s) => (s.isFile() ? s.size : -1), () => null);
+    if (size === null) return fail(EXIT.noInput, `${file}: no such file; check the path`);
+    if (size < 0) return fail(EXIT.noInput, `${file}: not a regular file; give the path of the dumpdata JSON itself`);
+    totalBytes += size;
+  }
+  if (values.report) {
+    try {
+      await (await open(values.report, 'w')).close();
+    } catch (err) {
+      return fail(EXIT.cannotCreate, `${values.report}: cannot write the report (${(err as Error).message}); choose a writable path`);
+    }
+  }
+
+  const started = Date.now();
+  let bytes = 0;
+  let rows = 0;
+  let drawn = 0;
+  const perModel = new Map<string, number>();
+  let currentModel: string | undefined;
+  const lineFor = (model: string) => `${model}: ${perModel.get(model)!.toLocaleString('en-US')} row(s) read\n`;
+  const onRow = (model: string) => {
+    rows++;
+    perModel.set(model, (perModel.get(model) ?? 0) + 1);
+    if (io.tty) {
+      if (Date.now() - drawn < 100) return;
+      drawn = Date.now();
+      io.err.write(`\r${formatProgress({ lines: rows, bytes, totalBytes, elapsedMs: Date.now() - started }, 24, 'rows')}`);
+    } else if (model !== currentModel) {
+      if (currentModel !== undefined) io.err.write(lineFor(currentModel));
+      currentModel = model;
+    }
+  };
+  async function* counted(file: string): AsyncGenerator<Buffer> {
+    for await (const chunk of readLazily(file)) {
+      bytes += chunk.length;
+      yield chunk;
+    }
+  }
+  async function* allRows(): AsyncGenerator<DumpRow> {
+    for (const file of files) {
+      try {
+        yield* readDumpRows(counted(file));
+      } catch (err) {
+        if (err instanceof DumpFormatError) throw new UnreadableDump(file, err);
+        throw err;
+      }
+    }
+  }
+
+  const cfg = deps.config;
+  const level = ['debug', 'trace'].includes(cfg.logLevel) ? cfg.logLevel : 'warn';
+  const c = await buildContainer(cfg, { logger: createLogger(level) });
+  try {
+    let report;
+    try {
+      report = await c.legacyImport.run(allRows(), { files, dryRun: values['dry-run'] === true, onRow });
+    } catch (err) {
+      if (err instanceof UnreadableDump) {
+        return fail(EXIT.data, `${err.message}; give the output of "manage.py dumpdata" (a JSON array of {"model","pk","fields"}), complete and unedited`);
+      }
+      throw err;
+    }
+    if (io.tty) io.err.write('\n');
+    else if (currentModel !== undefined) io.err.write(lineFor(currentModel));
+    io.out.write(summarize(report));
+    if (values.report) {
+      await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);
+      io.out.write(`report: ${values.report}\n`);
+    } else if (report.corrections.length > 0 || Object.values(report.models).some((m) => m.rejected > 0)) {
+      io.out.write('--report FILE lists every reject and correction\n');
+    }
+    return 0;
+  } finally {
+    await c.close();
+  }
+}
