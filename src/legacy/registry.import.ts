@@ -26,7 +26,12 @@ const PARENT_LABEL: Record<string, string> = { [M.client]: 'client', [M.project]
 
 type Parent = { id: number; telemetryBlocked: boolean } | { reason: string };
 
-const text = (v: unknown): string | null => (typeof v === 'string' && v.trim() !== '' ? v.trim() : null);
+/** Trimmed text or null; NUL bytes (which PostgreSQL refuses in text, aborting the whole import) are removed. */
+const text = (v: unknown): string | null => {
+  if (typeof v !== 'string') return null;
+  const t = v.replace(/\0/g, '').trim();
+  return t === '' ? null : t;
+};
 const pkOf = (v: unknown): string | null => (typeof v === 'number' || typeof v === 'string' ? String(v) : null);
 
 /** Numeric columns and the bound of their precision (numeric(8,2) holds |v| < 10^6). */

@@ -7,7 +7,7 @@ export const REGISTRY_DUMP = [
   { model: 'core.client', pk: 1, fields: { name: 'Agrícola Uno', rut: '76.086.428-5', address: 'Fundo 1', phone: '', email: 'a@uno.cl' } },
   { model: 'core.client', pk: 2, fields: { name: 'Agrícola Uno (copia)', rut: '76086428-5' } },
   { model: 'core.client', pk: 4, fields: { name: 'RUT malo', rut: '12.345.678-9' } },
-  { model: 'core.client', pk: 5, fields: { name: 'Con K', rut: '6.882.446-k' } },
+  { model: 'core.client', pk: 5, fields: { name: 'Con K', rut: '6.882.446-k', address: 'Calle\u0000 1' } },
   { model: 'core.projectcatchments', pk: 10, fields: { name: 'Proyecto A', client: 1, code_internal: 'P-1' } },
   { model: 'core.projectcatchments', pk: 11, fields: { name: 'Proyecto del RUT malo', client: 4, code_internal: 'P-9' } },
   { model: 'core.projectcatchments', pk: 12, fields: { name: 'Proyecto A otra vez', client: 2, code_internal: 'P-1' } },

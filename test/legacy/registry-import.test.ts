@@ -47,6 +47,8 @@ describe('import-legacy: registry', () => {
 
     const { rows: clients } = await t.c.db.query<{ rut: string }>('SELECT rut FROM clients ORDER BY rut');
     expect(clients.map((c) => c.rut)).toEqual(['6882446-K', '76086428-5']);
+    const { rows: withK } = await t.c.db.query<{ address: string }>(`SELECT address FROM clients WHERE rut = '6882446-K'`);
+    expect(withK[0]!.address).toBe('Calle 1');
 
     const dms = await pointByTitle(t, 'Pozo DMS');
     expect(Number(dms!['latitude'])).toBeCloseTo(-33.44897222, 8);
