@@ -1,5 +1,6 @@
 import type { Db } from '../infra/db/index.js';
 import type { SecretBox } from '../infra/secrets.js';
+import type { RegistryEvents } from '../registry/events.js';
 import type { DumpRow } from './dumpdata.reader.js';
 import { LegacyRepository } from './legacy.repository.js';
 import { REGISTRY_MODELS, RegistryImport } from './registry.import.js';
@@ -21,7 +22,7 @@ class DryRunRollback extends Error {}
  * same work and rolls it back, so it reports exactly what a real run would.
  */
 export class LegacyImportService {
-  constructor(private readonly deps: { db: Db; secrets: SecretBox }) {}
+  constructor(private readonly deps: { db: Db; secrets: SecretBox; events: RegistryEvents }) {}
 
   async run(rows: AsyncIterable<DumpRow>, opts: LegacyImportOptions): Promise<ImportReport> {
     const report = new ReportBuilder(opts.files, opts.dryRun);
@@ -40,6 +41,8 @@ export class LegacyImportService {
         }
         if (opts.dryRun) throw new DryRunRollback();
       });
+      // Active-point lists and point configs cached by running roles must see the imported points.
+      await this.deps.events.registryChanged();
     } catch (err) {
       if (!(err instanceof DryRunRollback)) throw err;
     }

@@ -34,6 +34,9 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
 
     it('imports clients, projects, points, profiles and DGA configuration, rejecting with reasons and cascading', async () => {
       t = await createTestContext();
+      // Warm the cached active-points list: the import must invalidate it.
+      const before = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/points/active' });
+      expect(before.body.total).toBe(0);
       const report = await importDump(t, REGISTRY_DUMP);
       expectBalanced(report);
       expect(report.models['core.client']).toMatchObject({ read: 4, imported: 2, duplicates: 1, rejected: 1,
@@ -99,6 +102,8 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
       const inChile = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/points?bbox=-110,-56,-66,-17.4&limit=50' });
       expect(inChile.status).toBe(200);
       expect(inChile.body.items.map((p: { title: string }) => p.title).sort()).toEqual(['Dos banderas', 'Invertido', 'Pozo DMS']);
+      const active = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/points/active' });
+      expect(active.body.points.map((p: { title: string }) => p.title)).toEqual(['Pozo DMS']);
     });
 
     it('imports nothing new the second time, whatever the file order', async () => {
