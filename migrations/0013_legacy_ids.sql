@@ -10,3 +10,11 @@ CREATE TABLE legacy_ids (
   imported_at        timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (model, legacy_pk)
 );
+
+-- A legacy scheme (a set of variables) may serve several points: its variables are configured on each,
+-- and its time series cannot tell which point a reading belongs to (the import rejects them as ambiguous).
+CREATE TABLE legacy_scheme_points (
+  scheme_pk  text NOT NULL,
+  point_id   bigint NOT NULL REFERENCES catchment_points(id) ON DELETE CASCADE,
+  PRIMARY KEY (scheme_pk, point_id)
+);

@@ -57,6 +57,33 @@ export class LegacyRepository {
     if (stmt) await this.conn.query(stmt.sql, stmt.params);
   }
 
+  async addSchemePoints(schemePk: string, pointIds: number[]): Promise<void> {
+    for (const id of pointIds) {
+      await this.conn.query('INSERT INTO legacy_scheme_points (scheme_pk, point_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [schemePk, id]);
+    }
+  }
+
+  async schemePoints(schemePk: string): Promise<number[]> {
+    const { rows } = await this.conn.query<{ point_id: number }>(
+      'SELECT point_id FROM legacy_scheme_points WHERE scheme_pk = $1 ORDER BY point_id', [schemePk]);
+    return rows.map((r) => Number(r.point_id));
+  }
+
+  /** Whether the point's own config already has an entry for the variable. */
+  async hasPointVariable(pointId: number, key: string): Promise<boolean> {
+    const { rows } = await this.conn.query('SELECT 1 FROM dynamic_schemas WHERE point_id = $1 AND custom_config ? $2', [pointId, key]);
+    return rows.length > 0;
+  }
+
+  /** Sets one variable of the point's own config (custom_config), creating the point's schema row if needed. */
+  async setPointVariable(pointId: number, key: string, config: object): Promise<void> {
+    await this.conn.query(
+      `INSERT INTO dynamic_schemas (point_id, custom_config) VALUES ($1, jsonb_build_object($2::text, $3::jsonb))
+       ON CONFLICT (point_id) DO UPDATE SET custom_config = dynamic_schemas.custom_config || EXCLUDED.custom_config, updated_at = now()`,
+      [pointId, key, JSON.stringify(config)],
+    );
+  }
+
   private async insert(table: string, values: Record<string, unknown>, columns: readonly string[]): Promise<number> {
     const { sql, params } = insertStatement(table, values, columns);
     const { rows } = await this.conn.query<{ id: number }>(sql, params);

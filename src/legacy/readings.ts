@@ -2,6 +2,7 @@
  * Legacy measurement rows as readings: pure, so the import (and its dry run) and the tests read them
  * the same way. Values are kept as the legacy system computed them.
  */
+import type { ProcessingSettings, VariableConfig, VariableKind } from '../registry/variables.js';
 import { legacyTimestamp, parseLegacyTotal } from './rules.js';
 
 export type LegacyVariable = 'caudal' | 'totalizador' | 'nivel' | 'caudal_promedio';
@@ -77,4 +78,23 @@ export function reconcile(interactionValue: number, timeSeriesValue: number): 'd
   return Math.abs(interactionValue - timeSeriesValue) <= SAME_READING_TOLERANCE + Number.EPSILON * Math.abs(interactionValue) * 4
     ? 'duplicates'
     : 'conflicts';
+}
+
+const KIND_OF: Record<LegacyVariable, VariableKind> = { caudal: 'flow', totalizador: 'totalizer', nivel: 'level', caudal_promedio: 'other' };
+
+/**
+ * The point variable a legacy `core.variable` configures: its channel (`str_variable`), label, and the
+ * processing the legacy system applied to collected values (`calculate_nivel` divides the channel,
+ * `convert_to_lt` turns m³/h into L/s).
+ */
+export function legacyVariableConfig(fields: Record<string, unknown>, variable: LegacyVariable, channel: string): VariableConfig {
+  const config: VariableConfig = { kind: KIND_OF[variable], channel };
+  const label = typeof fields['label'] === 'string' ? fields['label'].replace(/\0/g, '').trim() : '';
+  if (label) config.label = label;
+  const processing: ProcessingSettings = {};
+  const divisor = parseLegacyTotal(fields['calculate_nivel']);
+  if (divisor !== null && divisor > 0 && divisor !== 1) processing.divisor = divisor;
+  if (fields['convert_to_lt'] === true) processing.m3h_to_ls = true;
+  if (Object.keys(processing).length > 0) config.processing = processing;
+  return config;
 }

@@ -49,6 +49,13 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
         rejects: [{ pk: 32, reason: 'parent client 4 rejected' }] });
       expect(report.models['core.dgadataconfigcatchment']).toMatchObject({ read: 2, imported: 2, rejected: 0 });
       expect(report.not_imported).toEqual({ 'datastore.timeseriesdata': 1 });
+      expect(report.models['core.schemescatchment']).toMatchObject({ read: 3, imported: 2, rejected: 1,
+        rejects: [{ pk: 51, reason: 'parent client 4 rejected' }] });
+      expect(report.models['core.variable']).toMatchObject({ read: 6, imported: 3, rejected: 3, rejects: [
+        { pk: 62, reason: 'type_variable "TEMPERATURA" has no SmartHydro variable (NIVEL, CAUDAL, CAUDAL_PROMEDIO, TOTALIZADO)' },
+        { pk: 63, reason: 'another variable already configures nivel on the points of scheme 50' },
+        { pk: 64, reason: 'parent client 4 rejected' },
+      ] });
 
       const { rows: clients } = await t.c.db.query<{ rut: string }>('SELECT rut FROM clients ORDER BY rut');
       expect(clients.map((c) => c.rut)).toEqual(['6882446-K', '76086428-5']);
@@ -102,6 +109,20 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
       const inChile = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/points?bbox=-110,-56,-66,-17.4&limit=50' });
       expect(inChile.status).toBe(200);
       expect(inChile.body.items.map((p: { title: string }) => p.title).sort()).toEqual(['Dos banderas', 'Invertido', 'Pozo DMS']);
+      // Scheme variables configure each point of the scheme, with the legacy processing.
+      const ids = { dms: dms!['id'], flags: flags!['id'], swapped: swapped!['id'] };
+      const schemaOf = async (id: unknown) => (await t.as(t.adminToken, { method: 'GET', url: `/api/v1/points/${id}/schema` })).body.merged_config;
+      expect(await schemaOf(ids.dms)).toEqual({
+        nivel: { kind: 'level', channel: 'lvl', label: 'Nivel freático', processing: { divisor: 100 } },
+        totalizador: { kind: 'totalizer', channel: 'tot', label: 'Totalizador' },
+      });
+      for (const id of [ids.flags, ids.swapped]) {
+        expect(await schemaOf(id)).toEqual({ caudal: { kind: 'flow', channel: 'q', processing: { m3h_to_ls: true } } });
+      }
+      expect(corrections).toEqual(expect.arrayContaining([
+        'core.schemescatchment#52.points_catchment: point left out: parent client 4 rejected',
+        'core.variable#61.pulses_factor: not applied: imported values already carry it; set the pulse factor on the point if it collects pulses',
+      ]));
       const active = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/points/active' });
       expect(active.body.points.map((p: { title: string }) => p.title)).toEqual(['Pozo DMS']);
     });
