@@ -1,8 +1,7 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import { extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { buildContainer } from '../container.js';
 import { AppError } from '../errors.js';
@@ -10,51 +9,17 @@ import type { Principal } from '../auth/principal.js';
 import { createLogger } from '../infra/logger.js';
 import { startProcessor } from '../roles/processor.js';
 import type { RunningRole } from '../roles/api.js';
-import { SECOND_MS } from '../lib/time.js';
 import type { CsvImportResult, CsvReject } from '../telemetry/ingest/csv.import.js';
 import { DEFAULT_CSV_TIMEZONE } from '../telemetry/ingest/csv.service.js';
 import { waitUntilProcessed } from '../telemetry/ingest/drain.js';
+import { EXIT, formatProgress, readLazily, startCommand, type CommandIo } from './command.js';
+
+export { EXIT, formatProgress, type CommandIo } from './command.js';
 
 export const IMPORT_CSV_USAGE = 'import-csv FILE --point ID [--timezone ZONE] [--report FILE.json|FILE.csv]';
 
-/** What the command writes to; a test passes its own. */
-export interface CommandIo {
-  out: NodeJS.WritableStream;
-  err: NodeJS.WritableStream;
-  /** A progress bar redrawn in place on a terminal, a line every `every` rows otherwise. */
-  tty: boolean;
-}
-
-export const EXIT = { usage: 2, data: 65, noInput: 66, cannotCreate: 73 } as const;
-
 /** The command acts for the operator at the console: staff rights, no tenant. */
 const CONSOLE: Principal = { userId: 0, role: 'admin', clientId: null };
-
-function human(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1024 ** 2) return `${(bytes / 1024).toFixed(1)} kB`;
-  if (bytes < 1024 ** 3) return `${(bytes / 1024 ** 2).toFixed(1)} MB`;
-  return `${(bytes / 1024 ** 3).toFixed(2)} GB`;
-}
-
-function clock(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
-}
-
-/** `[#####.....]  45%  12.3 MB / 27.0 MB  85,000 lines/s  ETA 0:12` (ETA from the bytes read so far). */
-export function formatProgress(p: { lines: number; bytes: number; totalBytes: number; elapsedMs: number }, width = 24, unit = 'lines'): string {
-  const fraction = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 1;
-  const filled = Math.round(fraction * width);
-  const seconds = Math.max(p.elapsedMs / SECOND_MS, 0.001);
-  const rate = Math.round(p.lines / seconds);
-  const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ` +
-    `${human(p.bytes)} / ${human(p.totalBytes)}  ${rate.toLocaleString('en-US')} ${unit}/s  ETA ${clock(eta)}`;
-}
 
 /** The rejects report, written as the rejects come: JSON ({file, point_id, rejects, totals}) or CSV (line,reason). */
 class RejectReport {
@@ -89,16 +54,6 @@ class RejectReport {
   }
 }
 
-/** The file's chunks; opened only when read, closed when the reader stops early. */
-export async function* readLazily(path: string): AsyncGenerator<Buffer> {
-  const stream = createReadStream(path);
-  try {
-    for await (const chunk of stream) yield chunk as Buffer;
-  } finally {
-    stream.destroy();
-  }
-}
-
 /**
  * `smarthydro import-csv`: publishes the file's readings on the bus. With Kafka, the running
  * processor role stores them. Embedded (the in-process bus lives only in this process), the command
@@ -107,22 +62,11 @@ export async function* readLazily(path: string): AsyncGenerator<Buffer> {
  * 0 means every reading is stored or dead-lettered.
  */
 export async function importCsvCommand(args: string[], deps: { config: Config; io?: CommandIo }): Promise<number> {
-  const io = deps.io ?? { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) };
-  const fail = (code: number, message: string) => {
-    io.err.write(`smarthydro import-csv: ${message}\n`);
-    return code;
-  };
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { point: { type: 'string' }, timezone: { type: 'string' }, report: { type: 'string' }, every: { type: 'string' } },
-    });
-  } catch (err) {
-    return fail(EXIT.usage, `${(err as Error).message}\nusage: smarthydro ${IMPORT_CSV_USAGE}`);
-  }
+  const started = startCommand('import-csv', IMPORT_CSV_USAGE, args, {
+    point: { type: 'string' }, timezone: { type: 'string' }, report: { type: 'string' }, every: { type: 'string' },
+  }, deps.io);
+  if (typeof started === 'number') return started;
+  const { io, fail, parsed } = started;
   const { values, positionals } = parsed;
   const file = positionals[0];
   if (!file || positionals.length > 1) return fail(EXIT.usage, `give exactly one CSV file\nusage: smarthydro ${IMPORT_CSV_USAGE}`);

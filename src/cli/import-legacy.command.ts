@@ -1,11 +1,10 @@
 import { open, stat, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { Config } from '../config.js';
 import { buildContainer } from '../container.js';
 import { createLogger } from '../infra/logger.js';
 import { DumpFormatError, readDumpRows, type DumpRow } from '../legacy/dumpdata.reader.js';
 import { summarize } from '../legacy/report.js';
-import { EXIT, formatProgress, readLazily, type CommandIo } from './import-csv.command.js';
+import { EXIT, formatProgress, readLazily, startCommand, type CommandIo } from './command.js';
 
 export const IMPORT_LEGACY_USAGE = 'import-legacy FILE… [--dry-run] [--report FILE.json]';
 
@@ -21,22 +20,9 @@ class UnreadableDump extends Error {
  * it ran (rejected rows are in the report); non-zero only when it could not, naming the file and the fix.
  */
 export async function importLegacyCommand(args: string[], deps: { config: Config; io?: CommandIo }): Promise<number> {
-  const io = deps.io ?? { out: process.stdout, err: process.stderr, tty: Boolean(process.stderr.isTTY) };
-  const fail = (code: number, message: string) => {
-    io.err.write(`smarthydro import-legacy: ${message}\n`);
-    return code;
-  };
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      strict: true,
-      options: { 'dry-run': { type: 'boolean' }, report: { type: 'string' } },
-    });
-  } catch (err) {
-    return fail(EXIT.usage, `${(err as Error).message}\nusage: smarthydro ${IMPORT_LEGACY_USAGE}`);
-  }
+  const begun = startCommand('import-legacy', IMPORT_LEGACY_USAGE, args, { 'dry-run': { type: 'boolean' }, report: { type: 'string' } }, deps.io);
+  if (typeof begun === 'number') return begun;
+  const { io, fail, parsed } = begun;
   const { values, positionals: files } = parsed;
   if (files.length === 0) return fail(EXIT.usage, `give at least one dumpdata JSON file\nusage: smarthydro ${IMPORT_LEGACY_USAGE}`);
   let totalBytes = 0;
