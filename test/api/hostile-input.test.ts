@@ -167,3 +167,18 @@ describe('the OpenAPI document', () => {
     expect(id.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
   });
 });
+
+describe('a 10 MB body', () => {
+  const big = 'x'.repeat(10 * 1024 * 1024);
+  it.each([
+    ['POST', '/clients', { name: big, rut: '76086428-5' }],
+    ['PATCH', '/points/{point}', { title: big }],
+    ['POST', '/points/{point}/readings', { readings: [{ variable: 'caudal', ts: '2026-12-01T10:00:00Z', value: big }] }],
+    ['POST', '/points/{point}/corrections', { variable: 'caudal', ts: '2026-12-01T10:00:00Z', value: 1, reason: big }],
+  ])('%s %s is refused with 413 before it is read whole, and the API keeps answering', async (method, url, payload) => {
+    const r = await api(method, url.replace('{point}', String(tenant.points[0])), payload);
+    expect(r.status, r.text.slice(0, 200)).toBe(413);
+    expect(r.body).toMatchObject({ status: 413 });
+    expect((await api('GET', `/points/${tenant.points[0]}`)).status).toBe(200);
+  });
+});
