@@ -147,7 +147,7 @@ export async function buildContainer(
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility, retentionDays: config.retentionDays });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock, retentionDays: config.retentionDays });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
-  const legacyImport = new LegacyImportService({ db, secrets, events });
+  const legacyImport = new LegacyImportService({ db, secrets, events, reportTimezone: config.reportTimezone, rebuildRollups: rebuildRollupsIn });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
   const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });

@@ -49,14 +49,19 @@ function clock(seconds: number): string {
 }
 
 /** `[#####.....]  45%  12.3 MB / 27.0 MB  85,000 lines/s  ETA 0:12` (ETA from the bytes read so far). */
-export function formatProgress(p: { lines: number; bytes: number; totalBytes: number; elapsedMs: number }, width = 24, unit = 'lines'): string {
+export function formatProgress(
+  p: { lines: number; bytes: number; totalBytes: number; elapsedMs: number },
+  width = 24,
+  unit = 'lines',
+  amount: (n: number) => string = human,
+): string {
   const fraction = p.totalBytes > 0 ? Math.min(1, p.bytes / p.totalBytes) : 1;
   const filled = Math.round(fraction * width);
   const seconds = Math.max(p.elapsedMs / SECOND_MS, 0.001);
   const rate = Math.round(p.lines / seconds);
   const eta = fraction > 0 ? (seconds / fraction) * (1 - fraction) : 0;
   return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ` +
-    `${human(p.bytes)} / ${human(p.totalBytes)}  ${rate.toLocaleString('en-US')} ${unit}/s  ETA ${clock(eta)}`;
+    `${amount(p.bytes)} / ${amount(p.totalBytes)}  ${rate.toLocaleString('en-US')} ${unit}/s  ETA ${clock(eta)}`;
 }
 
 /** The file's chunks; opened only when read, closed when the reader stops early. */

@@ -59,6 +59,20 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
       currentModel = model;
     }
   };
+  // Storing the measurement rows (after every file is read): a bar on a TTY, a line every few seconds otherwise.
+  let storeStarted = 0;
+  let storeLine = 0;
+  const onStored = (done: number, total: number) => {
+    storeStarted ||= Date.now();
+    const elapsedMs = Date.now() - storeStarted;
+    if (io.tty) {
+      const rows = (n: number) => n.toLocaleString('en-US');
+      io.err.write(`\rstoring ${formatProgress({ lines: done, bytes: done, totalBytes: total, elapsedMs }, 24, 'rows', rows)}`);
+    } else if (done === total || Date.now() - storeLine >= 5000) {
+      storeLine = Date.now();
+      io.err.write(`stored ${done.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} measurement row(s)\n`);
+    }
+  };
   async function* counted(file: string): AsyncGenerator<Buffer> {
     for await (const chunk of readLazily(file)) {
       bytes += chunk.length;
@@ -82,7 +96,18 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
   try {
     let report;
     try {
-      report = await c.legacyImport.run(allRows(), { files, dryRun: values['dry-run'] === true, onRow });
+      report = await c.legacyImport.run(allRows(), {
+        files, dryRun: values['dry-run'] === true, onRow,
+        onStored: (done, total) => {
+          if (done === 0 || storeStarted === 0) {
+            // Reading is over: close its progress line first.
+            if (io.tty) io.err.write('\n');
+            else if (currentModel !== undefined) io.err.write(lineFor(currentModel));
+            currentModel = undefined;
+          }
+          onStored(done, total);
+        },
+      });
     } catch (err) {
       if (err instanceof UnreadableDump) {
         return fail(EXIT.data, `${err.message}; give the output of "manage.py dumpdata" (a JSON array of {"model","pk","fields"}), complete and unedited`);

@@ -93,6 +93,12 @@ export function formatTotalizer(m3: number): string {
  * a public client built on DGA's technical manual (Res. Exenta 2.170/2025) sends UTC−4 local
  * time with the same literal `-0000` and notes that this is how the manual documents it.
  */
+/** The label DGA files a reading under: fechaMedicion and horaMedicion, the slot's wall-clock time in `tz`. */
+export function dgaLabel(slot: Date, tz: string): { fechaMedicion: string; horaMedicion: string } {
+  const { date, time } = formatLocal(slot, tz);
+  return { fechaMedicion: date, horaMedicion: time };
+}
+
 export function formatTimeStampOrigen(sentAt: Date, tz: string): string {
   const { date, time } = formatLocal(sentAt, tz);
   return `${date}T${time}-0000`;
@@ -194,7 +200,7 @@ export function buildDgaRequest(input: BuildDgaRequestInput): BuiltDgaRequest {
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const { date: fechaMedicion, time: horaMedicion } = formatLocal(slot, tz);
+  const { fechaMedicion, horaMedicion } = dgaLabel(slot, tz);
   const autenticacion = { password: config.informantePassword, rutEmpresa: rutEmpresa!, rutUsuario: rutUsuario! };
   const headers: DgaHeaders = {
     'Content-Type': 'application/json',

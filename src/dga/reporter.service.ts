@@ -21,7 +21,7 @@ import { hostname } from 'node:os';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { MINUTE_MS } from '../lib/time.js';
 import type { DgaExchange } from './dga.client.js';
-import { buildDgaRequest, redactDgaBody } from './payload.js';
+import { buildDgaRequest, dgaLabel, redactDgaBody } from './payload.js';
 import { preparePoint } from './point-config.js';
 import { nextAttemptAt } from './response.js';
 import { dgaVariables, readSlot, type DgaVariables, type SlotReadingResult } from './slot-reading.js';
@@ -145,6 +145,16 @@ export class DgaReporter {
       return this.count('config_invalid');
     }
     const { config, vars } = prepared;
+    const label = dgaLabel(row.slot_at, this.deps.config.tz);
+    const earlier = await this.repo.receiptedLabel(config.codigoObra, label.fechaMedicion, label.horaMedicion);
+    if (earlier) {
+      // DGA already holds a reading under this label (e.g. the legacy system's, labelled in its own zone).
+      await this.repo.markSent(row.id, {
+        receipt: earlier.receipt, duplicate: true, at: this.clock.now(), httpStatus: 0,
+        response: `not sent: ${config.codigoObra} ${label.fechaMedicion} ${label.horaMedicion} was receipted before (${earlier.source}, receipt ${earlier.receipt})`,
+      });
+      return this.count('already_receipted');
+    }
     const own = await readSlot({
       load: (variable, from, to) => this.deps.points.samples(row.point_id, variable, from, to),
       vars,

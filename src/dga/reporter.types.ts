@@ -59,6 +59,8 @@ export type SendOutcome =
   | 'data_missing'
   | 'config_invalid'
   | 'reading_invalid'
+  /** The (código de obra, fecha, hora) was receipted before (by the legacy system or another slot): not sent again. */
+  | 'already_receipted'
   | 'lease_lost'
   | 'stopped'
   | 'error';

@@ -187,14 +187,36 @@ export class SubmissionRepository {
     id: number,
     r: { receipt: string; duplicate: boolean; at: Date; httpStatus: number; response: string },
   ): Promise<boolean> {
-    const { rowCount } = await this.db.query(
-      `UPDATE dga_submissions SET status = 'sent', receipt = $2, duplicate = $3, sent_at = $4, last_http_status = $5,
-         last_response = $6, error_code = NULL, error_message = NULL, next_attempt_at = NULL,
-         lease_until = NULL, lease_token = NULL, updated_at = now()
-       WHERE id = $1 AND receipt IS NULL`,
+    // The label the request carried is recorded with the receipt, so no other slot sends it again.
+    const { rows } = await this.db.query<{ id: number }>(
+      `WITH sent AS (
+         UPDATE dga_submissions SET status = 'sent', receipt = $2, duplicate = $3, sent_at = $4, last_http_status = $5,
+           last_response = $6, error_code = NULL, error_message = NULL, next_attempt_at = NULL,
+           lease_until = NULL, lease_token = NULL, updated_at = now()
+         WHERE id = $1 AND receipt IS NULL
+         RETURNING id, payload),
+       labelled AS (
+         SELECT id, payload->'headers'->>'codigoObra' AS code,
+                coalesce(payload->'body'->'medicionSubterranea', payload->'body'->'medicionSuperficialFlujometro') AS m
+         FROM sent),
+       recorded AS (
+         INSERT INTO dga_receipted_labels (codigo_obra, fecha_medicion, hora_medicion, receipt, submission_id, source)
+         SELECT code, m->>'fechaMedicion', m->>'horaMedicion', $2, id, 'reporter' FROM labelled
+         WHERE code IS NOT NULL AND m->>'fechaMedicion' IS NOT NULL AND m->>'horaMedicion' IS NOT NULL
+         ON CONFLICT DO NOTHING)
+       SELECT id FROM sent`,
       [id, r.receipt, r.duplicate, r.at, r.httpStatus, r.response],
     );
-    return rowCount === 1;
+    return rows.length === 1;
+  }
+
+  /** The receipt DGA gave for a label (código de obra, fechaMedicion, horaMedicion), whoever sent it. */
+  async receiptedLabel(codigoObra: string, fecha: string, hora: string): Promise<{ receipt: string; source: string } | undefined> {
+    const { rows } = await this.db.query<{ receipt: string; source: string }>(
+      'SELECT receipt, source FROM dga_receipted_labels WHERE codigo_obra = $1 AND fecha_medicion = $2 AND hora_medicion = $3',
+      [codigoObra, fecha, hora],
+    );
+    return rows[0];
   }
 
   /** Keeps a claim held (while the answer of a send is being recorded). False when the lease was lost. */

@@ -25,9 +25,11 @@ export const M = {
 /** The order parents must be applied before their children. */
 export const REGISTRY_MODELS: readonly string[] = [M.client, M.project, M.point, M.profile, M.dga, M.scheme, M.variable];
 
-const PARENT_LABEL: Record<string, string> = { [M.client]: 'client', [M.project]: 'project', [M.point]: 'point', [M.scheme]: 'scheme' };
+const PARENT_LABEL: Record<string, string> = {
+  [M.client]: 'client', [M.project]: 'project', [M.point]: 'point', [M.scheme]: 'scheme', [M.variable]: 'variable',
+};
 
-type Parent = { id: number; telemetryBlocked: boolean } | { reason: string };
+export type Parent = { id: number; telemetryBlocked: boolean; detail: Record<string, unknown> | null } | { reason: string };
 
 /** Trimmed text or null; NUL bytes (which PostgreSQL refuses in text, aborting the whole import) are removed. */
 const text = (v: unknown): string | null => {
@@ -50,6 +52,8 @@ const PROFILE_NUMBERS = [
 export class RegistryImport {
   /** `model:pk` of rejected rows → the reason their children are rejected with. */
   private readonly cascade = new Map<string, string>();
+  /** Point id → the legacy `addition` (totalizer offset), applied by `finish`. */
+  private readonly additions = new Map<number, number>();
 
   constructor(
     private readonly repo: LegacyRepository,
@@ -87,7 +91,17 @@ export class RegistryImport {
     if (cascaded) return { reason: cascaded };
     const mapped = await this.repo.mapped(model, pk);
     if (!mapped) return { reason: `${label} ${pk} not found in these files or an earlier import` };
-    return { id: mapped.new_id, telemetryBlocked: mapped.telemetry_blocked };
+    return { id: mapped.new_id, telemetryBlocked: mapped.telemetry_blocked, detail: mapped.detail };
+  }
+
+  /** Where a legacy reference went (measurement rows resolve their point or variable through it), or why nowhere. */
+  resolve(model: string, ref: unknown): Promise<Parent> {
+    return this.parent(model, ref);
+  }
+
+  /** Work left for after every registry row: the legacy `addition` of each point, once its variables are configured. */
+  async finish(): Promise<void> {
+    for (const [pointId, addition] of this.additions) await this.repo.setTotalizerOffset(pointId, addition);
   }
 
   private async alreadyImported(row: DumpRow): Promise<boolean> {
@@ -185,7 +199,11 @@ export class RegistryImport {
     if (typeof start === 'string' && start.trim() !== '') {
       const day = /^\d{4}-\d{2}-\d{2}$/.test(start.trim()) ? `${start.trim()}T00:00:00` : start;
       const at = legacyTimestamp(day);
-      if (at) values['telemetry_start_at'] = at.at;
+      if (at) {
+        values['telemetry_start_at'] = at.at;
+        // The day reporting to DGA starts: the legacy system reported from the start of telemetry.
+        values['dga_start_date'] = String(day).slice(0, 10);
+      }
       else this.note(row, 'date_start_telemetry', start, null, 'not a date, dropped');
     }
     const wanted = f['is_telemetry'] === true;
@@ -195,7 +213,9 @@ export class RegistryImport {
     }
     const addition = parseLegacyTotal(f['addition']);
     if (addition !== null && addition !== 0) {
-      this.note(row, 'addition', f['addition'], null, 'totalizer offset not applied by this version of the import');
+      // The legacy total was the meter's count plus `addition`: collected totals continue it without a jump.
+      if (Math.abs(addition) < 1e12) this.additions.set(point.id, addition);
+      else this.note(row, 'addition', f['addition'], null, 'out of range, dropped');
     }
     await this.repo.updatePoint(point.id, values);
     await this.repo.map(row.model, String(row.pk), point.id);
@@ -219,6 +239,9 @@ export class RegistryImport {
     const informant = legacyRut(f['rut_report_dga']);
     if (informant === null && text(f['rut_report_dga'])) this.note(row, 'rut_report_dga', f['rut_report_dga'], null, 'invalid RUT, dropped');
     const password = text(f['password_dga_software']);
+    // The legacy system had no company RUT (rutEmpresa): the holder of the water right is the client.
+    const context = await this.repo.pointDgaContext(point.id);
+    if (code !== null && context.client_rut) this.note(row, 'dga_company_rut', null, context.client_rut, "the legacy system had none: the client's RUT");
     const columns = {
       dga_send: f['send_dga'] === true,
       dga_standard: standard.standard,
@@ -228,6 +251,8 @@ export class RegistryImport {
       dga_annual_volume: this.number(row, 'total_granted_dga', 1e13) ?? null,
       dga_shac: text(f['shac']),
       dga_informant_rut: informant,
+      dga_company_rut: code !== null ? context.client_rut : null,
+      dga_start_date: context.dga_start_date,
     };
     // Sending stays on only when the reporter could send: the same check the point API applies.
     if (columns.dga_send) {
@@ -291,7 +316,7 @@ export class RegistryImport {
     }
     const config = legacyVariableConfig(f, variable, channel);
     for (const pointId of points) await this.repo.setPointVariable(pointId, variable, config);
-    await this.repo.map(row.model, String(row.pk), points[0]!);
+    await this.repo.map(row.model, String(row.pk), points[0]!, false, { scheme: pkOf(f['scheme_catchment']), variable });
     this.report.count(row.model, 'imported');
   }
 }

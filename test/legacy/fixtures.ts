@@ -1,7 +1,7 @@
 /** A legacy dump holding the registry's messy cases, as the Django system writes them. */
 export const REGISTRY_DUMP = [
   // Measurements first: files come in any order and registry rows may follow the rows that need them.
-  { model: 'datastore.timeseriesdata', pk: 900, fields: { variable: 50, timestamp: '2024-01-15T12:00:00', value: { v: 1 } } },
+  { model: 'datastore.timeseriesdata', pk: 900, fields: { variable: 60, timestamp: '2024-01-15T12:00:00', value: { v: 1 } } },
   { model: 'core.catchmentpoint', pk: 20, fields: { project: 10, title: 'Pozo DMS', is_tdata: true, is_thethings: false, is_novus: false,
     lat: `33°26'56.3"S`, lon: `70º39'W`, frecuency: '5' } },
   { model: 'core.client', pk: 1, fields: { name: 'Agrícola Uno', rut: '76.086.428-5', address: 'Fundo 1', phone: '', email: 'a@uno.cl' } },

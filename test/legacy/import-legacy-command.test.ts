@@ -60,7 +60,7 @@ describe('smarthydro import-legacy (embedded)', () => {
     const real = await run([pointsFile, registryFile, '--report', reportFile]);
     expect(real.code).toBe(0);
     expect(real.out).toContain('core.catchmentpoint: 5 read, 4 imported, 0 duplicate(s), 0 conflict(s), 1 rejected');
-    expect(real.out).toContain('datastore.timeseriesdata: 1 read, not imported by this version');
+    expect(real.out).toContain('datastore.timeseriesdata: 1 read, 1 imported, 0 duplicate(s), 0 conflict(s), 0 rejected');
     // Not a terminal: a progress line per model.
     expect(real.err).toContain('core.client: 4 row(s) read');
     const report = JSON.parse(readFileSync(reportFile, 'utf8'));

@@ -48,7 +48,9 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
       expect(report.models['core.profiledataconfigcatchment']).toMatchObject({ read: 3, imported: 2, rejected: 1,
         rejects: [{ pk: 32, reason: 'parent client 4 rejected' }] });
       expect(report.models['core.dgadataconfigcatchment']).toMatchObject({ read: 2, imported: 2, rejected: 0 });
-      expect(report.not_imported).toEqual({ 'datastore.timeseriesdata': 1 });
+      expect(report.not_imported).toEqual({});
+      // A reading read before the registry it refers to is stored once the registry is in.
+      expect(report.models['datastore.timeseriesdata']).toMatchObject({ read: 1, imported: 1 });
       expect(report.models['core.schemescatchment']).toMatchObject({ read: 3, imported: 2, rejected: 1,
         rejects: [{ pk: 51, reason: 'parent client 4 rejected' }] });
       expect(report.models['core.variable']).toMatchObject({ read: 6, imported: 3, rejected: 3, rejects: [
@@ -66,7 +68,8 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
       expect(Number(dms!['latitude'])).toBeCloseTo(-33.44897222, 8);
       expect(Number(dms!['longitude'])).toBeCloseTo(-70.65, 8);
       expect(dms).toMatchObject({ provider: 'twin', frequency: 5, is_telemetry_active: true, dga_standard: 'MAYOR', dga_type: 'SUBTERRANEO',
-        dga_code: 'OB-0602-7', dga_shac: 'SHAC-1', dga_informant_rut: '76086428-5', dga_send: false });
+        dga_code: 'OB-0602-7', dga_shac: 'SHAC-1', dga_informant_rut: '76086428-5', dga_company_rut: '76086428-5', dga_send: true });
+      expect(String(dms!['dga_start_date']).slice(0, 10)).toBe('2023-03-01');
       expect(Number(dms!['well_depth'])).toBe(120.5);
       expect(Number(dms!['pump_position'])).toBe(80);
       expect(dms!['pipe_diameter']).toBeNull();
@@ -98,12 +101,12 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
         'core.catchmentpoint#24.lat: unparseable',
         'core.profiledataconfigcatchment#30.d5: not a number, dropped',
         'core.profiledataconfigcatchment#31.is_telemetry: the point has no usable provider or frecuency: telemetry inactive',
-        'core.profiledataconfigcatchment#31.addition: totalizer offset not applied by this version of the import',
         'core.dgadataconfigcatchment#40.standard: standard SIN_ESTANDAR treated as MAYOR',
         'core.dgadataconfigcatchment#41.code_dga: not a código de obra (OB-0000-0), dropped',
         'core.dgadataconfigcatchment#41.rut_report_dga: invalid RUT, dropped',
       ]));
-      expect(corrections.find((c) => c.startsWith('core.dgadataconfigcatchment#40.send_dga'))).toContain('dga_company_rut');
+      expect(corrections).toContain("core.dgadataconfigcatchment#40.dga_company_rut: the legacy system had none: the client's RUT");
+      expect(corrections.find((c) => c.startsWith('core.dgadataconfigcatchment#40.send_dga'))).toBeUndefined();
 
       // The map endpoints show the corrected coordinates.
       const inChile = await t.as(t.adminToken, { method: 'GET', url: '/api/v1/points?bbox=-110,-56,-66,-17.4&limit=50' });
@@ -116,9 +119,12 @@ export function registryImportSuite(name: string, createTestContext: () => Promi
         nivel: { kind: 'level', channel: 'lvl', label: 'Nivel freático', processing: { divisor: 100 } },
         totalizador: { kind: 'totalizer', channel: 'tot', label: 'Totalizador' },
       });
-      for (const id of [ids.flags, ids.swapped]) {
-        expect(await schemaOf(id)).toEqual({ caudal: { kind: 'flow', channel: 'q', processing: { m3h_to_ls: true } } });
-      }
+      // The legacy `addition` (1500,5) becomes the totalizer's offset: collected totals continue the legacy ones.
+      expect(await schemaOf(ids.flags)).toEqual({
+        caudal: { kind: 'flow', channel: 'q', processing: { m3h_to_ls: true } },
+        totalizador: { processing: { offset: 1500.5 } },
+      });
+      expect(await schemaOf(ids.swapped)).toEqual({ caudal: { kind: 'flow', channel: 'q', processing: { m3h_to_ls: true } } });
       expect(corrections).toEqual(expect.arrayContaining([
         'core.schemescatchment#52.points_catchment: point left out: parent client 4 rejected',
         'core.variable#61.pulses_factor: not applied: imported values already carry it; set the pulse factor on the point if it collects pulses',
