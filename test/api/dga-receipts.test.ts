@@ -167,4 +167,31 @@ describe('receipts outlive the registry', () => {
     );
     expect(fk.rows[0]!.def).not.toMatch(/CASCADE/);
   });
+
+  it('a label (código de obra, fechaMedicion, horaMedicion) receipted before is never sent again, even for another slot instant', async () => {
+    clock.set('2026-07-01T11:07:00Z');
+    const p = await well();
+    // The legacy system receipted 07:00 local (the 11:00 UTC slot in Etc/GMT+4) under its own label.
+    await t.c.db.query(
+      `INSERT INTO dga_receipted_labels (codigo_obra, fecha_medicion, hora_medicion, receipt, source)
+       VALUES ($1, '2026-07-01', '07:00:00', 'LEGACY-77', 'legacy_import')`,
+      [p.code],
+    );
+    const before = sim.received(p.code).length;
+    const result = await reporter().tick();
+    expect([...result.outcomes].sort()).toEqual(['already_receipted', 'sent']);
+    // Only the 10:00 UTC slot reached DGA.
+    const sent = sim.received(p.code).slice(before);
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as any).medicionSubterranea.horaMedicion).toBe('06:00:00');
+    const [first, second] = await rows(p.pointId);
+    expect(second).toMatchObject({ status: 'sent', receipt: 'LEGACY-77', duplicate: true });
+    expect(second!.last_response).toContain('receipted before');
+    // The reporter's own receipt is a label too: no other point or slot of this work sends 06:00 again.
+    const labels = await t.c.db.query('SELECT hora_medicion, receipt, source FROM dga_receipted_labels WHERE codigo_obra = $1 ORDER BY hora_medicion', [p.code]);
+    expect(labels.rows).toEqual([
+      { hora_medicion: '06:00:00', receipt: first!.receipt, source: 'reporter' },
+      { hora_medicion: '07:00:00', receipt: 'LEGACY-77', source: 'legacy_import' },
+    ]);
+  });
 });

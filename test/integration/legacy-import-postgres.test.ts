@@ -1,5 +1,6 @@
 import { afterAll, expect } from 'vitest';
 import { createTestContext } from '../support/context.js';
+import { measurementImportSuite } from '../legacy/measurement-import.suite.js';
 import { registryImportSuite } from '../legacy/registry-import.suite.js';
 import { freshDatabase } from './support.js';
 
@@ -9,10 +10,13 @@ afterAll(async () => {
   for (const db of databases) await db.drop();
 });
 
-registryImportSuite('PostgreSQL', async () => {
+async function postgresContext() {
   const db = await freshDatabase();
   databases.push(db);
   const t = await createTestContext({ config: { databaseUrl: db.url } });
   expect(t.c.db.kind).toBe('postgres');
   return t;
-});
+}
+
+registryImportSuite('PostgreSQL', postgresContext);
+measurementImportSuite('PostgreSQL', postgresContext);

@@ -38,3 +38,32 @@ export const REGISTRY_DUMP = [
   { model: 'core.schemescatchment', pk: 51, fields: { name: 'Del cliente rechazado', points_catchment: [21] } },
   { model: 'core.schemescatchment', pk: 52, fields: { name: 'Compartido', points_catchment: [22, 23, 21] } },
 ];
+
+/**
+ * Readings of the registry's points, with the measurement cases: string totals, naive and zoned timestamps,
+ * error rows, vouchers, both tables agreeing and disagreeing, an ambiguous scheme, unusable rows.
+ * Point 20 (Pozo DMS) is a MAYOR well with código OB-0602-7 and variables nivel (60) and totalizador (61).
+ */
+export const MEASUREMENT_ROWS = [
+  // 12:00 Santiago (summer, UTC−3) = 15:00Z; a receipt from the legacy system.
+  { model: 'core.interactiondetail', pk: 1000, fields: { catchment_point: 20, date_time_medition: '2024-01-15T12:00:00', flow: 12.5,
+    total: '1.234.567,5', nivel: 35.2, is_error: false, n_voucher: 'C-1001', return_dga: { status: '00', message: 'ok' } } },
+  { model: 'core.interactiondetail', pk: 1001, fields: { catchment_point: 20, date_time_medition: '2024-01-15T13:00:00-03:00', flow: '12,7',
+    total: '1234600', nivel: 35.1, is_error: true, n_voucher: '' } },
+  { model: 'core.interactiondetail', pk: 1002, fields: { catchment_point: 20, date_time_medition: '2024-01-15T17:00:00Z', flow: 13, total: '',
+    nivel: null, n_voucher: null } },
+  { model: 'core.interactiondetail', pk: 1003, fields: { catchment_point: 20, date_time_medition: '2024-01-15T15:00:00', flow: null, total: 'abc', nivel: '' } },
+  { model: 'core.interactiondetail', pk: 1004, fields: { catchment_point: 20, date_time_medition: 'ayer', flow: 1 } },
+  { model: 'core.interactiondetail', pk: 1005, fields: { catchment_point: 21, date_time_medition: '2024-01-15T12:00:00', flow: 1 } },
+  // The same reading twice in InteractionDetail, with the same voucher.
+  { model: 'core.interactiondetail', pk: 1006, fields: { catchment_point: 20, date_time_medition: '2024-01-15T12:00:00', flow: 12.5,
+    total: '1234567,5', nivel: 35.2, n_voucher: 'C-1001' } },
+  // A voucher on a point without DGA configuration.
+  { model: 'core.interactiondetail', pk: 1007, fields: { catchment_point: 24, date_time_medition: '2024-01-15T12:00:00', flow: 3, n_voucher: 'C-9' } },
+  // TimeSeriesData: 900 (in REGISTRY_DUMP) is nivel 1 at 12:00 Santiago, where InteractionDetail says 35.2 → conflict.
+  { model: 'datastore.timeseriesdata', pk: 901, fields: { variable: 61, timestamp: '2024-01-15T12:00:00', value: '1234567.5004' } },
+  { model: 'datastore.timeseriesdata', pk: 902, fields: { variable: 61, timestamp: '2024-01-15T19:00:00Z', value: { value: 1234700 } } },
+  { model: 'datastore.timeseriesdata', pk: 903, fields: { variable: 65, timestamp: '2024-01-15T19:00:00Z', value: 4 } },
+  { model: 'datastore.timeseriesdata', pk: 904, fields: { variable: 62, timestamp: '2024-01-15T19:00:00Z', value: 20 } },
+  { model: 'datastore.timeseriesdata', pk: 905, fields: { variable: 60, timestamp: null, value: 20 } },
+];
