@@ -13,6 +13,7 @@ import { naive } from './naive.js';
 import { benchIngestion } from './ingest.js';
 import { startWriter } from './writer.js';
 import { benchPush } from './push.js';
+import { benchImport } from './import.js';
 
 export interface BenchOptions {
   json: boolean;
@@ -26,8 +27,10 @@ export interface BenchOptions {
   csvRows?: number;
   /** Readings pushed through the bus and the processor (default 300,000 on PostgreSQL, 60,000 on PGlite). */
   ingestReadings?: number;
-  /** Run only the query measurements or only the ingestion benchmark (default: both). */
-  only?: 'queries' | 'ingest';
+  /** InteractionDetail rows of the legacy import benchmark (default 1,000,000; 50,000 with --quick). */
+  importRows?: number;
+  /** Run only the query measurements, the ingestion or the legacy import benchmark (default: all). */
+  only?: 'queries' | 'ingest' | 'import';
   /** Smaller data set and fewer requests (a minute on PGlite). */
   quick?: boolean;
 }
@@ -62,8 +65,8 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
   let data: Dataset | undefined;
   try {
     say(`database: ${c.db.kind}, cache: ${c.cache.kind}`);
-    if (opts.only !== 'ingest') data = await benchQueries(c, opts, { requests, sample, historyHours }, say, results);
-    if (opts.only !== 'queries') {
+    if (opts.only === undefined || opts.only === 'queries') data = await benchQueries(c, opts, { requests, sample, historyHours }, say, results);
+    if (opts.only === undefined || opts.only === 'ingest') {
       const ingestReadings = opts.ingestReadings ?? (opts.quick || !pgDb ? 60_000 : 300_000);
       say(`measuring ingestion: ${ingestReadings.toLocaleString('en')} readings through the bus and the processor …`);
       const consumers = c.config.processorConcurrency;
@@ -73,6 +76,11 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
       results.push(...(await benchIngestion(c, { readings: ingestReadings, points: 500, consumers, perMessage: 3, progress: say })));
       say(`measuring pushed readings: ${ingestReadings.toLocaleString('en')} over HTTP, then over MQTT (when MQTT_URL is set) …`);
       results.push(...(await benchPush(c, { readings: ingestReadings, progress: say })));
+    }
+    if (opts.only === undefined || opts.only === 'import') {
+      const rows = opts.importRows ?? (opts.quick ? 50_000 : 1_000_000);
+      say(`measuring the legacy import: ${rows.toLocaleString('en')} InteractionDetail rows …`);
+      results.push(...(await benchImport(c, { rows, progress: say })));
     }
   } finally {
     await c.close();
@@ -94,7 +102,7 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
     const dataset = data
       ? `${meta.points} points, ${meta.readings.toLocaleString('en')} readings ` +
         `(a year of 1-minute data for ${sample} point(s), ${historyHours} h of history for every point)`
-      : 'ingestion only';
+      : `${opts.only} only`;
     console.log(
       `\nSmartHydro bench — database ${meta.database}, cache ${meta.cache}, ${dataset}\n` +
         'baseline = the same answer computed the naive way in the same run (uncached query; raw rows instead of rollups and latest values; ' +

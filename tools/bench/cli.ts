@@ -4,7 +4,7 @@ import { loadConfig } from '../../src/config.js';
 import { runBench, type BenchOptions } from './bench.js';
 
 export const BENCH_USAGE =
-  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--only queries|ingest] [--quick]';
+  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--import-rows N] [--only queries|ingest|import] [--quick]';
 
 /** Options of `smarthydro bench`; unknown options are an error. */
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -19,6 +19,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'history-hours': { type: 'string' },
       'csv-rows': { type: 'string' },
       'ingest-readings': { type: 'string' },
+      'import-rows': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
     },
@@ -30,8 +31,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     return n;
   };
   const only = values.only;
-  if (only !== undefined && only !== 'queries' && only !== 'ingest') {
-    throw new Error(`--only must be "queries" or "ingest" (got "${only}")`);
+  if (only !== undefined && only !== 'queries' && only !== 'ingest' && only !== 'import') {
+    throw new Error(`--only must be "queries", "ingest" or "import" (got "${only}")`);
   }
   return {
     json: values.json,
@@ -42,6 +43,7 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     historyHours: int('history-hours', values['history-hours'], 1),
     csvRows: int('csv-rows', values['csv-rows'], 1),
     ingestReadings: int('ingest-readings', values['ingest-readings'], 1000),
+    importRows: int('import-rows', values['import-rows'], 1000),
     quick: values.quick,
   };
 }
