@@ -26,7 +26,9 @@ describe('bench', () => {
 
   it('parses its options and names the bad one', () => {
     expect(parseBenchArgs(['--only', 'ingest', '--ingest-readings', '1_000'])).toMatchObject({ only: 'ingest', ingestReadings: 1000 });
-    expect(() => parseBenchArgs(['--only', 'everything'])).toThrow(/--only must be "queries" or "ingest"/);
+    expect(parseBenchArgs(['--only', 'import', '--import-rows', '2000'])).toMatchObject({ only: 'import', importRows: 2000 });
+    expect(() => parseBenchArgs(['--only', 'everything'])).toThrow(/--only must be "queries", "ingest" or "import"/);
+    expect(() => parseBenchArgs(['--import-rows', '10'])).toThrow(/--import-rows must be an integer of at least 1000/);
     expect(() => parseBenchArgs(['--points', '0'])).toThrow(/--points must be an integer of at least 1/);
   });
 });
