@@ -83,11 +83,12 @@ export interface Container {
 
 export async function buildContainer(
   config: Config,
-  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean } = {},
+  /** `lowMemory`: an embedded database with small buffers, for batch commands (import-legacy). */
+  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean; lowMemory?: boolean } = {},
 ): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
-  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb });
+  const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb, lowMemory: opts.lowMemory });
   if (opts.migrate !== false) {
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');

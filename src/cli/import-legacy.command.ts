@@ -92,7 +92,7 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
 
   const cfg = deps.config;
   const level = ['debug', 'trace'].includes(cfg.logLevel) ? cfg.logLevel : 'warn';
-  const c = await buildContainer(cfg, { logger: createLogger(level) });
+  const c = await buildContainer(cfg, { logger: createLogger(level), lowMemory: true });
   try {
     let report;
     try {

@@ -41,7 +41,7 @@ function rowValues(i: number) {
 }
 
 /** Writes the dump: registry first, then the rows; `total` as the legacy strings (decimal comma, thousands dots). */
-async function writeDump(path: string, rows: number, progress: (msg: string) => void): Promise<void> {
+export async function writeDump(path: string, rows: number, progress: (msg: string) => void): Promise<void> {
   const out = createWriteStream(path);
   const write = async (s: string) => {
     if (!out.write(s)) await once(out, 'drain');

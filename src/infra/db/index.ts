@@ -7,10 +7,11 @@ import { PostgresDb } from './postgres.js';
 export type { Db, Queryable, QueryResult } from './db.js';
 export { escapeCopyText } from './db.js';
 
-export async function openDb(opts: { databaseUrl?: string; dataDir?: string; memory?: boolean }): Promise<Db> {
+export async function openDb(opts: { databaseUrl?: string; dataDir?: string; memory?: boolean; lowMemory?: boolean }): Promise<Db> {
   if (opts.databaseUrl) return new PostgresDb(opts.databaseUrl);
-  if (opts.memory || !opts.dataDir) return PgliteDb.open();
+  const tuning = opts.lowMemory ? { sharedBuffersMb: 32 } : {};
+  if (opts.memory || !opts.dataDir) return PgliteDb.open(undefined, tuning);
   const dir = join(opts.dataDir, 'pgdata');
   mkdirSync(dir, { recursive: true });
-  return PgliteDb.open(dir);
+  return PgliteDb.open(dir, tuning);
 }

@@ -12,9 +12,14 @@ export class PgliteDb implements Db {
 
   private constructor(private readonly pg: PGlite) {}
 
-  static async open(dataDir?: string): Promise<PgliteDb> {
+  /**
+   * `sharedBuffersMb`: PostgreSQL's shared_buffers (PGlite's default 128 MB). A batch command that only
+   * writes (import-legacy) asks for less, to keep its process's memory down.
+   */
+  static async open(dataDir?: string, opts: { sharedBuffersMb?: number } = {}): Promise<PgliteDb> {
     const pg = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
+      ...(opts.sharedBuffersMb ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb}MB`] } : {}),
       extensions: { cube, earthdistance, btree_gist, pg_trgm },
       parsers: {
         [types.INT8]: (v: string) => Number(v),
