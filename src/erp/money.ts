@@ -62,6 +62,13 @@ export function parseAmount(text: string, currency: Currency, field: string): bi
   return checkAmount(d.units * pow10(decimals - d.scale), currency, field);
 }
 
+/** Stored numeric text (a column or a sum, any size) → minor units of `currency`, rounded half up. */
+export function unitsOf(text: string, currency: Currency): bigint {
+  const d = parseDecimal(text);
+  if (!d) throw new Error(`not a stored amount: ${text}`);
+  return roundHalfUp(d.units, d.scale, CURRENCY_DECIMALS[currency]);
+}
+
 /** Refuses amounts at or beyond 10^17 currency units. */
 export function checkAmount(units: bigint, currency: Currency, field: string): bigint {
   if (units >= pow10(AMOUNT_LIMIT_DIGITS + CURRENCY_DECIMALS[currency])) {
