@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import type { Currency } from './money.js';
+import { CURRENCY_DECIMALS, type Currency } from './money.js';
 import { formatDate, formatDecimal, formatMoney, formatPercent } from './format.js';
 
 /** The issuer printed on every quote and invoice (settings: COMPANY_NAME, COMPANY_RUT, COMPANY_ADDRESS, COMPANY_LOGO_PATH). */
@@ -45,16 +45,24 @@ const MUTED = '#555555';
 const COLUMNS: [string, number, 'left' | 'right'][] = [
   ['#', 22, 'right'],
   ['Descripción', 0, 'left'],
-  ['Cantidad', 58, 'right'],
-  ['Precio unitario', 88, 'right'],
-  ['Dcto.', 46, 'right'],
-  ['Total', 92, 'right'],
+  ['Cantidad', 50, 'right'],
+  ['Precio unitario', 84, 'right'],
+  ['Dcto.', 40, 'right'],
+  ['Total', 88, 'right'],
 ];
 COLUMNS[1]![1] = CONTENT_WIDTH - COLUMNS.reduce((s, c) => s + c[1], 0) - 6 * COLUMNS.length;
 
+/** Decimal text with at least `n` decimals: a UF unit price "0.5" prints as 0,50 UF like the totals. */
+function withDecimals(text: string, n: number): string {
+  const [int, frac = ''] = text.split('.');
+  return n === 0 && !frac ? text : `${int}.${frac.padEnd(n, '0')}`;
+}
+
 /** A quote or invoice as an A4 PDF with the company's data, es-CL numbers and dd-mm-yyyy dates. */
 export function renderDocumentPdf(company: CompanyInfo, d: PdfDocumentData): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', margin: PAGE.margin, info: { Title: `${d.title} ${d.number}`, Author: company.name } });
+  const doc = new PDFDocument({
+    size: 'A4', margin: PAGE.margin, bufferPages: true, info: { Title: `${d.title} ${d.number}`, Author: company.name },
+  });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     doc.on('data', (c: Buffer) => chunks.push(c));
@@ -71,6 +79,7 @@ export function renderDocumentPdf(company: CompanyInfo, d: PdfDocumentData): Pro
     doc.font('Helvetica-Bold').fontSize(9).fillColor('black').text('Observaciones', PAGE.margin, y);
     doc.font('Helvetica').fontSize(9).text(d.notes, PAGE.margin, doc.y + 2, { width: CONTENT_WIDTH });
   }
+  footers(doc, company, d);
   doc.end();
   return done;
 }
@@ -137,7 +146,7 @@ function itemTable(doc: PDFKit.PDFDocument, d: PdfDocumentData, y: number): numb
       String(item.position),
       item.description,
       formatDecimal(item.quantity),
-      formatMoney(item.unit_price, d.currency),
+      formatMoney(withDecimals(item.unit_price, CURRENCY_DECIMALS[d.currency]), d.currency),
       item.discount_percent === '0' ? '' : formatPercent(item.discount_percent),
       formatMoney(item.line_total, d.currency),
     ];
@@ -179,6 +188,21 @@ function totals(doc: PDFKit.PDFDocument, d: PdfDocumentData, y: number): number 
     at += strong ? 17 : 15;
   }
   return at;
+}
+
+/** "COT-2026-0001 · Página 1 de 2" at the foot of every page (pages are buffered until the end). */
+function footers(doc: PDFKit.PDFDocument, company: CompanyInfo, d: PdfDocumentData): void {
+  const { start, count } = doc.bufferedPageRange();
+  for (let i = start; i < start + count; i++) {
+    doc.switchToPage(i);
+    // Writing inside the bottom margin would make pdfkit open a new page.
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    doc.font('Helvetica').fontSize(7.5).fillColor(MUTED);
+    doc.text(`${company.name} · ${d.title} ${d.number}`, PAGE.margin, PAGE.height - PAGE.margin + 14, { width: CONTENT_WIDTH / 2, lineBreak: false });
+    doc.text(`Página ${i - start + 1} de ${count}`, PAGE.margin + CONTENT_WIDTH / 2, PAGE.height - PAGE.margin + 14, { width: CONTENT_WIDTH / 2, align: 'right', lineBreak: false });
+    doc.page.margins.bottom = bottom;
+  }
 }
 
 /** A new page when fewer than `needed` points remain below `y`. */
