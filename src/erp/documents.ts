@@ -1,3 +1,4 @@
+import { ValidationError } from '../errors.js';
 import {
   CURRENCY_DECIMALS, DEFAULT_TAX_RATE, amountText, clpEquivalent, documentTotals, formatUnits, normalizeDecimal, parseAmount, type Currency,
 } from './money.js';
@@ -16,12 +17,15 @@ export interface DocumentInput {
 
 /** Totals and line totals computed by the money rules; the stored rows of a document. */
 export function documentValues(input: DocumentInput): DocumentValues {
+  if (input.currency === 'CLP' && input.uf_value !== null) {
+    throw new ValidationError('uf_value is only for UF documents (it gives their CLP equivalent)', 'uf_value');
+  }
   const t = documentTotals(input.items, input.currency, input.tax_rate);
   return {
     client_id: input.client_id,
     project_id: input.project_id,
     currency: input.currency,
-    uf_value: input.currency === 'UF' ? input.uf_value : null,
+    uf_value: input.uf_value,
     tax_rate: input.tax_rate,
     notes: input.notes,
     subtotal: t.subtotal,
@@ -36,6 +40,12 @@ export function documentValues(input: DocumentInput): DocumentValues {
       line_total: t.lineTotals[i]!,
     })),
   };
+}
+
+/** The UF value a changed document keeps: the one given, else the stored one while it stays in UF. */
+export function ufValueAfter(patch: { currency?: Currency; uf_value?: string | null }, row: { currency: Currency; uf_value: string | null }): string | null {
+  if (patch.uf_value !== undefined) return patch.uf_value;
+  return (patch.currency ?? row.currency) === 'UF' ? row.uf_value : null;
 }
 
 /** A stored document's items as input again (to recompute after a change of currency or rate). */

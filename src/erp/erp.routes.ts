@@ -15,6 +15,7 @@ import {
 /** Totals, line totals, numbers and states are the server's: a body carrying one is refused, naming it. */
 async function refuseComputedFields(req: FastifyRequest): Promise<void> {
   const field = computedFieldIn(req.body);
+  if (field === 'status') throw new ValidationError('status changes only through POST …/{id}/status (and payments); leave it out', field);
   if (field) throw new ValidationError(`${field} is computed by the server; leave it out of the request`, field);
 }
 

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff, tenantOf } from '../auth/principal.js';
 import { DocumentRepository, type InvoiceRow, type ItemRow, type PaymentRow, type QuoteRow } from './document.repository.js';
 import { takeNumber } from './numbering.repository.js';
-import { addDays, balanceOf, DEFAULT_RATE, documentValues, itemsAsInput, itemView, moneyView, type DocumentInput } from './documents.js';
+import { addDays, balanceOf, DEFAULT_RATE, documentValues, itemsAsInput, ufValueAfter, itemView, moneyView, type DocumentInput } from './documents.js';
 import { checkClientProject, todayIn, type ErpDeps } from './erp.deps.js';
 import { CURRENCY_DECIMALS, amountText, formatUnits, parseAmount } from './money.js';
 import {
@@ -119,7 +119,7 @@ export class InvoiceService {
         client_id: row.client_id,
         project_id: patch.project_id === undefined ? row.project_id : patch.project_id,
         currency: patch.currency ?? row.currency,
-        uf_value: patch.uf_value === undefined ? row.uf_value : patch.uf_value,
+        uf_value: ufValueAfter(patch, row),
         tax_rate: patch.tax_rate ?? row.tax_rate,
         notes: patch.notes === undefined ? row.notes : patch.notes,
         items,

@@ -100,6 +100,10 @@ describe('quotes', () => {
     [{ project_id: 999999 }, 'project_id'],
     [{ client_id: 999999 }, 'client_id'],
     [{ valid_until: '2001-01-01' }, 'valid_until'],
+    [{ valid_until: '2026-02-30' }, 'valid_until'],
+    [{ uf_value: '37000' }, 'uf_value'], // a CLP quote has no UF value
+    [{ status: 'ACCEPTED' }, 'status'],
+    [{ number: 'COT-1999-0001' }, 'number'],
   ])('refuses %j naming %s', async (extra, field) => {
     const r = await api('POST', '/api/v1/quotes', quoteBody(extra));
     expect(r.status, r.text).toBe(400);

@@ -98,4 +98,19 @@ describe('COT numbering on PostgreSQL with two API processes', () => {
     const read = await call(B, 'GET', `/api/v1/quotes/${next.body.id}`);
     expect(read.body).toMatchObject({ number: next.body.number, total: '1191' }); // 1001 + 190.19
   });
+
+  it('concurrent payments through both processes never exceed the balance', async () => {
+    const inv = await call(A, 'POST', '/api/v1/invoices', { client_id: clientId, currency: 'CLP', tax_rate: '0', items: [{ description: 'Plan', quantity: '1', unit_price: '1000' }] });
+    expect(inv.status).toBe(201);
+    await call(B, 'POST', `/api/v1/invoices/${inv.body.id}/status`, { status: 'ISSUED' });
+    const paidAt = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const payments = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(i % 2 ? A : B, 'POST', `/api/v1/invoices/${inv.body.id}/payments`, { amount: '300', paid_at: paidAt, method: 'transfer' })),
+    );
+    expect(payments.filter((p) => p.status === 201)).toHaveLength(3);
+    expect(payments.filter((p) => p.status === 409).every((p) => p.body.code === 'PAYMENT_EXCEEDS_BALANCE')).toBe(true);
+    const after = await call(B, 'GET', `/api/v1/invoices/${inv.body.id}`);
+    expect(after.body).toMatchObject({ status: 'PARTIALLY_PAID', paid_amount: '900', balance: '100' });
+    expect(after.body.payments).toHaveLength(3);
+  });
 });
