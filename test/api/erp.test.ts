@@ -77,6 +77,11 @@ describe('quotes', () => {
     const tooBig = await api('POST', '/api/v1/quotes', quoteBody({ items: [{ description: 'x', quantity: '10', unit_price: '10000000000000000' }] }));
     expect(tooBig.status).toBe(400);
     expect(tooBig.body.field).toBe('items[0].unit_price');
+    const ufExact = await api('POST', '/api/v1/quotes', quoteBody({ currency: 'UF', tax_rate: '0', items: [{ description: 'x', quantity: '1', unit_price: '90071992547409.93' }] }));
+    expect(ufExact.body.total).toBe('90071992547409.93'); // 2^53 + 1 hundredths
+    const ufTooBig = await api('POST', '/api/v1/quotes', quoteBody({ currency: 'UF', items: [{ description: 'x', quantity: '1', unit_price: '99999999999999999.99' }] }));
+    expect(ufTooBig.status).toBe(400);
+    expect(ufTooBig.body.field).toBe('items'); // the line fits; with IVA the total does not
   });
 
   it.each([
