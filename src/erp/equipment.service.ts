@@ -58,6 +58,7 @@ export class EquipmentService {
   async create(actor: Principal, body: EquipmentInput): Promise<EquipmentView> {
     requireStaff(actor);
     checkDates(body);
+    checkStatus(body.status, null);
     await this.ensureSerialFree(body.serial_number!);
     try {
       return view(await this.repo.insert(body), todayIn(this.deps));
@@ -70,6 +71,7 @@ export class EquipmentService {
     requireStaff(actor);
     const current = await this.row(id);
     checkDates({ ...current, ...patch });
+    checkStatus(patch.status, current.point_id);
     if (patch.serial_number !== undefined) await this.ensureSerialFree(patch.serial_number, id);
     try {
       return view((await this.repo.update(id, patch)) ?? current, todayIn(this.deps));
@@ -182,6 +184,16 @@ export class EquipmentService {
 function checkDates(e: { purchase_date?: string | null; installation_date?: string | null }): void {
   if (e.purchase_date && e.installation_date && e.installation_date < e.purchase_date) {
     throw new ValidationError(`installation_date ${e.installation_date} is before purchase_date ${e.purchase_date}`, 'installation_date');
+  }
+}
+
+/** `installed` means "at a point": that status comes and goes with assignments, never through a plain change. */
+function checkStatus(status: string | undefined, pointId: number | null): void {
+  if (status === 'installed' && pointId === null) {
+    throw new ValidationError('status installed is set by assigning the equipment to a point (POST /equipment/{id}/assignments)', 'status');
+  }
+  if (status === 'in_stock' && pointId !== null) {
+    throw new ValidationError(`the equipment is installed at point ${pointId}; assign it back to stock (POST /equipment/{id}/assignments with point_id null)`, 'status');
   }
 }
 

@@ -115,6 +115,11 @@ describe('equipment', () => {
     expect(stock.body).toMatchObject({ from_point_id: a.points[1], to_point_id: null, to_project_id: null });
     expect((await api('GET', `/api/v1/equipment/${flowmeter.id}`)).body.status).toBe('in_stock');
     expect((await api('GET', '/api/v1/points/999999/equipment')).status).toBe(404);
+    const fakeInstall = await api('PATCH', `/api/v1/equipment/${flowmeter.id}`, { status: 'installed' });
+    expect(fakeInstall.status).toBe(400);
+    expect(fakeInstall.body.field).toBe('status');
+    const repair = await api('PATCH', `/api/v1/equipment/${flowmeter.id}`, { status: 'under_repair' });
+    expect(repair.body.status).toBe('under_repair');
   });
 
   it('records maintenance; a cost becomes a maintenance expense with a GAS number', async () => {
