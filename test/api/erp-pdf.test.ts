@@ -70,6 +70,13 @@ function render(name: string, pdf: Buffer) {
 }
 
 beforeAll(async () => {
+  for (const tool of ['pdftoppm', 'pdftotext', 'pdfinfo']) {
+    try {
+      execFileSync(tool, ['-v'], { stdio: 'ignore' });
+    } catch {
+      throw new Error(`${tool} is missing: install Debian's poppler-utils (apt-get install -y poppler-utils); .ci/run does`);
+    }
+  }
   const logo = join(work, 'logo.png');
   writeFileSync(logo, solidPng(120, 60, [31, 95, 139]));
   t = await createTestContext({
