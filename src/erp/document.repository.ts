@@ -164,8 +164,12 @@ export class DocumentRepository {
     );
   }
 
-  async setStatus(tx: Queryable, kind: Kind, id: number, status: string): Promise<void> {
-    await tx.query(`UPDATE ${TABLES[kind].table} SET status = $2, updated_at = now() WHERE id = $1`, [id, status]);
+  /** `issueDate`: an invoice is dated the day it is issued. */
+  async setStatus(tx: Queryable, kind: Kind, id: number, status: string, issueDate?: string): Promise<void> {
+    await tx.query(
+      `UPDATE ${TABLES[kind].table} SET status = $2, issue_date = coalesce($3::date, issue_date), updated_at = now() WHERE id = $1`,
+      [id, status, issueDate ?? null],
+    );
   }
 
   /** SENT quotes past valid_until become EXPIRED, open invoices past their due date OVERDUE. */

@@ -20,7 +20,8 @@ export const DEFAULT_PAYMENT_DAYS = 30;
 /**
  * Invoices and their payments. An invoice is made from an ACCEPTED quote (its client, project, currency,
  * rate and items copied) or from its own items. Payments move paid_amount and the state and never exceed
- * the balance; OVERDUE is applied lazily on every read, like a quote's expiry.
+ * the balance; OVERDUE is applied lazily on every read, like a quote's expiry. A draft is dated the day it
+ * is created and again the day it is ISSUED; its number keeps the year it was created in.
  */
 export class InvoiceService {
   private readonly repo: DocumentRepository;
@@ -138,7 +139,7 @@ export class InvoiceService {
       const row = await this.repo.get<InvoiceRow>('invoice', id, tx, true);
       if (!row) throw notFound(id);
       checkInvoiceTransition({ status: row.status as InvoiceStatus, due_date: row.due_date }, to, today);
-      await this.repo.setStatus(tx, 'invoice', id, to);
+      await this.repo.setStatus(tx, 'invoice', id, to, to === 'ISSUED' ? today : undefined);
     });
     return this.get(actor, id);
   }

@@ -287,10 +287,12 @@ describe('invoices and payments', () => {
   it('an ISSUED invoice is immutable except through transitions; a cancelled one frees its quote', async () => {
     const q = await acceptedQuote();
     const inv = (await api('POST', '/api/v1/invoices', { quote_id: q.id })).body;
+    await t.c.db.query('UPDATE invoices SET issue_date = $2 WHERE id = $1', [inv.id, addDays(today, -3)]); // drafted three days ago
     const edit = await api('PATCH', `/api/v1/invoices/${inv.id}`, { notes: 'orden de compra 55' });
     expect(edit.status).toBe(200);
     expect(edit.body.notes).toBe('orden de compra 55');
-    await api('POST', `/api/v1/invoices/${inv.id}/status`, { status: 'ISSUED' });
+    const issued = await api('POST', `/api/v1/invoices/${inv.id}/status`, { status: 'ISSUED' });
+    expect(issued.body.issue_date).toBe(today);
     const locked = await api('PATCH', `/api/v1/invoices/${inv.id}`, { notes: 'x' });
     expect(locked.status).toBe(409);
     expect(locked.body.code).toBe('INVOICE_NOT_EDITABLE');
