@@ -77,4 +77,16 @@ describe('configuration', () => {
     });
     expect(cfg).toMatchObject({ embedded: false, port: 9000, kafkaBrokers: ['k1:9092', 'k2:9092'] });
   });
+
+  it('reads the company printed on quote and invoice PDFs (COMPANY_*)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    expect(loadConfig({ DATA_DIR: dir }).company).toEqual({ name: 'SmartHydro', rut: undefined, address: undefined, logoPath: undefined });
+    const logo = join(dir, 'logo.png');
+    writeFileSync(logo, 'png');
+    const cfg = loadConfig({ DATA_DIR: dir, COMPANY_NAME: 'Hidro SpA', COMPANY_RUT: '76.543.210-3', COMPANY_ADDRESS: 'Av. Alemania 1234, Temuco', COMPANY_LOGO_PATH: logo });
+    expect(cfg.company).toEqual({ name: 'Hidro SpA', rut: '76.543.210-3', address: 'Av. Alemania 1234, Temuco', logoPath: logo });
+    expect(() => loadConfig({ DATA_DIR: dir, COMPANY_RUT: '76543210' })).toThrow(/COMPANY_RUT/);
+    expect(() => loadConfig({ DATA_DIR: dir, COMPANY_LOGO_PATH: join(dir, 'missing.png') })).toThrow(/COMPANY_LOGO_PATH .* does not exist/);
+    expect(() => loadConfig({ DATA_DIR: dir, COMPANY_LOGO_PATH: join(dir, 'secret.key') })).toThrow(/\.png or \.jpg/);
+  });
 });

@@ -47,6 +47,8 @@ export interface Config {
   providerHostAllowlist?: string[];
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
   embedded: boolean;
+  /** The issuer printed on quote and invoice PDFs (COMPANY_NAME, COMPANY_RUT, COMPANY_ADDRESS, COMPANY_LOGO_PATH). */
+  company: { name: string; rut?: string; address?: string; logoPath?: string };
 }
 
 export class ConfigError extends Error {
@@ -190,6 +192,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
 
+  const company = {
+    name: str('COMPANY_NAME') ?? 'SmartHydro',
+    rut: str('COMPANY_RUT'),
+    address: str('COMPANY_ADDRESS'),
+    logoPath: str('COMPANY_LOGO_PATH') === undefined ? undefined : resolve(str('COMPANY_LOGO_PATH')!),
+  };
+  if (company.name.length > 120) problems.push('COMPANY_NAME must be at most 120 characters');
+  if (company.rut !== undefined && !/^\d{1,3}(\.?\d{3}){1,2}-[\dkK]$/.test(company.rut)) {
+    problems.push(`COMPANY_RUT must be a RUT such as 76.123.456-7 (got "${company.rut}")`);
+  }
+  if (company.address !== undefined && company.address.length > 300) problems.push('COMPANY_ADDRESS must be at most 300 characters');
+  if (company.logoPath !== undefined && !/\.(png|jpe?g)$/i.test(company.logoPath)) {
+    problems.push('COMPANY_LOGO_PATH must name a .png or .jpg file');
+  } else if (company.logoPath !== undefined && !existsSync(company.logoPath)) {
+    problems.push(`COMPANY_LOGO_PATH ${company.logoPath} does not exist`);
+  }
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -222,6 +241,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit,
     providerHostAllowlist,
     embedded: databaseUrl === undefined,
+    company,
   };
 }
 

@@ -35,6 +35,7 @@ import { LegacyImportService } from './legacy/legacy-import.service.js';
 import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
 import { PushService } from './telemetry/ingest/push.service.js';
 import { CorrectionService } from './telemetry/corrections/correction.service.js';
+import { buildErpServices, type ErpServices } from './erp/erp.services.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -78,6 +79,8 @@ export interface Container {
   push: PushService;
   /** Corrections of stored readings and their audit trail. */
   corrections: CorrectionService;
+  /** ERP: quotes, invoices and payments, expenses, equipment, reports. */
+  erp: ErpServices;
   close(): Promise<void>;
 }
 
@@ -151,6 +154,7 @@ export async function buildContainer(
   const legacyImport = new LegacyImportService({ db, secrets, events, reportTimezone: config.reportTimezone, rebuildRollups: rebuildRollupsIn });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
+  const erp = buildErpServices({ db, clock, timezone: config.reportTimezone, company: config.company });
   const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });
 
   return {
@@ -185,6 +189,7 @@ export async function buildContainer(
     deadLetters,
     push,
     corrections,
+    erp,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));
