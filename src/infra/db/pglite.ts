@@ -12,9 +12,11 @@ export class PgliteDb implements Db {
 
   private constructor(private readonly pg: PGlite) {}
 
-  static async open(dataDir?: string): Promise<PgliteDb> {
+  /** `loadDataDir`: a dump of `dumpDataDir` the new database starts from (restore into an empty `dataDir`). */
+  static async open(dataDir?: string, opts: { loadDataDir?: Blob } = {}): Promise<PgliteDb> {
     const pg = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
       extensions: { cube, earthdistance, btree_gist, pg_trgm },
       parsers: {
         [types.INT8]: (v: string) => Number(v),
@@ -58,6 +60,11 @@ export class PgliteDb implements Db {
 
   copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
     return copyInto(this.pg, table, columns, rows);
+  }
+
+  /** The whole data directory as a gzipped tar (PGlite's own format, read back by `open(dir, { loadDataDir })`). */
+  async dumpDataDir(): Promise<Blob> {
+    return this.pg.dumpDataDir('gzip');
   }
 
   async ping(): Promise<void> {

@@ -1,0 +1,25 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Container } from '../container.js';
+import { healthRoutes } from '../http/health.routes.js';
+import { registerMetrics } from '../http/metrics.routes.js';
+import type { RunningRole } from './api.js';
+
+/**
+ * A process without the api role (collector, processor, reporter, scheduler, mqtt run apart) still answers
+ * GET /health and GET /metrics on PORT: container and Kubernetes probes need the first, and Prometheus scrapes
+ * the second, since each process counts its own work (collections in the collector, batches in the processor).
+ */
+export async function startOps(c: Container): Promise<RunningRole & { app: FastifyInstance; url: string }> {
+  const app = Fastify({ loggerInstance: c.logger as FastifyBaseLogger, disableRequestLogging: true }) as unknown as FastifyInstance;
+  registerMetrics(app, { metrics: c.metrics, refreshBusLag: () => c.stats.busLag() });
+  await app.register(healthRoutes(c, {}));
+  const url = await app.listen({ port: c.config.port, host: c.config.host });
+  return {
+    name: 'ops',
+    app,
+    url,
+    async stop() {
+      await app.close();
+    },
+  };
+}
