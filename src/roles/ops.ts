@@ -10,9 +10,15 @@ import type { RunningRole } from './api.js';
  * the second, since each process counts its own work (collections in the collector, batches in the processor).
  */
 export async function startOps(c: Container): Promise<RunningRole & { app: FastifyInstance; url: string }> {
-  const app = Fastify({ loggerInstance: c.logger as FastifyBaseLogger, disableRequestLogging: true }) as unknown as FastifyInstance;
-  registerMetrics(app, { metrics: c.metrics, refreshBusLag: () => c.stats.busLag() });
-  await app.register(healthRoutes(c, {}));
+  const app = Fastify({ loggerInstance: c.logger as FastifyBaseLogger }) as unknown as FastifyInstance;
+  // Probes and scrapes come every few seconds: their requests are not logged at info.
+  await app.register(
+    async (scope) => {
+      registerMetrics(scope, { metrics: c.metrics, refreshBusLag: () => c.stats.busLag() });
+      await scope.register(healthRoutes(c, {}));
+    },
+    { logLevel: 'warn' },
+  );
   const url = await app.listen({ port: c.config.port, host: c.config.host });
   return {
     name: 'ops',
