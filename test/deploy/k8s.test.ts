@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { busNames } from '../../src/infra/bus/bus.js';
@@ -10,8 +11,10 @@ import { readRepoFile, readYaml, readYamlDocuments, roleNames, ROOT } from './su
  * deploy/k8s validated offline: every manifest against the Kubernetes OpenAPI schemas compiled into the npm package
  * kubernetes-models (types, required fields, enums, formats), then what the platform relies on: a workload per
  * role with /health probes and a PodDisruptionBudget, the api's Service, Ingress and CPU autoscaler, the processor's
- * autoscaler on consumer lag, settings the configuration loader accepts. (kubernetes-models, like the OpenAPI
- * schemas, does not refuse unknown fields; the checks below read every field the platform relies on by name.)
+ * autoscaler on consumer lag, settings the configuration loader accepts. The JSON schemas, like the API server's
+ * OpenAPI, let unknown fields through; a misspelt field (`readinesProbe`) is caught by type-checking every manifest
+ * as an object literal of the package's TypeScript interface (excess property checks), as kubectl's strict field
+ * validation would refuse it.
  */
 const DIR = 'deploy/k8s';
 const kustomization = readYaml(`${DIR}/kustomization.yaml`);
@@ -37,6 +40,43 @@ async function validate(doc: any): Promise<string | null> {
   }
 }
 
+/**
+ * TypeScript's diagnostics for the manifests written as `const m: I<Kind> = <manifest>` (a virtual file beside the
+ * tests, so kubernetes-models resolves from node_modules).
+ */
+function typeCheck(manifests: { label: string; doc: any }[]): string[] {
+  const file = join(ROOT, 'test/deploy/__manifests__.ts');
+  const kinds = new Map<string, string>();
+  const lines = manifests.map(({ doc }, i) => {
+    const type = `I${doc.kind}_${kinds.size}`;
+    const key = `${doc.apiVersion}/${doc.kind}`;
+    if (!kinds.has(key)) kinds.set(key, type);
+    return `export const m${i}: ${kinds.get(key)} = ${JSON.stringify(doc)};`;
+  });
+  const imports = [...kinds].map(([key, type]) => {
+    const kind = key.slice(key.lastIndexOf('/') + 1);
+    return `import type { I${kind} as ${type} } from 'kubernetes-models/${key}';`;
+  });
+  const source = [...imports, ...lines].join('\n');
+  const options: ts.CompilerOptions = {
+    strict: true, noEmit: true, skipLibCheck: true, types: [],
+    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022,
+  };
+  const host = ts.createCompilerHost(options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, ...rest) =>
+    name === file ? ts.createSourceFile(name, source, version) : getSourceFile(name, version, ...rest);
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (name) => name === file || fileExists(name);
+  const program = ts.createProgram({ rootNames: [file], options, host });
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const text = ts.flattenDiagnosticMessageText(d.messageText, '\n');
+    const line = d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line : -1;
+    const at = d.file?.fileName === file && line >= imports.length ? manifests[line - imports.length]!.label : d.file?.fileName ?? '';
+    return `${at}: ${text.split('\n').slice(-2).join(' ')}`;
+  });
+}
+
 const find = (kind: string, name: string) => docs.map((d) => d.doc).find((d) => d.kind === kind && d.metadata.name === name);
 const workload = (role: string) => docs.map((d) => d.doc).find((d) => ['Deployment', 'StatefulSet'].includes(d.kind) && d.metadata.name === `smarthydro-${role}`);
 const matches = (selector: Record<string, string>, labels: Record<string, string>) =>
@@ -57,6 +97,18 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       if (error) problems.push(`${file} ${doc.kind}/${doc.metadata?.name}: ${error}`);
     }
     expect(problems).toEqual([]);
+  });
+
+  it('no manifest has a field Kubernetes does not know (type-checked against the kubernetes-models interfaces)', () => {
+    expect(typeCheck(docs.map(({ file, doc }) => ({ label: `${file} ${doc.kind}/${doc.metadata.name}`, doc })))).toEqual([]);
+    const api = structuredClone(workload('api'));
+    api.spec.template.spec.containers[0].readinesProbe = api.spec.template.spec.containers[0].readinessProbe;
+    const pdb = structuredClone(find('PodDisruptionBudget', 'smarthydro-api'));
+    pdb.spec.minAvailabe = 1;
+    const problems = typeCheck([{ label: 'misspelt probe', doc: api }, { label: 'misspelt pdb', doc: pdb }]);
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^misspelt probe: Object literal may only specify known properties.*readinesProbe/);
+    expect(problems[1]).toMatch(/^misspelt pdb: Object literal may only specify known properties.*minAvailabe/);
   });
 
   it('the validation can fail: wrong types and missing required fields are refused', async () => {
