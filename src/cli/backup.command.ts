@@ -8,6 +8,7 @@ import type { Queryable } from '../infra/db/db.js';
 import { EXIT, startCommand, type CommandIo } from './command.js';
 
 export const BACKUP_USAGE = 'backup --out FILE [--force]';
+/** --force: replace FILE, and back up a DATA_DIR whose database looks open (after a crash). */
 export const RESTORE_USAGE = 'restore FILE [--force]';
 
 /** Where operators of a PostgreSQL deployment read how to back up and restore (pg_dump, base backup + WAL). */
@@ -89,6 +90,9 @@ export async function backupCommand(args: string[], deps: { config: Config; io?:
   const dir = embeddedDataPath(cfg.dataDir);
   if (!existsSync(dir) || readdirSync(dir).length === 0) return fail(EXIT.noInput, `${dir} holds no database; nothing to back up (is DATA_DIR right?)`);
 
+  const inUse = inUseRefusal(dir, parsed.values.force, fail);
+  if (inUse !== undefined) return inUse;
+
   const began = performance.now();
   io.err.write(`opening the embedded database in ${dir} …\n`);
   const db = await PgliteDb.open(dir);
@@ -162,6 +166,10 @@ export async function restoreCommand(args: string[], deps: { config: Config; io?
 
   const dir = embeddedDataPath(cfg.dataDir);
   const occupied = existsSync(dir) && readdirSync(dir).length > 0;
+  if (occupied) {
+    const inUse = inUseRefusal(dir, parsed.values.force, fail);
+    if (inUse !== undefined) return inUse;
+  }
   if (occupied && !parsed.values.force) {
     return fail(
       EXIT.cannotCreate,
@@ -204,6 +212,20 @@ export async function restoreCommand(args: string[], deps: { config: Config; io?
   }
   io.out.write('start the platform as usual; pending migrations are applied on start\n');
   return 0;
+}
+
+/**
+ * An open embedded database holds `postmaster.pid` in its directory (removed on a clean close). Reading or
+ * replacing it under a running platform gives an inconsistent copy or damages it; after a crash the file stays,
+ * and `--force` goes ahead.
+ */
+function inUseRefusal(dir: string, force: boolean | undefined, fail: (code: number, message: string) => number): number | undefined {
+  if (force || !existsSync(join(dir, 'postmaster.pid'))) return undefined;
+  return fail(
+    EXIT.inUse,
+    `the embedded database in ${dir} is open (postmaster.pid): stop the platform first. ` +
+      'If nothing uses it (the platform stopped abnormally), add --force',
+  );
 }
 
 function parseManifest(data: Buffer | undefined): BackupManifest | undefined {

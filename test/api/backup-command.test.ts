@@ -116,6 +116,23 @@ describe('smarthydro backup and restore (embedded)', () => {
     expect(await snapshot(cfg.dataDir)).toEqual({ counts: before.counts, receipts: before.receipts });
   });
 
+  it('both refuse while the database is open in another process (postmaster.pid), unless --force', async () => {
+    const file = join(dir, 'open.backup');
+    const db = await PgliteDb.open(join(cfg.dataDir, 'pgdata'));
+    try {
+      const b = await run(backupCommand, ['--out', file]);
+      expect(b.code).toBe(75);
+      expect(b.err).toMatch(/is open \(postmaster\.pid\): stop the platform first/);
+      expect(existsSync(file)).toBe(false);
+      const r = await run(restoreCommand, [join(dir, 'store.backup')]);
+      expect(r.code).toBe(75);
+      expect(r.err).toMatch(/is open \(postmaster\.pid\)/);
+    } finally {
+      await db.close();
+    }
+    expect((await run(backupCommand, ['--out', file])).code).toBe(0);
+  });
+
   it('backup refuses to overwrite a file, and an empty DATA_DIR; restore refuses a file that is not a backup', async () => {
     const file = join(dir, 'exists.backup');
     writeFileSync(file, 'not a backup');
