@@ -139,10 +139,16 @@ async function start(args: string[]): Promise<number> {
       }
     }
     // Without the api, the process still answers /health and /metrics on PORT (probes, Prometheus).
+    // A port already taken (a worker started beside an api on one machine) leaves this process without them,
+    // said in the log, rather than stopping its roles.
     if (!roles.includes('api')) {
-      const ops = await startOps(c);
-      running.push(ops);
-      c.logger.info({ url: ops.url }, 'health and metrics listening');
+      try {
+        const ops = await startOps(c);
+        running.push(ops);
+        c.logger.info({ url: ops.url }, 'health and metrics listening');
+      } catch (err) {
+        c.logger.error({ err, port: c.config.port }, 'cannot listen for /health and /metrics: set PORT to a free port for them');
+      }
     }
     c.logger.info({ roles: running.map((r) => r.name) }, 'roles started');
     if (admin.created && admin.password) {

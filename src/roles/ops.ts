@@ -19,7 +19,13 @@ export async function startOps(c: Container): Promise<RunningRole & { app: Fasti
     },
     { logLevel: 'warn' },
   );
-  const url = await app.listen({ port: c.config.port, host: c.config.host });
+  let url: string;
+  try {
+    url = await app.listen({ port: c.config.port, host: c.config.host });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   return {
     name: 'ops',
     app,
