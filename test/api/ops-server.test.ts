@@ -32,4 +32,11 @@ describe('the ops server of a worker process', () => {
     expect(text).toMatch(/^smarthydro_collection_results_total\{provider="twin",result="ok"\} 1$/m);
     expect((await fetch(`${ops.url}/api/v1/clients`)).status).toBe(404);
   });
+
+  it('on a port already taken it fails to start (main.ts then logs it and keeps the roles running)', async () => {
+    const port = Number(new URL(ops.url).port);
+    const c = Object.create(t.c, { config: { value: { ...t.c.config, port } } }) as typeof t.c;
+    await expect(startOps(c)).rejects.toThrow(/EADDRINUSE/);
+    expect((await fetch(`${ops.url}/health`)).status).toBe(200);
+  });
 });
