@@ -142,7 +142,11 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       const pdbs = docs.map((d) => d.doc).filter((d) => d.kind === 'PodDisruptionBudget' && matches(d.spec.selector.matchLabels, pod.metadata.labels));
       expect(pdbs, `${role} PodDisruptionBudget`).toHaveLength(1);
       // A PDB that requires every replica to stay would block node drains.
-      if (pdbs[0].spec.minAvailable !== undefined) expect(pdbs[0].spec.minAvailable).toBeLessThan(w.spec.replicas);
+      const hpa = docs.map((d) => d.doc).find((d) => d.kind === 'HorizontalPodAutoscaler' && d.spec.scaleTargetRef.name === w.metadata.name);
+      // With an autoscaler the count is its own (an apply must not reset it); without one the workload says it.
+      expect(w.spec.replicas === undefined, `${role}: replicas set by ${hpa ? 'the autoscaler' : 'the workload'}`).toBe(Boolean(hpa));
+      const replicas = hpa ? hpa.spec.minReplicas : w.spec.replicas;
+      if (pdbs[0].spec.minAvailable !== undefined) expect(pdbs[0].spec.minAvailable).toBeLessThan(replicas);
     }
     expect(workload('mqtt').spec.template.spec.containers[0].env).toEqual([
       { name: 'MQTT_CLIENT_ID', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
