@@ -1,5 +1,5 @@
 import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { embeddedDataPath } from '../infra/db/index.js';
@@ -119,13 +119,12 @@ export async function backupCommand(args: string[], deps: { config: Config; io?:
     { name: PGDATA, data: dump },
   ];
   if (manifest.has_secret_key) entries.push({ name: SECRET_KEY, data: await readFile(join(cfg.dataDir, SECRET_KEY)) });
-  const archive = writeTar(entries);
   // Written beside the target and renamed, so a crash never leaves a half backup under the final name.
   const partial = `${out}.partial`;
-  await writeFile(partial, archive, { mode: 0o600 });
+  const size = await writeTar(partial, entries);
   await rename(partial, out);
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
-  io.out.write(`backup written to ${out} (${human(archive.length)} in ${seconds} s): ${describe(manifest.counts)}\n`);
+  io.out.write(`backup written to ${out} (${human(size)} in ${seconds} s): ${describe(manifest.counts)}\n`);
   io.out.write(
     manifest.has_secret_key
       ? 'it holds DATA_DIR/secret.key (the key of stored provider and DGA credentials): keep the file as secret as that key\n'
@@ -252,29 +251,45 @@ function octal(value: number, width: number): string {
   return value.toString(8).padStart(width - 1, '0') + '\0';
 }
 
-function writeTar(entries: readonly TarEntry[]): Buffer {
-  const parts: Buffer[] = [];
-  const mtime = Math.floor(Date.now() / 1000);
-  for (const e of entries) {
-    const header = Buffer.alloc(BLOCK, 0);
-    header.write(e.name, 0, 100, 'utf8');
-    header.write(octal(0o600, 8), 100, 'ascii');
-    header.write(octal(0, 8), 108, 'ascii');
-    header.write(octal(0, 8), 116, 'ascii');
-    header.write(octal(e.data.length, 12), 124, 'ascii');
-    header.write(octal(mtime, 12), 136, 'ascii');
-    header.write(' '.repeat(8), 148, 'ascii');
-    header.write('0', 156, 'ascii');
-    header.write('ustar\0' + '00', 257, 'ascii');
-    let sum = 0;
-    for (const b of header) sum += b;
-    header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
-    parts.push(header, e.data);
-    const pad = (BLOCK - (e.data.length % BLOCK)) % BLOCK;
-    if (pad) parts.push(Buffer.alloc(pad, 0));
+function tarHeader(name: string, size: number, mtime: number): Buffer {
+  const header = Buffer.alloc(BLOCK, 0);
+  header.write(name, 0, 100, 'utf8');
+  header.write(octal(0o600, 8), 100, 'ascii');
+  header.write(octal(0, 8), 108, 'ascii');
+  header.write(octal(0, 8), 116, 'ascii');
+  header.write(octal(size, 12), 124, 'ascii');
+  header.write(octal(mtime, 12), 136, 'ascii');
+  header.write(' '.repeat(8), 148, 'ascii');
+  header.write('0', 156, 'ascii');
+  header.write('ustar\0' + '00', 257, 'ascii');
+  let sum = 0;
+  for (const b of header) sum += b;
+  header.write(sum.toString(8).padStart(6, '0') + '\0 ', 148, 'ascii');
+  return header;
+}
+
+/** Writes the entries one after another (no second copy of the database dump in memory); returns the file size. */
+async function writeTar(path: string, entries: readonly TarEntry[]): Promise<number> {
+  const file = await open(path, 'w', 0o600);
+  let size = 0;
+  const put = async (b: Buffer) => {
+    await file.write(b);
+    size += b.length;
+  };
+  try {
+    const mtime = Math.floor(Date.now() / 1000);
+    for (const e of entries) {
+      await put(tarHeader(e.name, e.data.length, mtime));
+      await put(e.data);
+      const pad = (BLOCK - (e.data.length % BLOCK)) % BLOCK;
+      if (pad) await put(Buffer.alloc(pad, 0));
+    }
+    await put(Buffer.alloc(BLOCK * 2, 0));
+    await file.sync();
+  } finally {
+    await file.close();
   }
-  parts.push(Buffer.alloc(BLOCK * 2, 0));
-  return Buffer.concat(parts);
+  return size;
 }
 
 function readTar(archive: Buffer): Map<string, Buffer> {

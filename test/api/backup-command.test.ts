@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,6 +88,8 @@ describe('smarthydro backup and restore (embedded)', () => {
     expect(b.code).toBe(0);
     expect(b.out).toMatch(/backup written to .*: 2 client\(s\), 3 point\(s\), .* 2 with a receipt/);
     expect(existsSync(`${file}.partial`)).toBe(false);
+    // A plain tar: the usual tools list it.
+    expect(execFileSync('tar', ['tf', file], { encoding: 'utf8' }).trim().split('\n')).toEqual(['smarthydro-backup.json', 'pgdata.tar.gz', 'secret.key']);
 
     rmSync(cfg.dataDir, { recursive: true, force: true });
     const r = await run(restoreCommand, [file]);
