@@ -176,33 +176,46 @@ export async function restoreCommand(args: string[], deps: { config: Config; io?
         'then run restore again with --force, or point DATA_DIR at an empty directory',
     );
   }
-  if (occupied) {
-    io.err.write(`--force: removing the database in ${dir} …\n`);
-    await rm(dir, { recursive: true, force: true });
+  // Restored beside the target and checked there first: a backup that does not load, or loads other counts,
+  // leaves DATA_DIR as it was.
+  const staging = `${dir}.restoring`;
+  await rm(staging, { recursive: true, force: true });
+  await mkdir(staging, { recursive: true });
+  io.err.write(`restoring the backup of ${manifest.created_at} into ${staging} …\n`);
+  let counts: StoreCounts;
+  try {
+    const db = await PgliteDb.open(staging, { loadDataDir: new Blob([new Uint8Array(dump)]) });
+    try {
+      counts = await storeCounts(db);
+    } finally {
+      await db.close();
+    }
+  } catch (err) {
+    await rm(staging, { recursive: true, force: true });
+    return fail(EXIT.data, `${file} did not load (${(err as Error).message}); DATA_DIR is unchanged`);
   }
-  await mkdir(dir, { recursive: true });
+  const mismatched = (Object.keys(manifest.counts) as (keyof StoreCounts)[]).filter((k) => manifest.counts[k] !== counts[k]);
+  if (mismatched.length > 0) {
+    await rm(staging, { recursive: true, force: true });
+    return fail(
+      EXIT.data,
+      `the restored store differs from the backup (${mismatched.map((k) => `${k}: ${counts[k]} restored, ${manifest.counts[k]} backed up`).join('; ')}); ` +
+        'DATA_DIR is unchanged: restore from another backup',
+    );
+  }
+  if (occupied) io.err.write(`--force: replacing the database in ${dir} …\n`);
+  const replaced = `${dir}.replaced`;
+  await rm(replaced, { recursive: true, force: true });
+  if (existsSync(dir)) await rename(dir, replaced);
+  await rename(staging, dir);
+  await rm(replaced, { recursive: true, force: true });
+
   const key = entries.get(SECRET_KEY);
   const keyFile = join(cfg.dataDir, SECRET_KEY);
   // The configuration read the key from this file unless SECRET_KEY was set in the environment.
   const keyFromEnvironment = cfg.secretKey !== (existsSync(keyFile) ? (await readFile(keyFile, 'utf8')).trim() : undefined);
   if (key) await writeFile(keyFile, key, { mode: 0o600 });
 
-  io.err.write(`restoring the backup of ${manifest.created_at} into ${dir} …\n`);
-  const db = await PgliteDb.open(dir, { loadDataDir: new Blob([new Uint8Array(dump)]) });
-  let counts: StoreCounts;
-  try {
-    counts = await storeCounts(db);
-  } finally {
-    await db.close();
-  }
-  const mismatched = (Object.keys(manifest.counts) as (keyof StoreCounts)[]).filter((k) => manifest.counts[k] !== counts[k]);
-  if (mismatched.length > 0) {
-    return fail(
-      EXIT.data,
-      `the restored store differs from the backup (${mismatched.map((k) => `${k}: ${counts[k]} restored, ${manifest.counts[k]} backed up`).join('; ')}); ` +
-        'do not start on it: restore again from another backup',
-    );
-  }
   io.out.write(`restored ${file} into ${cfg.dataDir}: ${describe(counts)} (the same as backed up)\n`);
   if (!key) {
     io.out.write('the backup holds no secret.key: start with SECRET_KEY set to the key the platform used, or stored credentials will not decrypt\n');

@@ -93,7 +93,7 @@ describe('smarthydro backup and restore (embedded)', () => {
 
     rmSync(cfg.dataDir, { recursive: true, force: true });
     const r = await run(restoreCommand, [file]);
-    expect(r.err).toBe(`reading ${file} (${(readFileSync(file).length / 1024 ** 2).toFixed(1)} MB) …\nrestoring the backup of ${r.err.match(/backup of (\S+)/)![1]} into ${join(cfg.dataDir, 'pgdata')} …\n`);
+    expect(r.err).toBe(`reading ${file} (${(readFileSync(file).length / 1024 ** 2).toFixed(1)} MB) …\nrestoring the backup of ${r.err.match(/backup of (\S+)/)![1]} into ${join(cfg.dataDir, 'pgdata')}.restoring …\n`);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\(the same as backed up\)/);
     const after = await snapshot(cfg.dataDir);
@@ -115,7 +115,21 @@ describe('smarthydro backup and restore (embedded)', () => {
     expect((await snapshot(cfg.dataDir)).counts.clients).toBe(3);
     const forced = await run(restoreCommand, [file, '--force']);
     expect(forced.code).toBe(0);
-    expect(forced.err).toMatch(/--force: removing the database/);
+    expect(forced.err).toMatch(/--force: replacing the database/);
+    expect(await snapshot(cfg.dataDir)).toEqual({ counts: before.counts, receipts: before.receipts });
+  });
+
+  it('a backup whose restored counts differ from its manifest is refused and leaves DATA_DIR as it was', async () => {
+    const good = readFileSync(join(dir, 'store.backup'));
+    const at = good.indexOf('"clients": 2,');
+    expect(at).toBeGreaterThan(0);
+    const tampered = Buffer.from(good);
+    tampered.write('"clients": 7,', at, 'utf8');
+    writeFileSync(join(dir, 'tampered.backup'), tampered);
+    const r = await run(restoreCommand, [join(dir, 'tampered.backup'), '--force']);
+    expect(r.code).toBe(65);
+    expect(r.err).toMatch(/the restored store differs from the backup \(clients: 2 restored, 7 backed up\); DATA_DIR is unchanged/);
+    expect(existsSync(join(cfg.dataDir, 'pgdata.restoring'))).toBe(false);
     expect(await snapshot(cfg.dataDir)).toEqual({ counts: before.counts, receipts: before.receipts });
   });
 
