@@ -113,6 +113,7 @@ export async function buildContainer(
   const schemas = new SchemaService({ db, cache, events, points });
   const variables = (pointId: number) => schemas.variables(pointId);
   const dgaSubmissions = new SubmissionRepository(db);
+  metrics.countDgaQueueWith(() => dgaSubmissions.queueCounts());
   const dgaPoints = new DgaPointRepository(db);
   const dgaPacing = new InformantPacingRepository(db);
   const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variables, clock });

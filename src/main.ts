@@ -15,6 +15,8 @@ import { startMqtt } from './roles/mqtt.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { IMPORT_CSV_USAGE, importCsvCommand } from './cli/import-csv.command.js';
 import { IMPORT_LEGACY_USAGE, importLegacyCommand } from './cli/import-legacy.command.js';
+import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './cli/backup.command.js';
+import { startOps } from './roles/ops.js';
 
 const usage = () => `usage: smarthydro <command> [options]
 
@@ -26,6 +28,10 @@ commands:
       back-fill a point's readings from a CSV (through the processor; see README)
   ${IMPORT_LEGACY_USAGE}
       import the legacy system's registry from Django dumpdata files (any order; --dry-run writes nothing)
+  ${BACKUP_USAGE}
+      write the embedded store (DATA_DIR) to one file; with DATABASE_URL see docs/operations.md
+  ${RESTORE_USAGE}
+      restore such a file into DATA_DIR (an occupied DATA_DIR only with --force)
   bench [--json] [--only queries|ingest] [--quick] …                   performance report (tools/bench; see DEVELOPERS.md)
   help                                                                 this text
 
@@ -60,6 +66,10 @@ async function main(argv: string[]): Promise<number> {
       return importCsvCommand(rest, { config: config() });
     case 'import-legacy':
       return importLegacyCommand(rest, { config: config() });
+    case 'backup':
+      return backupCommand(rest, { config: config() });
+    case 'restore':
+      return restoreCommand(rest, { config: config() });
     case undefined:
     case 'help':
     case '--help':
@@ -126,6 +136,18 @@ async function start(args: string[]): Promise<number> {
       if ('url' in r && typeof r.url === 'string') {
         const shown = r.url.replace('0.0.0.0', 'localhost').replace('[::]', 'localhost');
         console.log(`\nSmartHydro is running at ${shown}  (API docs: ${shown}/docs)`);
+      }
+    }
+    // Without the api, the process still answers /health and /metrics on PORT (probes, Prometheus).
+    // A port already taken (a worker started beside an api on one machine) leaves this process without them,
+    // said in the log, rather than stopping its roles.
+    if (!roles.includes('api')) {
+      try {
+        const ops = await startOps(c);
+        running.push(ops);
+        c.logger.info({ url: ops.url }, 'health and metrics listening');
+      } catch (err) {
+        c.logger.error({ err, port: c.config.port }, 'cannot listen for /health and /metrics: set PORT to a free port for them');
       }
     }
     c.logger.info({ roles: running.map((r) => r.name) }, 'roles started');

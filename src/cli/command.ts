@@ -10,7 +10,7 @@ export interface CommandIo {
   tty: boolean;
 }
 
-export const EXIT = { usage: 2, data: 65, noInput: 66, cannotCreate: 73 } as const;
+export const EXIT = { usage: 2, data: 65, noInput: 66, cannotCreate: 73, inUse: 75 } as const;
 
 /** The prologue every command shares: its io, a `fail` that names the command, and its parsed arguments (or the usage exit code). */
 export function startCommand<O extends NonNullable<ParseArgsConfig['options']>>(

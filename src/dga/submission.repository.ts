@@ -93,6 +93,17 @@ export interface AttemptResult {
 export class SubmissionRepository {
   constructor(private readonly db: Db) {}
 
+  /** Rows not sent yet, by status (the DGA queue; `sent` is left out: it only grows). */
+  async queueCounts(): Promise<Record<Exclude<SubmissionStatus, 'sent'>, number>> {
+    const r = await this.db.query<{ status: Exclude<SubmissionStatus, 'sent'>; n: number }>(
+      `SELECT status, count(*)::int AS n FROM dga_submissions
+        WHERE status IN ('pending', 'sending', 'failed', 'needs_attention') GROUP BY status`,
+    );
+    const counts = { pending: 0, sending: 0, failed: 0, needs_attention: 0 };
+    for (const row of r.rows) counts[row.status] = row.n;
+    return counts;
+  }
+
   async list(f: SubmissionFilter, limit: number, offset: number): Promise<{ items: SubmissionView[]; total: number }> {
     const { where, params } = whereOf(f);
     const n = params.length;

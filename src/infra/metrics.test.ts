@@ -24,4 +24,21 @@ describe('Metrics', () => {
     expect(text).toContain('smarthydro_cache_requests_total{result="miss"} 1');
     expect(text).toMatch(/smarthydro_cache_hit_ratio 0\.666/);
   });
+
+  it('counts the DGA queue from its source at scrape time, and keeps the last counts when the source fails', async () => {
+    const metrics = new Metrics();
+    expect(await metrics.registry.metrics()).not.toMatch(/^smarthydro_dga_queue\{/m);
+    let counts: Record<string, number> | Error = { pending: 3, needs_attention: 1 };
+    metrics.countDgaQueueWith(async () => {
+      if (counts instanceof Error) throw counts;
+      return counts;
+    });
+    expect(await metrics.registry.metrics()).toMatch(/^smarthydro_dga_queue\{status="pending"\} 3$/m);
+    counts = { pending: 5, needs_attention: 0 };
+    expect(await metrics.registry.metrics()).toMatch(/^smarthydro_dga_queue\{status="pending"\} 5$/m);
+    counts = new Error('database is away');
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^smarthydro_dga_queue\{status="pending"\} 5$/m);
+    expect(text).toMatch(/^smarthydro_dga_queue\{status="needs_attention"\} 0$/m);
+  });
 });

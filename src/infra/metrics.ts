@@ -74,11 +74,32 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  private dgaQueueSource: (() => Promise<Record<string, number>>) | undefined;
+
+  /** Where smarthydro_dga_queue is counted from (the container hands in the submissions repository's count). */
+  countDgaQueueWith(source: () => Promise<Record<string, number>>): void {
+    this.dgaQueueSource = source;
+  }
+
   /** Hits and misses of the container's cache; each read is also counted in smarthydro_cache_requests_total. */
   readonly cacheStats = new CacheStats((result) => this.cacheRequests.inc({ result }));
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'smarthydro_' });
+    const queue = () => this.dgaQueueSource;
+    new Gauge({
+      name: 'smarthydro_dga_queue',
+      help: 'DGA slots not sent yet by status (pending, sending, failed, needs_attention), counted at scrape time',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        const source = queue();
+        if (!source) return;
+        // A scrape while the database is away keeps the last counts rather than failing the whole scrape.
+        const counts = await source().catch(() => undefined);
+        if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    });
     const stats = this.cacheStats;
     // Derived at scrape time from the same counts as smarthydro_cache_requests_total.
     new Gauge({

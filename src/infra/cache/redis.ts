@@ -22,17 +22,36 @@ return 1`;
 type Client = Redis | Cluster;
 export type RedisClient = Client;
 
+/**
+ * `redis+cluster://[user:password@]host1:port1,host2:port2,…` (`rediss+cluster://` for TLS): any reachable
+ * masters; the client discovers the rest of the cluster. Undefined for a single-node URL.
+ */
+export function parseClusterUrl(url: string): { nodes: { host: string; port: number }[]; auth: { username?: string; password?: string }; tls: boolean } | undefined {
+  const m = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/.exec(url);
+  if (!m) return undefined;
+  const auth: { username?: string; password?: string } = {};
+  if (m[2]) {
+    const colon = m[2].indexOf(':');
+    const user = decodeURIComponent(colon < 0 ? m[2] : m[2].slice(0, colon));
+    const password = colon < 0 ? '' : decodeURIComponent(m[2].slice(colon + 1));
+    if (user) auth.username = user;
+    if (password) auth.password = password;
+  }
+  const nodes = m[3]!.split(',').map((hp) => {
+    const [host, port] = hp.trim().split(':');
+    return { host: host || '127.0.0.1', port: Number(port || 6379) };
+  });
+  return { nodes, auth, tls: m[1] === 'rediss' };
+}
+
 /** `autoResubscribe: false` for the pub/sub connection: RedisCache subscribes itself and knows when it is done. */
 export function connect(url: string, opts: { autoResubscribe?: boolean; connectionName?: string; lazyConnect?: boolean } = {}): Client {
-  if (url.startsWith('redis+cluster://')) {
-    const nodes = url
-      .slice('redis+cluster://'.length)
-      .split(',')
-      .map((hp) => {
-        const [host, port] = hp.split(':');
-        return { host: host ?? '127.0.0.1', port: Number(port ?? 6379) };
-      });
-    return new Cluster(nodes, { lazyConnect: opts.lazyConnect ?? false, redisOptions: opts });
+  const cluster = parseClusterUrl(url);
+  if (cluster) {
+    return new Cluster(cluster.nodes, {
+      lazyConnect: opts.lazyConnect ?? false,
+      redisOptions: { ...opts, ...cluster.auth, ...(cluster.tls ? { tls: {} } : {}) },
+    });
   }
   return new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, ...opts });
 }
@@ -50,6 +69,7 @@ export class RedisCache implements Cache {
   private readonly channel: string;
   /** Whether the subscriber is connected and subscribed (invalidations reach this process). */
   private live = false;
+  private closed = false;
 
   constructor(
     private readonly url: string,
@@ -121,9 +141,16 @@ export class RedisCache implements Cache {
   onInvalidate(listener: (ns: string) => void) {
     this.listeners.push(listener);
     if (this.subscriber) return;
-    // Subscribed by hand on every (re)connection: only once SUBSCRIBE is confirmed are announcements
-    // live again, and then listeners hear ALL_NAMESPACES, since whatever was announced meanwhile is lost.
-    const sub = (this.subscriber = connect(this.url, { autoResubscribe: false, connectionName: `smarthydro-cache-${this.prefix}-sub` }));
+    this.subscribe(0);
+  }
+
+  /**
+   * Subscribed by hand on every (re)connection: only once SUBSCRIBE is confirmed are announcements live again,
+   * and then listeners hear ALL_NAMESPACES, since whatever was announced meanwhile is lost.
+   */
+  private subscribe(attempt: number): void {
+    if (this.closed) return;
+    const sub = (this.subscriber = this.subscriberConnection(attempt));
     const notify = (ns: string) => {
       for (const l of this.listeners) l(ns);
     };
@@ -139,6 +166,32 @@ export class RedisCache implements Cache {
         () => sub.disconnect(true), // reconnects, and tries again on the next 'ready'
       );
     });
+    // On a cluster the connection gives up on its node after a few tries: the next node takes over.
+    sub.on('end', () => {
+      this.live = false;
+      if (this.subscriber === sub) this.subscribe(attempt + 1);
+    });
+  }
+
+  /**
+   * The pub/sub connection. On a cluster it is a plain connection to one node: a PUBLISH reaches every node of a
+   * cluster, and ioredis' own cluster subscriber moves between nodes without a close or ready event, so the
+   * announcements lost in such a gap could not be signalled.
+   */
+  private subscriberConnection(attempt: number): Client {
+    const connectionName = `smarthydro-cache-${this.prefix}-sub`;
+    const cluster = parseClusterUrl(this.url);
+    if (!cluster) return connect(this.url, { autoResubscribe: false, connectionName });
+    const node = cluster.nodes[attempt % cluster.nodes.length]!;
+    return new Redis({
+      host: node.host,
+      port: node.port,
+      ...cluster.auth,
+      ...(cluster.tls ? { tls: {} } : {}),
+      autoResubscribe: false,
+      connectionName,
+      retryStrategy: (times) => (times > 3 ? null : Math.min(times * 200, 1000)),
+    });
   }
 
   announcing() {
@@ -150,6 +203,7 @@ export class RedisCache implements Cache {
   }
 
   async close() {
+    this.closed = true;
     this.client.disconnect();
     this.subscriber?.disconnect();
   }

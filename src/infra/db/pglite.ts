@@ -13,12 +13,14 @@ export class PgliteDb implements Db {
   private constructor(private readonly pg: PGlite) {}
 
   /**
+   * `loadDataDir`: a dump of `dumpDataDir` the new database starts from (restore into an empty `dataDir`).
    * `sharedBuffersMb`: PostgreSQL's shared_buffers (PGlite's default 128 MB). A batch command that only
    * writes (import-legacy) asks for less, to keep its process's memory down.
    */
-  static async open(dataDir?: string, opts: { sharedBuffersMb?: number } = {}): Promise<PgliteDb> {
+  static async open(dataDir?: string, opts: { loadDataDir?: Blob; sharedBuffersMb?: number } = {}): Promise<PgliteDb> {
     const pg = await PGlite.create({
       ...(dataDir ? { dataDir } : {}),
+      ...(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {}),
       ...(opts.sharedBuffersMb ? { startParams: [...PGlite.defaultStartParams, '-c', `shared_buffers=${opts.sharedBuffersMb}MB`] } : {}),
       extensions: { cube, earthdistance, btree_gist, pg_trgm },
       parsers: {
@@ -63,6 +65,11 @@ export class PgliteDb implements Db {
 
   copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
     return copyInto(this.pg, table, columns, rows);
+  }
+
+  /** The whole data directory as a gzipped tar (PGlite's own format, read back by `open(dir, { loadDataDir })`). */
+  async dumpDataDir(): Promise<Blob> {
+    return this.pg.dumpDataDir('gzip');
   }
 
   async ping(): Promise<void> {
