@@ -70,7 +70,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('smarthydro backup and restore (embedded)', () => {
+describe('smarthydro backup and restore (embedded)', { timeout: 120_000 }, () => {
   it('the data set is real: clients, points, measurements and DGA receipts', () => {
     expect(before.counts.clients).toBe(2);
     expect(before.counts.points).toBe(3);
