@@ -24,6 +24,7 @@ import { csvImportRoutes } from '../telemetry/ingest/csv.routes.js';
 import { deadLetterRoutes } from '../telemetry/dead-letters/dead-letter.routes.js';
 import { pushRoutes } from '../telemetry/ingest/push.routes.js';
 import { correctionRoutes } from '../telemetry/corrections/correction.routes.js';
+import { overviewRoutes } from '../overview/overview.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -105,6 +106,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await secured.register(deadLetterRoutes, { deadLetters: c.deadLetters });
         await pushRoutes(secured, { push: c.push });
         await secured.register(correctionRoutes, { corrections: c.corrections });
+        await overviewRoutes(secured, { overview: c.overview });
       });
     },
     { prefix: '/api/v1' },
