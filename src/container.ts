@@ -35,6 +35,8 @@ import { LegacyImportService } from './legacy/legacy-import.service.js';
 import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.js';
 import { PushService } from './telemetry/ingest/push.service.js';
 import { CorrectionService } from './telemetry/corrections/correction.service.js';
+import { OverviewService } from './overview/overview.service.js';
+import { OverviewRepository } from './overview/overview.repository.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -78,6 +80,8 @@ export interface Container {
   push: PushService;
   /** Corrections of stored readings and their audit trail. */
   corrections: CorrectionService;
+  /** Point statuses and the operator dashboard. */
+  overview: OverviewService;
   close(): Promise<void>;
 }
 
@@ -150,6 +154,7 @@ export async function buildContainer(
   const legacyImport = new LegacyImportService({ db, secrets, events });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
+  const overview = new OverviewService({ repo: new OverviewRepository(db), dga, tz: config.reportTimezone, clock });
   const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });
 
   return {
@@ -184,6 +189,7 @@ export async function buildContainer(
     deadLetters,
     push,
     corrections,
+    overview,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));

@@ -26,6 +26,7 @@ import { pushRoutes } from '../telemetry/ingest/push.routes.js';
 import { correctionRoutes } from '../telemetry/corrections/correction.routes.js';
 import { metaRoutes } from './meta.routes.js';
 import { registerWebApp } from './web.js';
+import { overviewRoutes } from '../overview/overview.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -123,6 +124,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
         await secured.register(deadLetterRoutes, { deadLetters: c.deadLetters });
         await pushRoutes(secured, { push: c.push });
         await secured.register(correctionRoutes, { corrections: c.corrections });
+        await overviewRoutes(secured, { overview: c.overview });
       });
     },
     { prefix: '/api/v1' },
