@@ -19,7 +19,7 @@ export function PointDga({ pointId }: { pointId: number }) {
       {items.length > 0 && (
         <div className="scroll" tabIndex={0} role="region" aria-labelledby="dga-title">
         <table>
-          <caption className="muted">{t('map.count', { shown: num(items.length, 0), total: num(subs.data!.total, 0) })}</caption>
+          <caption className="muted">{t('point.dgaCount', { shown: num(items.length, 0), total: num(subs.data!.total, 0) })}</caption>
           <thead>
             <tr>
               <th scope="col">{t('point.slot')}</th>
