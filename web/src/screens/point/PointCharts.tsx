@@ -57,7 +57,14 @@ function VariableChart({ pointId, v, win, onZoom, onReset }: { pointId: number; 
   const labels = useMemo(() => ({ time: t('chart.time'), min: t('chart.min'), max: t('chart.max'), avg: t('chart.avg') }), [t]);
   const hasData = !!data && data.x.length > 0;
   return (
-    <figure className="chart-wrap" data-testid={hasData ? 'point-chart' : undefined} data-variable={v.variable} aria-busy={series.loading}>
+    <figure
+      className="chart-wrap"
+      data-testid={hasData ? 'point-chart' : undefined}
+      data-variable={v.variable}
+      data-bucket={series.data?.bucket}
+      data-window-ms={win.to - win.from}
+      aria-busy={series.loading}
+    >
       <figcaption>
         <h3>
           {v.label} ({v.unit})
