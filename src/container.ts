@@ -36,6 +36,8 @@ import { DeadLetterService } from './telemetry/dead-letters/dead-letter.service.
 import { PushService } from './telemetry/ingest/push.service.js';
 import { CorrectionService } from './telemetry/corrections/correction.service.js';
 import { buildErpServices, type ErpServices } from './erp/erp.services.js';
+import { OverviewService } from './overview/overview.service.js';
+import { OverviewRepository } from './overview/overview.repository.js';
 
 /** Everything a role needs, built in one place and closed in reverse order on shutdown. */
 export interface Container {
@@ -81,6 +83,8 @@ export interface Container {
   corrections: CorrectionService;
   /** ERP: quotes, invoices and payments, expenses, equipment, reports. */
   erp: ErpServices;
+  /** Point statuses and the operator dashboard. */
+  overview: OverviewService;
   close(): Promise<void>;
 }
 
@@ -156,6 +160,7 @@ export async function buildContainer(
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
   const erp = buildErpServices({ db, clock, timezone: config.reportTimezone, company: config.company });
+  const overview = new OverviewService({ repo: new OverviewRepository(db), dga, tz: config.reportTimezone, clock });
   const stats = new StatsService({ db, cache, metrics, bus, clock, timezone: config.reportTimezone, topics });
 
   return {
@@ -191,6 +196,7 @@ export async function buildContainer(
     push,
     corrections,
     erp,
+    overview,
     async close() {
       await bus.close().catch((err: unknown) => logger.warn({ err }, 'closing bus failed'));
       await cache.close().catch((err: unknown) => logger.warn({ err }, 'closing cache failed'));

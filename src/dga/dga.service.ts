@@ -15,7 +15,7 @@ import {
   SUBMISSION_STATUSES, type ComplianceFilter, type ComplianceReport, type DgaStatusSummary, type SubmissionStatus,
   type SubmissionView,
 } from './dga.schemas.js';
-import type { DgaPointRepository } from './dga-point.repository.js';
+import type { DgaPointRepository, DgaPointRow } from './dga-point.repository.js';
 import { preparePoint } from './point-config.js';
 import { mayBeHeldByDga } from './response.js';
 import type { DgaStandard } from './types.js';
@@ -132,12 +132,7 @@ export class DgaService {
       if (r.status === 'sent') lastSent = r.last_sent;
       else if (r.oldest && (!oldestUnsent || r.oldest < oldestUnsent)) oldestUnsent = r.oldest;
     }
-    const configProblems: DgaStatusSummary['config_problems'] = [];
-    for (const p of points) {
-      // Whether a stored password decrypts is the reporter's to find out; here it only has to exist.
-      const prepared = await preparePoint(p, { tz: this.deps.tz, variables: this.deps.variables, password: () => 'stored' });
-      if (!prepared.ok) configProblems.push({ point_id: p.id, point_title: p.title, problems: prepared.problems });
-    }
+    const configProblems = await this.configProblems(points);
     return {
       counts,
       retrying,
@@ -146,6 +141,36 @@ export class DgaService {
       oldest_unsent_slot: oldestUnsent,
       last_sent_at: lastSent,
     };
+  }
+
+  /** The sending points whose DGA configuration cannot report, and why. */
+  private async configProblems(points: readonly DgaPointRow[]): Promise<DgaStatusSummary['config_problems']> {
+    const problems: DgaStatusSummary['config_problems'] = [];
+    for (const p of points) {
+      // Whether a stored password decrypts is the reporter's to find out; here it only has to exist.
+      const prepared = await preparePoint(p, { tz: this.deps.tz, variables: this.deps.variables, password: () => 'stored' });
+      if (!prepared.ok) problems.push({ point_id: p.id, point_title: p.title, problems: prepared.problems });
+    }
+    return problems;
+  }
+
+  /**
+   * The DGA problem of each of the caller's sending points that has one, keyed by point id: its
+   * configuration cannot report (the status summary's check), or a slot needs an operator, or a slot
+   * failed and is being retried. Points without a problem are absent.
+   */
+  async pointProblems(actor: Principal): Promise<Map<number, string>> {
+    const tenant = tenantOf(actor);
+    const [points, rows] = await Promise.all([this.points.sendingPoints(tenant), this.repo.problemsByPoint(tenant)]);
+    const out = new Map<number, string>();
+    for (const c of await this.configProblems(points)) out.set(c.point_id, `configuration: ${c.problems.join('; ')}`);
+    for (const r of rows) {
+      if (out.has(r.point_id)) continue;
+      const what = r.status === 'needs_attention' ? 'needs attention' : 'failed, retrying';
+      const why = r.error_message ?? r.error_code;
+      out.set(r.point_id, `slot ${r.slot_at.toISOString()} ${what}${why ? `: ${why}` : ''}`);
+    }
+    return out;
   }
 
   /** Per point and per client: slots owed in [from, to) and what became of them (see compliance.ts). */

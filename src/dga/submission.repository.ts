@@ -292,6 +292,24 @@ export class SubmissionRepository {
     return rows;
   }
 
+  /**
+   * Per DGA-sending point of one client (null: all) with a row waiting for an operator or failed: the
+   * one that tells most (needs attention before failed, then the newest slot), in one query.
+   */
+  async problemsByPoint(
+    tenant: number | null,
+  ): Promise<{ point_id: number; status: 'failed' | 'needs_attention'; slot_at: Date; error_code: string | null; error_message: string | null }[]> {
+    const { rows } = await this.db.query<{
+      point_id: number | string; status: 'failed' | 'needs_attention'; slot_at: Date; error_code: string | null; error_message: string | null;
+    }>(
+      `SELECT DISTINCT ON (s.point_id) s.point_id, s.status, s.slot_at, s.error_code, s.error_message
+       ${FROM} WHERE s.status IN ('needs_attention', 'failed') AND p.dga_send ${tenant === null ? '' : 'AND pr.client_id = $1'}
+       ORDER BY s.point_id, s.status = 'needs_attention' DESC, s.slot_at DESC`,
+      tenant === null ? [] : [tenant],
+    );
+    return rows.map((r) => ({ ...r, point_id: Number(r.point_id) }));
+  }
+
   /** Status and send time of the rows of the given points with a slot in [from, to), and whether their data was corrected since. */
   async slotRecords(pointIds: readonly number[], from: Date, to: Date): Promise<(SlotRecord & { point_id: number; superseded: boolean })[]> {
     if (pointIds.length === 0) return [];

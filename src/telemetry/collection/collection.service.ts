@@ -25,6 +25,8 @@ export interface ProviderStats {
   no_data: number;
   failed: number;
   readings: number;
+  /** Why the last point collection of this provider in the tick failed (dashboards show it). */
+  last_error?: string;
 }
 
 export interface CollectionStats extends ProviderStats {
@@ -47,6 +49,7 @@ interface PointJob {
   to: number;
   readings: number;
   failed: boolean;
+  error?: string;
 }
 
 /** With no telemetry start date, a new point's first collection looks back this far. */
@@ -126,7 +129,7 @@ export class CollectionService {
     const jobs: PointJob[] = [];
     for (const p of points) {
       const job = await this.prepare(p, accounts, cursors.get(p.id) ?? new Map(), to);
-      if (typeof job === 'string') this.count(stats, p.provider, job, 0);
+      if (typeof job === 'string') this.count(stats, p.provider, job, 0, job === 'request_failed' ? `no ${p.provider} provider account` : undefined);
       else jobs.push(job);
     }
     let pending = jobs;
@@ -137,23 +140,25 @@ export class CollectionService {
           this.collectWindow(job).catch((err: unknown) => {
             this.deps.logger.error({ err, point_id: job.point.id, provider: job.point.provider }, 'collection of a point failed');
             job.failed = true;
+            job.error = `point ${job.point.id}: ${(err as Error).message}`;
           }),
         ),
       );
       pending = pending.filter((j) => !j.failed && j.from < j.to);
     }
     for (const job of jobs) {
-      this.count(stats, job.point.provider, job.failed ? 'request_failed' : job.readings > 0 ? 'ok' : 'no_data', job.readings);
+      this.count(stats, job.point.provider, job.failed ? 'request_failed' : job.readings > 0 ? 'ok' : 'no_data', job.readings, job.error);
     }
     return stats;
   }
 
-  private count(stats: CollectionStats, provider: string, result: PointResult, readings: number) {
+  private count(stats: CollectionStats, provider: string, result: PointResult, readings: number, error?: string) {
     const mine = (stats.by_provider[provider] ??= { points: 0, ok: 0, no_data: 0, failed: 0, readings: 0 });
     const key = result === 'request_failed' ? 'failed' : result;
     mine.points++;
     mine[key]++;
     mine.readings += readings;
+    if (result === 'request_failed' && error) mine.last_error = error;
     stats[key]++;
     stats.readings += readings;
     this.deps.metrics.collectionRequests.inc({ provider, result });
@@ -208,6 +213,7 @@ export class CollectionService {
     if (res.status === 'request_failed') {
       this.deps.logger.warn({ point_id: job.point.id, provider: job.point.provider, error: res.error, http_status: res.httpStatus }, 'provider request failed; the cursor stays and the next tick retries');
       job.failed = true;
+      job.error = `point ${job.point.id}: ${res.error}${res.httpStatus ? ` (HTTP ${res.httpStatus})` : ''}`;
       return;
     }
     job.from = windowEnd;
