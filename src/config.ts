@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isValidTimeZone } from './lib/timezone.js';
 
 export interface Config {
@@ -47,6 +48,13 @@ export interface Config {
   providerHostAllowlist?: string[];
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
   embedded: boolean;
+  /** The built web application the api role serves at / (WEB_DIR; default dist/web of this package). */
+  webDir: string;
+  /**
+   * A MapLibre style URL for the web map's base layer (MAP_STYLE_URL); unset: the bundled offline style
+   * (a plain background and an outline of Chile), so the map works without internet.
+   */
+  mapStyleUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -193,6 +201,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
+  const mapStyleUrl = str('MAP_STYLE_URL');
+  if (mapStyleUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(mapStyleUrl)) {
+    problems.push(`MAP_STYLE_URL must be an http(s) URL of a MapLibre style (got "${mapStyleUrl}")`);
+  }
+
   if (problems.length > 0) throw new ConfigError(problems);
 
   if (secretKey === undefined) secretKey = embeddedSecretKey(dataDir);
@@ -222,7 +235,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     loginRateLimit,
     providerHostAllowlist,
     embedded: databaseUrl === undefined,
+    webDir: resolve(str('WEB_DIR') ?? join(packageRoot(), 'dist', 'web')),
+    mapStyleUrl,
   };
+}
+
+/** The folder holding this package's package.json, whether running from src/ (tsx) or dist/src/ (built). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) return process.cwd();
+    dir = up;
+  }
+  return dir;
 }
 
 function embeddedSecretKey(dataDir: string): string {

@@ -25,6 +25,8 @@ import { deadLetterRoutes } from '../telemetry/dead-letters/dead-letter.routes.j
 import { pushRoutes } from '../telemetry/ingest/push.routes.js';
 import { correctionRoutes } from '../telemetry/corrections/correction.routes.js';
 import { overviewRoutes } from '../overview/overview.routes.js';
+import { metaRoutes } from './meta.routes.js';
+import { registerWebApp } from './web.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */
@@ -54,8 +56,11 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   app.addHook('preValidation', rejectHostileInput);
   app.addHook('onRoute', defaultedFieldsOptional);
   app.setErrorHandler(errorHandler);
+  const web = await registerWebApp(app, c.config.webDir);
   app.setNotFoundHandler((req, reply) =>
-    sendProblem(reply, req, 404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`),
+    web.wantsPage(req)
+      ? web.sendPage(req, reply)
+      : sendProblem(reply, req, 404, 'ROUTE_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}; see /docs`),
   );
   app.addSchema(ProblemSchema);
   app.setValidatorCompiler(validatorCompiler([ProblemSchema]));
@@ -70,7 +75,19 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   });
   // Strict default headers everywhere; the Swagger UI pages get their own CSP (hashes of its inline script
   // and style). No upgrade-insecure-requests: the embedded set-up is served over plain HTTP.
-  await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
+  // The web map draws in web workers MapLibre starts from blob: URLs; a configured map style's host serves tiles.
+  const mapOrigin = c.config.mapStyleUrl ? [new URL(c.config.mapStyleUrl).origin] : [];
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        upgradeInsecureRequests: null,
+        workerSrc: ["'self'", 'blob:'],
+        childSrc: ["'self'", 'blob:'],
+        imgSrc: ["'self'", 'data:', 'blob:', ...mapOrigin],
+        connectSrc: ["'self'", ...mapOrigin],
+      },
+    },
+  });
   await app.register(fastifySwaggerUi, {
     routePrefix: '/docs',
     staticCSP: true,
@@ -95,6 +112,7 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
   await app.register(
     async (api) => {
       await api.register(authRoutes, { auth: c.auth, loginRateLimit: c.config.loginRateLimit });
+      await api.register(metaRoutes, { reportTimezone: c.config.reportTimezone, mapStyleUrl: c.config.mapStyleUrl });
       await api.register(async (secured) => {
         secured.addHook('onRequest', app.authenticate);
         await secured.register(registryRoutes, { clients: c.clients, projects: c.projects, schemas: c.schemas });

@@ -1,0 +1,28 @@
+import { lazy, type ComponentType, type LazyExoticComponent } from 'react';
+import type { MessageKey } from './i18n.js';
+import type { Role } from './types.js';
+
+export interface AppRoute {
+  /** react-router path. */
+  path: string;
+  /** Each screen is its own file under screens/, loaded when first shown (keeps the first download small). */
+  screen: LazyExoticComponent<ComponentType>;
+  /** Who may open it; absent: every logged-in user. */
+  roles?: readonly Role[];
+  /** Shown in the navigation under this label (screens reached by links only have none). */
+  nav?: MessageKey;
+}
+
+const STAFF: readonly Role[] = ['admin', 'operator'];
+
+/** The application's screens: the one table the router and the navigation are built from. */
+export const ROUTES: readonly AppRoute[] = [
+  { path: '/map', screen: lazy(() => import('./screens/MapScreen.js')), nav: 'nav.map' },
+  { path: '/dashboard', screen: lazy(() => import('./screens/DashboardScreen.js')), roles: STAFF, nav: 'nav.dashboard' },
+  { path: '/points/:id', screen: lazy(() => import('./screens/PointScreen.js')) },
+];
+
+/** Where a user lands after login: staff on the dashboard, clients on their map. */
+export const homeFor = (role: Role) => (STAFF.includes(role) ? '/dashboard' : '/map');
+
+export const canOpen = (route: AppRoute, role: Role) => !route.roles || route.roles.includes(role);

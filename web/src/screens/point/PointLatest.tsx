@@ -1,0 +1,53 @@
+import { api } from '../../api.js';
+import { formatDateTime, useI18n } from '../../i18n.js';
+import { useSession } from '../../session.js';
+import { useApi } from '../../useApi.js';
+import type { LatestVariable, RawReading, Series } from '../../types.js';
+import { ErrorNote } from '../parts.js';
+
+/** Latest value of every variable, with its age, quality score and the quality flags of that reading. */
+export function PointLatest({ pointId, flags }: { pointId: number; flags?: Map<string, RawReading> }) {
+  const { t, num, age } = useI18n();
+  const { meta } = useSession();
+  const latest = useApi((signal) => api<{ variables: LatestVariable[] }>(`/points/${pointId}/latest`, { signal }), [pointId]);
+  const vars = latest.data?.variables ?? [];
+  return (
+    <section aria-labelledby="latest-title">
+      <h2 id="latest-title">{t('point.latest')}</h2>
+      {latest.error && <ErrorNote error={latest.error} retry={latest.reload} />}
+      {!latest.loading && vars.length === 0 && !latest.error && <p className="muted">{t('app.noData')}</p>}
+      {vars.length > 0 && (
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('point.variable')}</th>
+              <th scope="col" className="num">{t('point.value')}</th>
+              <th scope="col">{t('point.time')}</th>
+              <th scope="col">{t('point.age')}</th>
+              <th scope="col" className="num">{t('point.quality')}</th>
+              <th scope="col">{t('point.flags')}</th>
+            </tr>
+          </thead>
+          <tbody>
+            {vars.map((v) => {
+              const last = flags?.get(v.variable);
+              const sameReading = last && last.timestamp === v.timestamp;
+              return (
+                <tr key={v.variable}>
+                  <th scope="row">{v.variable}</th>
+                  <td className="num">{typeof v.value === 'number' ? num(v.value, 3) : String(v.value ?? '—')}</td>
+                  <td>{formatDateTime(v.timestamp, meta.timezone)}</td>
+                  <td>{age(v.timestamp)}</td>
+                  <td className="num">{num(v.quality_score * 100, 0)} %</td>
+                  <td>{sameReading ? (last.quality_flags?.join(', ') || '—') : '—'}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+export type { Series };
