@@ -30,6 +30,9 @@ export function monthsBetween(from: string, to: string): string[] {
 /** A point-month with nothing owed and nothing sent says nothing: left out of the table. */
 const owesOrSent = (c: ComplianceCounts) => c.due + c.sent_on_time + c.sent_late + c.pending + c.failed + c.needs_attention > 0;
 
+/** `2026-12` as Chile writes it: `12-2026`. */
+const monthLabel = (month: string) => `${month.slice(5, 7)}-${month.slice(0, 4)}`;
+
 function currentMonth(timeZone: string): string {
   const parts = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit' }).formatToParts(new Date());
   return `${parts.find((p) => p.type === 'year')?.value}-${parts.find((p) => p.type === 'month')?.value}`;
@@ -161,9 +164,9 @@ export default function DgaComplianceScreen() {
             </thead>
             <tbody>
               {reports.data.flatMap(({ month, report }) =>
-                report.clients.map((c) => (
+                report.clients.filter(owesOrSent).map((c) => (
                   <tr key={`${month}-${c.client_id}`}>
-                    <td>{month}</td>
+                    <td className="nowrap">{monthLabel(month)}</td>
                     <td>{c.client_name}</td>
                     {COLUMNS.map((col) => (
                       <td key={col.key} className="num">
@@ -176,13 +179,13 @@ export default function DgaComplianceScreen() {
               )}
             </tbody>
           </table>
-          {reports.data.every((r) => r.report.clients.length === 0) && <p className="muted">{t('dga.compliance.nothingOwed')}</p>}
+          {reports.data.every((r) => !r.report.clients.some(owesOrSent)) && <p className="muted">{t('dga.compliance.nothingOwed')}</p>}
           <h2>{t('dga.compliance.perPoint')}</h2>
           <table>
             <thead>
               <tr>
                 <th scope="col">{t('dga.compliance.month')}</th>
-                <th scope="col">{t('map.title')}</th>
+                <th scope="col">{t('dga.compliance.point')}</th>
                 <th scope="col">{t('point.dgaCode')}</th>
                 {COLUMNS.map((c) => (
                   <th key={c.key} scope="col" className="num">
@@ -196,7 +199,7 @@ export default function DgaComplianceScreen() {
               {reports.data.flatMap(({ month, report }) =>
                 report.points.filter(owesOrSent).map((p) => (
                   <tr key={`${month}-${p.point_id}`}>
-                    <td>{month}</td>
+                    <td className="nowrap">{monthLabel(month)}</td>
                     <td>
                       <Link to={`/points/${p.point_id}`}>{p.point_title}</Link>
                     </td>
@@ -223,7 +226,7 @@ export default function DgaComplianceScreen() {
         <table>
           <thead>
             <tr>
-              <th scope="col">{t('map.title')}</th>
+              <th scope="col">{t('dga.compliance.point')}</th>
               <th scope="col">{t('point.slot')}</th>
               <th scope="col">{t('point.status')}</th>
               <th scope="col" className="num">{t('point.attempts')}</th>
@@ -287,10 +290,8 @@ export default function DgaComplianceScreen() {
           </p>
           <ul className="receipts">
             {receipts.data.items.map((s) => (
-              <li key={s.id} data-testid="dga-receipt">
-                <strong>
-                  {t('point.receipt')} {s.receipt}
-                </strong>{' '}
+              <li key={s.id}>
+                {t('point.receipt')} <strong data-testid="dga-receipt">{s.receipt}</strong>{' '}
                 · <Link to={`/points/${s.point_id}`}>{s.point_title}</Link> · {s.codigo_obra ?? '—'} · {t('point.slot')} {formatDateTime(s.slot_at, meta.timezone)}
                 {s.sent_at && (
                   <>

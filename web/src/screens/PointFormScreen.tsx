@@ -216,6 +216,7 @@ export default function PointFormScreen() {
                       longitude={typeof lon === 'number' ? lon : null}
                       styleUrl={meta.map_style_url}
                       label={t('registry.point.pickOnMap')}
+                      unavailable={t('registry.point.mapUnavailable')}
                       onPick={(la, lo) => setDraft((d) => ({ ...d, latitude: String(la), longitude: String(lo) }))}
                     />
                   </Suspense>
