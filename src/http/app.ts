@@ -24,9 +24,9 @@ import { csvImportRoutes } from '../telemetry/ingest/csv.routes.js';
 import { deadLetterRoutes } from '../telemetry/dead-letters/dead-letter.routes.js';
 import { pushRoutes } from '../telemetry/ingest/push.routes.js';
 import { correctionRoutes } from '../telemetry/corrections/correction.routes.js';
-import { overviewRoutes } from '../overview/overview.routes.js';
 import { metaRoutes } from './meta.routes.js';
 import { registerWebApp } from './web.js';
+import { overviewRoutes } from '../overview/overview.routes.js';
 
 export interface AppOptions {
   /** Extra parts /health checks (bus, …) beyond the database and the cache. */

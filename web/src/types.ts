@@ -101,6 +101,7 @@ export interface ConsumptionRow {
   avg_flow_ls: number | null;
   max_flow_ls: number | null;
   pct_of_granted_flow: number | null;
+  max_pct_of_granted_flow: number | null;
   pct_of_annual_volume: number | null;
 }
 

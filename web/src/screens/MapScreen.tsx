@@ -110,18 +110,18 @@ export default function MapScreen() {
               return (
                 <li key={p.id} data-testid="point-list-item">
                   <Link to={`/points/${p.id}`}>
-                    <StatusDot status={s} />
-                    <span>
+                    <span className="title">
                       {p.title}
                       {p.latitude === null && <span className="muted"> · {t('map.noLocation')}</span>}
                     </span>
+                    <StatusDot status={s} />
                   </Link>
                 </li>
               );
             })}
           </ul>
         </div>
-        <div>
+        <div className="map-main">
           <ul className="legend" aria-label={t('map.legend')}>
             {LEGEND.map((s) => (
               <li key={s}>

@@ -7,13 +7,34 @@ import type { Point } from '../types.js';
 import { ErrorNote } from './parts.js';
 import { PointLatest } from './point/PointLatest.js';
 import { PointEditForm } from './point/PointEditForm.js';
+import { PointCharts, type ChartVariable } from './point/PointCharts.js';
+import { PointConsumption } from './point/PointConsumption.js';
+import { PointDga } from './point/PointDga.js';
+import { PointReadings } from './point/PointReadings.js';
+import { PointStaff } from './point/PointStaff.js';
+import type { PointSchema } from '../types.js';
+
+/** Charted kinds, in this order (the schema's `kind` of each variable). */
+const CHARTED = ['flow', 'totalizer', 'level'];
+const UNITS: Record<string, string> = { m3: 'm³' };
+
+function chartVariables(schema: PointSchema | undefined): ChartVariable[] {
+  const config = (schema?.merged_config ?? {}) as Record<string, { kind?: string; unit?: string; label?: string }>;
+  return Object.entries(config)
+    .filter(([, c]) => c && CHARTED.includes(c.kind ?? ''))
+    .sort(([, a], [, b]) => CHARTED.indexOf(a.kind!) - CHARTED.indexOf(b.kind!))
+    .map(([variable, c]) => ({ variable, label: c.label ?? variable, unit: UNITS[c.unit ?? ''] ?? c.unit ?? '' }));
+}
 
 export default function PointScreen() {
   const id = Number(useParams().id);
   const { t, num } = useI18n();
   const { user } = useSession();
   const point = useApi((signal) => api<Point>(`/points/${id}`, { signal }), [id]);
+  const schema = useApi((signal) => api<PointSchema>(`/points/${id}/schema`, { signal }), [id]);
   const p = point.data;
+  const variables = chartVariables(schema.data);
+  const staff = isStaff(user);
 
   return (
     <article aria-labelledby="point-title">
@@ -38,7 +59,12 @@ export default function PointScreen() {
             <dd>{p.latitude === null || p.longitude === null ? t('map.noLocation') : `${num(p.latitude, 5)}, ${num(p.longitude, 5)}`}</dd>
           </dl>
           <PointLatest pointId={id} />
-          {isStaff(user) && <PointEditForm point={p} onSaved={point.reload} />}
+          {!schema.loading && <PointCharts pointId={id} variables={variables} />}
+          <PointConsumption pointId={id} />
+          <PointDga pointId={id} />
+          {!schema.loading && <PointReadings pointId={id} variables={Object.keys((schema.data?.merged_config ?? {}) as object)} />}
+          {staff && <PointStaff pointId={id} schema={schema.data} />}
+          {staff && <PointEditForm point={p} onSaved={point.reload} />}
         </>
       )}
     </article>

@@ -6,11 +6,27 @@ import type { LatestVariable, RawReading, Series } from '../../types.js';
 import { ErrorNote } from '../parts.js';
 
 /** Latest value of every variable, with its age, quality score and the quality flags of that reading. */
-export function PointLatest({ pointId, flags }: { pointId: number; flags?: Map<string, RawReading> }) {
+export function PointLatest({ pointId }: { pointId: number }) {
   const { t, num, age } = useI18n();
   const { meta } = useSession();
   const latest = useApi((signal) => api<{ variables: LatestVariable[] }>(`/points/${pointId}/latest`, { signal }), [pointId]);
   const vars = latest.data?.variables ?? [];
+  // The latest-values cache keeps the score only; the flags are on the stored reading itself.
+  const readings = useApi(
+    async (signal) => {
+      const found = await Promise.all(
+        vars.map((v) =>
+          api<Series<RawReading>>(`/points/${pointId}/measurements`, {
+            query: { variable: v.variable, bucket: 'raw', from: v.timestamp, to: new Date(new Date(v.timestamp).getTime() + 1000).toISOString(), limit: 1 },
+            signal,
+          }).then((s) => s.items[0], () => undefined),
+        ),
+      );
+      return new Map(found.filter((r): r is RawReading => !!r).map((r) => [r.variable, r]));
+    },
+    [pointId, latest.data],
+  );
+  const flags = readings.data;
   return (
     <section aria-labelledby="latest-title">
       <h2 id="latest-title">{t('point.latest')}</h2>
@@ -49,5 +65,3 @@ export function PointLatest({ pointId, flags }: { pointId: number; flags?: Map<s
     </section>
   );
 }
-
-export type { Series };
