@@ -196,7 +196,7 @@ export default function PointFormScreen() {
           )}
         </Field>
         {GROUPS.map((g) => (
-          <fieldset key={g.group} className="wide registry-form" style={{ border: 0, padding: 0, margin: 0 }}>
+          <fieldset key={g.group} className="wide registry-form group">
             <legend>
               <h2>{t(g.title)}</h2>
             </legend>
