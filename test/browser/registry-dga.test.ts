@@ -141,6 +141,33 @@ describe('registry and DGA screens in chromium against smarthydro start --demo',
     await context.close();
   });
 
+  it("a client user's DGA screen shows only its client, without retry buttons or registry screens", async () => {
+    const clients = (await apiCall<{ items: { id: number; name: string }[] }>(demo.url, adminToken, 'GET', '/clients')).body.items;
+    const mine = clients[1]!;
+    const created = await apiCall(demo.url, adminToken, 'POST', '/users', {
+      email: 'dga-viewer@cliente.cl',
+      password: 'dga-viewer-password',
+      role: 'client',
+      client_id: mine.id,
+    });
+    expect(created.status).toBe(201);
+    const context = await browser.browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'es-CL' });
+    const page = await context.newPage();
+    await login(page, demo.url, 'dga-viewer@cliente.cl', 'dga-viewer-password');
+    await page.goto(`${demo.url}/dga`);
+    await page.getByRole('heading', { level: 2, name: 'Por cliente' }).waitFor({ timeout: 30_000 });
+    const clientCells = await page.locator('table').first().locator('tbody tr td:nth-child(2)').allTextContents();
+    expect(clientCells.length).toBeGreaterThan(0);
+    expect(new Set(clientCells)).toEqual(new Set([mine.name]));
+    expect(await page.getByRole('button', { name: 'Reintentar' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Clientes' }).count()).toBe(0);
+    await page.goto(`${demo.url}/admin/points`);
+    await page.getByText('Esta página no existe.').waitFor();
+    expect(await page.getByRole('heading', { level: 1, name: 'Puntos (registro)' }).count()).toBe(0);
+    await screenshot(page, 'dga-compliance-client');
+    await context.close();
+  });
+
   it('a new API key is shown once with a copy button; the registry screens are accessible', async () => {
     const { context, page, errors } = await staffPage();
     await page.goto(`${demo.url}/admin/api-keys`);
