@@ -26,6 +26,16 @@ describe('configuration', () => {
     }
   });
 
+  it('serves the web application from dist/web of the package unless WEB_DIR says otherwise; MAP_STYLE_URL must be http(s)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    const root = join(import.meta.dirname, '..');
+    expect(loadConfig({ DATA_DIR: dir }).webDir).toBe(join(root, 'dist', 'web'));
+    expect(loadConfig({ DATA_DIR: dir, WEB_DIR: '/srv/web' }).webDir).toBe('/srv/web');
+    expect(loadConfig({ DATA_DIR: dir }).mapStyleUrl).toBeUndefined();
+    expect(loadConfig({ DATA_DIR: dir, MAP_STYLE_URL: 'https://tiles.example/style.json' }).mapStyleUrl).toBe('https://tiles.example/style.json');
+    expect(() => loadConfig({ DATA_DIR: dir, MAP_STYLE_URL: 'javascript:alert(1)' })).toThrow(/MAP_STYLE_URL/);
+  });
+
   it('reads PROVIDER_HOST_ALLOWLIST as lower-case hosts and refuses URLs in it', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
     expect(loadConfig({ DATA_DIR: dir }).providerHostAllowlist).toBeUndefined();

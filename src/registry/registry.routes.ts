@@ -5,7 +5,7 @@ import { registerCrud } from '../http/crud.js';
 import { errorResponses, Id, IdParams, Pagination } from '../http/schemas.js';
 import {
   Client, ClientBody, ClientPatch, PointSchema, PointSchemaBody, Project, ProjectBody, ProjectPatch, Template,
-  TemplateBody, TemplatePatch,
+  TemplateBody, TemplatePatch, VariableDescription,
 } from './registry.schemas.js';
 import type { ClientService } from './client.service.js';
 import type { ProjectService } from './project.service.js';
@@ -61,6 +61,18 @@ export const registryRoutes: FastifyPluginAsync<RegistryRouteServices> = async (
   r.get('/points/:id/schema', {
     schema: { tags: ['schemas'], summary: "A point's dynamic schema with the merged config", params: IdParams, response: { 200: PointSchema, ...errorResponses } },
     handler: async (req) => schemas.getPointSchema(req.principal, req.params.id),
+  });
+  r.get('/points/:id/variables', {
+    schema: {
+      tags: ['schemas'],
+      summary: "A point's variables: label, kind, role (the one flow, totalizer and water level) and the unit of stored values",
+      params: IdParams,
+      response: { 200: Type.Object({ items: Type.Array(VariableDescription), total: Type.Integer() }), ...errorResponses },
+    },
+    handler: async (req) => {
+      const items = await schemas.describeVariables(req.principal, req.params.id);
+      return { items, total: items.length };
+    },
   });
   r.put('/points/:id/schema', {
     schema: {

@@ -212,3 +212,12 @@ export const PointSchema = Type.Object({
   dga_config: Json,
   updated_at: Timestamp,
 });
+
+/** One variable of a point as GET /points/{id}/variables describes it. */
+export const VariableDescription = Type.Object({
+  variable: Type.String(),
+  label: Type.String(),
+  kind: Type.Union(VARIABLE_KINDS.map((k) => Type.Literal(k))),
+  role: Nullable(Type.Union([Type.Literal('flow'), Type.Literal('totalizer'), Type.Literal('level')])),
+  unit: Nullable(Type.String({ description: 'unit of the stored values: L/s, m3, m; null where not converted' })),
+});

@@ -10,7 +10,7 @@ import { CACHE_NS, type RegistryEvents } from './events.js';
 import type { PointService } from './point.service.js';
 import type { PointSchema as PointSchemaSchema } from './registry.schemas.js';
 import { SchemaRepository, type PointSchemaSource, type TemplateRow } from './schema.repository.js';
-import { parseVariables, type PointVariables } from './variables.js';
+import { parseVariables, type PointVariables, describeVariables, type VariableDescription } from './variables.js';
 
 export type { TemplateRow } from './schema.repository.js';
 /** What the template routes accept (checked by TemplateBody) and what the demo set-up writes. */
@@ -98,6 +98,12 @@ export class SchemaService {
       JSON.stringify(pointSchemaOf(await this.source(pointId))),
     );
     return JSON.parse(text) as PointSchema;
+  }
+
+  /** The point's variables with their roles and stored units, for a caller who may see the point. */
+  async describeVariables(actor: Principal, pointId: number): Promise<VariableDescription[]> {
+    await this.deps.points.get(actor, pointId); // tenant check
+    return describeVariables(await this.variables(pointId));
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { counterLimitsOf, flowOf, levelOf, parseVariables, spikeLimitOf, totalizerOf, variablesPerChannel } from './variables.js';
+import { counterLimitsOf, describeVariables, flowOf, levelOf, parseVariables, spikeLimitOf, totalizerOf, variablesPerChannel } from './variables.js';
 
 describe('parseVariables', () => {
   it('keeps entries with a known kind and a channel, sorted by key, typed', () => {
@@ -57,6 +57,25 @@ describe('totalizerOf, flowOf, levelOf', () => {
   it('answers null when the point has no variable of the kind', () => {
     const none = parseVariables({ temp: { kind: 'other', channel: 't' } });
     expect([totalizerOf(none), flowOf(none), levelOf(none)]).toEqual([null, null, null]);
+  });
+});
+
+describe('describeVariables', () => {
+  it('names the one flow, totalizer and level with the units their values are stored in, not the channel units', () => {
+    const vars = parseVariables({
+      caudal: { kind: 'flow', channel: 'flow_m3h', unit: 'm3/h', label: 'Caudal' },
+      caudal2: { kind: 'flow', channel: 'q2', unit: 'L/s' },
+      totalizador: { kind: 'pulses', channel: 'total_pulses', unit: 'pulses', label: 'Totalizador' },
+      nivel: { kind: 'level', channel: 'level', unit: 'm' },
+      temp: { kind: 'other', channel: 't', unit: 'C' },
+    });
+    expect(describeVariables(vars)).toEqual([
+      { variable: 'caudal', label: 'Caudal', kind: 'flow', role: 'flow', unit: 'L/s' },
+      { variable: 'caudal2', label: 'caudal2', kind: 'flow', role: null, unit: null },
+      { variable: 'nivel', label: 'nivel', kind: 'level', role: 'level', unit: 'm' },
+      { variable: 'temp', label: 'temp', kind: 'other', role: null, unit: null },
+      { variable: 'totalizador', label: 'Totalizador', kind: 'pulses', role: 'totalizer', unit: 'm3' },
+    ]);
   });
 });
 

@@ -190,3 +190,29 @@ export function variablesPerChannel(vars: PointVariables): Map<string, string[]>
   }
   return out;
 }
+
+/** What a variable stands for in charts and consumption: the point's one flow, totalizer and water level. */
+export type VariableRole = 'flow' | 'totalizer' | 'level';
+/** The unit stored values of each role are in, whatever the channel sends (m³/h and pulses are converted on the way in). */
+export const STORED_UNITS: Record<VariableRole, string> = { flow: 'L/s', totalizer: 'm3', level: 'm' };
+
+export interface VariableDescription {
+  variable: string;
+  label: string;
+  kind: VariableKind;
+  role: VariableRole | null;
+  /** Unit of the stored values; null where the platform does not convert (variables without a role). */
+  unit: string | null;
+}
+
+/** Every variable with its role (by totalizerOf, flowOf, levelOf) and the unit of its stored values. */
+export function describeVariables(vars: PointVariables): VariableDescription[] {
+  const roles = new Map<string, VariableRole>();
+  for (const [role, v] of [['flow', flowOf(vars)], ['totalizer', totalizerOf(vars)], ['level', levelOf(vars)]] as const) {
+    if (v) roles.set(v.key, role);
+  }
+  return vars.all.map((v) => {
+    const role = roles.get(v.key) ?? null;
+    return { variable: v.key, label: v.label ?? v.key, kind: v.kind, role, unit: role ? STORED_UNITS[role] : null };
+  });
+}

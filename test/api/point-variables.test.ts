@@ -79,3 +79,32 @@ describe('spike limit', () => {
     expect(flags.rows.map((r) => r.quality_flags.includes('spike'))).toEqual([false, false, false, true]);
   });
 });
+
+describe('GET /points/{id}/variables', () => {
+  it('describes the variables with their roles and stored units, within the caller\'s tenant', async () => {
+    const p = points[1]!;
+    const put = await t.as(t.adminToken, {
+      method: 'PUT',
+      url: `/api/v1/points/${p}/schema`,
+      payload: { custom_config: { caudal: { kind: 'flow', channel: 'f', unit: 'm3/h', label: 'Caudal' }, pulsos: { kind: 'pulses', channel: 'p' } } },
+    });
+    expect(put.status).toBe(200);
+    const r = await t.as(t.adminToken, { method: 'GET', url: `/api/v1/points/${p}/variables` });
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      items: [
+        { variable: 'caudal', label: 'Caudal', kind: 'flow', role: 'flow', unit: 'L/s' },
+        // The seeded point's own totalizer wins over pulses (totalizerOf).
+        { variable: 'pulsos', label: 'pulsos', kind: 'pulses', role: null, unit: null },
+        { variable: 'tot', label: 'tot', kind: 'totalizer', role: 'totalizer', unit: 'm3' },
+      ],
+      total: 3,
+    });
+    const other = await seedTenant(t, 'variables-other', 1);
+    await t.as(t.adminToken, { method: 'POST', url: '/api/v1/users', payload: { email: 'var-client@test.local', password: 'client-password-1', role: 'client', client_id: other.clientId } });
+    const token = await t.login('var-client@test.local', 'client-password-1');
+    const hidden = await t.as(token, { method: 'GET', url: `/api/v1/points/${p}/variables` });
+    expect(hidden.status).toBe(404);
+    expect((await t.as(null, { method: 'GET', url: `/api/v1/points/${p}/variables` })).status).toBe(401);
+  });
+});

@@ -162,3 +162,11 @@ export interface List<T> {
   items: T[];
   total: number;
 }
+
+export interface VariableDescription {
+  variable: string;
+  label: string;
+  kind: string;
+  role: 'flow' | 'totalizer' | 'level' | null;
+  unit: string | null;
+}

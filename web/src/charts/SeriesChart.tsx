@@ -1,6 +1,7 @@
 import { useEffect, useRef } from 'react';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import { formatDateTime } from '../i18n.js';
 
 export interface SeriesData {
   /** Unix seconds. */
@@ -17,6 +18,8 @@ export interface SeriesChartProps {
   timeZone: string;
   /** Formats a value for the legend (`15,31`). */
   format(v: number): string;
+  /** Legend names: time, minimum, maximum (in the user's language). */
+  labels: { time: string; min: string; max: string; avg: string };
   /** The user dragged over [from, to] (ms): fetch that window in finer detail. */
   onZoom(fromMs: number, toMs: number): void;
   /** Double-click: back to the chosen period. */
@@ -26,7 +29,19 @@ export interface SeriesChartProps {
 const HEIGHT = 220;
 
 /** A uPlot chart of one variable: the bucket averages as a line, min and max as thin lines, axes on the reporting zone's clock. */
-export default function SeriesChart({ title, unit, data, timeZone, format, onZoom, onReset }: SeriesChartProps) {
+/** Axis ticks as written in Chile, on the reporting zone's clock: `02-12` over `14:00`, or `02-12-2026` on long spans. */
+function timeTicks(timeZone: string) {
+  return (_u: uPlot, splits: number[]) => {
+    const span = splits.length > 1 ? splits[splits.length - 1]! - splits[0]! : 0;
+    return splits.map((s) => {
+      const text = formatDateTime(new Date(s * 1000), timeZone); // dd-mm-yyyy HH:mm
+      if (span > 20 * 86_400) return text.slice(0, 10);
+      return `${text.slice(0, 5)}\n${text.slice(11)}`;
+    });
+  };
+}
+
+export default function SeriesChart({ title, unit, data, timeZone, format, labels, onZoom, onReset }: SeriesChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const zoomRef = useRef(onZoom);
   zoomRef.current = onZoom;
@@ -37,18 +52,16 @@ export default function SeriesChart({ title, unit, data, timeZone, format, onZoo
     const el = box.current!;
     const fmt = (_u: uPlot, v: number | null) => (v === null || v === undefined ? '—' : `${format(v)} ${unit}`);
     const opts: uPlot.Options = {
-      title: undefined,
       width: Math.max(300, el.clientWidth),
       height: HEIGHT,
-      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), timeZone),
       cursor: { drag: { x: true, y: false, setScale: false } },
       scales: { x: { time: true } },
-      axes: [{}, { label: unit, size: 70, values: (_u, vals) => vals.map((v) => format(v)) }],
+      axes: [{ values: timeTicks(timeZone), size: 50 }, { label: unit, size: 70, values: (_u, vals) => vals.map((v) => format(v)) }],
       series: [
-        {},
-        { label: `${title} (prom.)`, stroke: '#0b62a4', width: 2, value: fmt, spanGaps: false },
-        { label: 'mín.', stroke: '#8fb3d3', width: 1, value: fmt },
-        { label: 'máx.', stroke: '#8fb3d3', width: 1, value: fmt },
+        { label: labels.time, value: (_u, ts) => (ts === null || ts === undefined ? '—' : formatDateTime(new Date(ts * 1000), timeZone)) },
+        { label: `${title} (${labels.avg})`, stroke: '#0b62a4', width: 2, value: fmt, spanGaps: false },
+        { label: labels.min, stroke: '#8fb3d3', width: 1, value: fmt },
+        { label: labels.max, stroke: '#8fb3d3', width: 1, value: fmt },
       ],
       hooks: {
         setSelect: [
@@ -73,7 +86,7 @@ export default function SeriesChart({ title, unit, data, timeZone, format, onZoo
       over?.removeEventListener('dblclick', reset);
       plot.destroy();
     };
-  }, [data, timeZone, title, unit, format]);
+  }, [data, timeZone, title, unit, format, labels]);
 
   return <div ref={box} className="uplot-box" role="img" aria-label={`${title} (${unit})`} />;
 }

@@ -12,18 +12,17 @@ import { PointConsumption } from './point/PointConsumption.js';
 import { PointDga } from './point/PointDga.js';
 import { PointReadings } from './point/PointReadings.js';
 import { PointStaff } from './point/PointStaff.js';
-import type { PointSchema } from '../types.js';
+import type { List, PointSchema, VariableDescription } from '../types.js';
 
-/** Charted kinds, in this order (the schema's `kind` of each variable). */
-const CHARTED = ['flow', 'totalizer', 'level'];
+const ROLE_ORDER = ['flow', 'totalizer', 'level'];
 const UNITS: Record<string, string> = { m3: 'm³' };
 
-function chartVariables(schema: PointSchema | undefined): ChartVariable[] {
-  const config = (schema?.merged_config ?? {}) as Record<string, { kind?: string; unit?: string; label?: string }>;
-  return Object.entries(config)
-    .filter(([, c]) => c && CHARTED.includes(c.kind ?? ''))
-    .sort(([, a], [, b]) => CHARTED.indexOf(a.kind!) - CHARTED.indexOf(b.kind!))
-    .map(([variable, c]) => ({ variable, label: c.label ?? variable, unit: UNITS[c.unit ?? ''] ?? c.unit ?? '' }));
+/** The point's flow, totalizer and water level (as the server names them), in that order, in their stored units. */
+function chartVariables(vars: VariableDescription[]): ChartVariable[] {
+  return vars
+    .filter((v) => v.role !== null)
+    .sort((a, b) => ROLE_ORDER.indexOf(a.role!) - ROLE_ORDER.indexOf(b.role!))
+    .map((v) => ({ variable: v.variable, label: v.label, unit: UNITS[v.unit ?? ''] ?? v.unit ?? '' }));
 }
 
 export default function PointScreen() {
@@ -31,10 +30,11 @@ export default function PointScreen() {
   const { t, num } = useI18n();
   const { user } = useSession();
   const point = useApi((signal) => api<Point>(`/points/${id}`, { signal }), [id]);
-  const schema = useApi((signal) => api<PointSchema>(`/points/${id}/schema`, { signal }), [id]);
-  const p = point.data;
-  const variables = chartVariables(schema.data);
   const staff = isStaff(user);
+  const vars = useApi((signal) => api<List<VariableDescription>>(`/points/${id}/variables`, { signal }), [id]);
+  const schema = useApi((signal) => (staff ? api<PointSchema>(`/points/${id}/schema`, { signal }) : Promise.resolve(undefined)), [id, staff]);
+  const p = point.data;
+  const variables = chartVariables(vars.data?.items ?? []);
 
   return (
     <article aria-labelledby="point-title">
@@ -47,22 +47,34 @@ export default function PointScreen() {
         <>
           <h1 id="point-title">{p.title}</h1>
           <dl className="card facts">
-            <dt>{t('point.provider')}</dt>
-            <dd>{p.provider ?? '—'}</dd>
-            <dt>{t('point.frequency')}</dt>
-            <dd>{t('map.minutes', { n: p.frequency })}</dd>
-            <dt>{t('point.dgaCode')}</dt>
-            <dd>{p.dga_code ?? '—'}</dd>
-            <dt>{t('point.standard')}</dt>
-            <dd>{p.dga_standard ?? '—'}</dd>
-            <dt>{t('point.coordinates')}</dt>
-            <dd>{p.latitude === null || p.longitude === null ? t('map.noLocation') : `${num(p.latitude, 5)}, ${num(p.longitude, 5)}`}</dd>
+            <div>
+              <dt>{t('point.provider')}</dt>
+              <dd>{p.provider ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('point.frequency')}</dt>
+              <dd>{t('map.minutes', { n: p.frequency })}</dd>
+            </div>
+            <div>
+              <dt>{t('point.dgaCode')}</dt>
+              <dd>{p.dga_code ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('point.standard')}</dt>
+              <dd>{p.dga_standard ?? '—'}</dd>
+            </div>
+            <div>
+              <dt>{t('point.coordinates')}</dt>
+              <dd>{p.latitude === null || p.longitude === null ? t('map.noLocation') : `${num(p.latitude, 5)}, ${num(p.longitude, 5)}`}</dd>
+            </div>
           </dl>
           <PointLatest pointId={id} />
-          {!schema.loading && <PointCharts pointId={id} variables={variables} />}
+          {!vars.loading && <PointCharts pointId={id} variables={variables} />}
           <PointConsumption pointId={id} />
-          <PointDga pointId={id} />
-          {!schema.loading && <PointReadings pointId={id} variables={Object.keys((schema.data?.merged_config ?? {}) as object)} />}
+          <div className="grid2">
+            <PointDga pointId={id} />
+            {!vars.loading && <PointReadings pointId={id} variables={(vars.data?.items ?? []).map((v) => v.variable)} />}
+          </div>
           {staff && <PointStaff pointId={id} schema={schema.data} />}
           {staff && <PointEditForm point={p} onSaved={point.reload} />}
         </>

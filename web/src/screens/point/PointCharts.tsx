@@ -54,6 +54,7 @@ function VariableChart({ pointId, v, win, onZoom, onReset }: { pointId: number; 
   );
   const data = useMemo(() => (series.data ? toSeriesData(series.data.items) : undefined), [series.data]);
   const format = useCallback((x: number) => num(x, 2), [num]);
+  const labels = useMemo(() => ({ time: t('chart.time'), min: t('chart.min'), max: t('chart.max'), avg: t('chart.avg') }), [t]);
   const hasData = !!data && data.x.length > 0;
   return (
     <figure className="chart-wrap" data-testid={hasData ? 'point-chart' : undefined} data-variable={v.variable} aria-busy={series.loading}>
@@ -77,6 +78,7 @@ function VariableChart({ pointId, v, win, onZoom, onReset }: { pointId: number; 
             data={data}
             timeZone={meta.timezone}
             format={format}
+            labels={labels}
             onZoom={(from, to) => onZoom({ from, to: Math.max(to, from + MIN_WINDOW_MS) })}
             onReset={onReset}
           />

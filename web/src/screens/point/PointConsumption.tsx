@@ -23,7 +23,8 @@ function ConsumptionTable({ pointId, period, days, caption }: { pointId: number;
     (signal) => api<Consumption>(`/points/${pointId}/consumption`, { query: { period, from: new Date(Date.now() - days * DAY).toISOString() }, signal }),
     [pointId, period, days],
   );
-  const rows = (c.data?.items ?? []).slice().reverse();
+  // Periods before the point reported are left out: a column of dashes says nothing.
+  const rows = (c.data?.items ?? []).filter((r) => r.volume_m3 !== null || r.avg_flow_ls !== null).reverse();
   return (
     <div>
       {c.error && <ErrorNote error={c.error} retry={c.reload} />}

@@ -17,8 +17,9 @@ export function PointDga({ pointId }: { pointId: number }) {
       {subs.error && <ErrorNote error={subs.error} retry={subs.reload} />}
       {!subs.loading && items.length === 0 && !subs.error && <p className="muted">{t('app.noData')}</p>}
       {items.length > 0 && (
+        <div className="scroll" tabIndex={0} role="region" aria-labelledby="dga-title">
         <table>
-          <caption className="muted">{t('map.count', { shown: num(items.length, 0), total: num(subs.data!.total, 0) })}</caption>
+          <caption className="muted">{t('point.dgaCount', { shown: num(items.length, 0), total: num(subs.data!.total, 0) })}</caption>
           <thead>
             <tr>
               <th scope="col">{t('point.slot')}</th>
@@ -48,6 +49,7 @@ export function PointDga({ pointId }: { pointId: number }) {
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );

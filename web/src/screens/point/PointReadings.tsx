@@ -59,6 +59,7 @@ export function PointReadings({ pointId, variables }: { pointId: number; variabl
       {readings.error && <ErrorNote error={readings.error} retry={readings.reload} />}
       {!readings.loading && rows.length === 0 && !readings.error && <p className="muted">{t('app.noData')}</p>}
       {rows.length > 0 && (
+        <div className="scroll" tabIndex={0} role="region" aria-labelledby="raw-title">
         <table>
           <caption className="muted">{t('point.rawHint', { n: rows.length, variable })}</caption>
           <thead>
@@ -80,6 +81,7 @@ export function PointReadings({ pointId, variables }: { pointId: number; variabl
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </section>
   );
