@@ -65,7 +65,7 @@ function draftOf(p: PointRow | null): Draft {
   const row = (p ?? {}) as unknown as Record<string, unknown>;
   for (const s of SPECS) {
     const v = row[s.name];
-    if (s.kind === 'bool') d[s.name] = p ? Boolean(v) : s.name === 'is_telemetry_active';
+    if (s.kind === 'bool') d[s.name] = p ? Boolean(v) : false;
     else if (s.kind === 'secret') d[s.name] = '';
     else if (s.kind === 'number') d[s.name] = numberText(v as number | null | undefined);
     else if (s.name === 'frequency') d[s.name] = p ? String(v) : '5';
