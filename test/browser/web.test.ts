@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page } from 'playwright-core';
+import { BUCKETS, type BucketName } from '../../src/telemetry/query/buckets.js';
 import { apiCall, launchBrowser, login, screenshot, seriousViolations, startDemo, type Demo } from './support.js';
 
 interface PointRow {
@@ -61,6 +62,14 @@ describe('the web application in chromium against smarthydro start --demo', () =
     await page.getByTestId('login-password').fill('wrong-password');
     await page.getByTestId('login-submit').click();
     await expect(page.getByRole('alert').textContent()).resolves.toBeTruthy();
+
+    // English on request, remembered across a reload; Spanish again for the rest.
+    await page.getByLabel('Idioma').selectOption('en');
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.reload();
+    await page.getByRole('heading', { name: 'Log in' }).waitFor();
+    await page.getByLabel('Language').selectOption('es-CL');
+    await page.getByRole('heading', { name: 'Iniciar sesión' }).waitFor();
 
     await login(page, demo.url, demo.admin.email, demo.admin.password);
     await page.reload();
@@ -135,6 +144,37 @@ describe('the web application in chromium against smarthydro start --demo', () =
     const expected = withReceipt.filter((s) => s.point_id === pointId).map((s) => s.receipt);
     expect(shown.length).toBeGreaterThan(0);
     for (const r of shown) expect(expected).toContain(r);
+
+    // A year is drawn from coarse buckets; dragging over a part of it fetches that part again, finer.
+    const YEAR_MS = 365 * 86_400_000;
+    const chart = page.getByTestId('point-chart').first();
+    /** Waits until the first chart shows a window of [min, max] ms and is not loading. */
+    const settled = (min: number, max: number) =>
+      page.waitForFunction(
+        ([lo, hi]) => {
+          const el = document.querySelector('[data-testid="point-chart"]');
+          const ms = Number(el?.getAttribute('data-window-ms'));
+          return el?.getAttribute('aria-busy') === 'false' && ms >= lo! && ms <= hi!;
+        },
+        [min, max],
+        { timeout: 60_000 },
+      );
+    await page.getByRole('button', { name: '1 año' }).click();
+    await settled(YEAR_MS, YEAR_MS);
+    const yearBucket = (await chart.getAttribute('data-bucket')) as BucketName;
+    const over = chart.locator('.u-over');
+    await over.scrollIntoViewIfNeeded();
+    const box = (await over.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.995, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await settled(0, YEAR_MS / 5);
+    const zoomedBucket = (await page.getByTestId('point-chart').first().getAttribute('data-bucket')) as BucketName;
+    console.log(`chart buckets: a year in ${yearBucket}, zoomed in ${zoomedBucket}`);
+    expect(BUCKETS[zoomedBucket].ms).toBeLessThan(BUCKETS[yearBucket].ms);
+    await page.getByRole('button', { name: '7 días' }).click();
+    await settled(7 * 86_400_000, 7 * 86_400_000);
     await screenshot(page, 'point');
     await expectAccessible(page, 'point page');
     expect(errors).toEqual([]);

@@ -126,6 +126,7 @@ export const en: Messages = {
   'dashboard.pending': 'Pending',
   'dashboard.retrying': 'Retrying',
   'dashboard.attention': 'Needs attention',
+  'dashboard.point': 'Point',
   'dashboard.reason': 'Reason',
   'dashboard.collection': 'Collection per provider',
   'dashboard.lastTick': 'Last tick',

@@ -125,6 +125,7 @@ export const es = {
   'dashboard.pending': 'Pendientes',
   'dashboard.retrying': 'Reintentando',
   'dashboard.attention': 'Requieren atención',
+  'dashboard.point': 'Punto',
   'dashboard.reason': 'Motivo',
   'dashboard.collection': 'Recolección por proveedor',
   'dashboard.lastTick': 'Última consulta',

@@ -74,7 +74,7 @@ export default function MapView({ points, styleUrl, label, onOpen }: MapViewProp
     const counts = new Map<number, maplibregl.Marker>();
 
     map.on('load', () => {
-      map.addSource(SOURCE, { type: 'geojson', data: collection(pointsRef.current), cluster: true, clusterRadius: 45, clusterMaxZoom: 11 });
+      map.addSource(SOURCE, { type: 'geojson', data: collection(pointsRef.current), cluster: true, clusterRadius: 30, clusterMaxZoom: 9 });
       map.addLayer({
         id: 'clusters',
         type: 'circle',

@@ -46,7 +46,7 @@ export default function DashboardScreen() {
                   <caption className="muted">{t('dashboard.attention')}</caption>
                   <thead>
                     <tr>
-                      <th scope="col">{t('map.title')}</th>
+                      <th scope="col">{t('dashboard.point')}</th>
                       <th scope="col">{t('dashboard.reason')}</th>
                     </tr>
                   </thead>

@@ -68,12 +68,12 @@ export default function PointScreen() {
               <dd>{p.latitude === null || p.longitude === null ? t('map.noLocation') : `${num(p.latitude, 5)}, ${num(p.longitude, 5)}`}</dd>
             </div>
           </dl>
-          <PointLatest pointId={id} />
+          <PointLatest pointId={id} described={vars.data?.items} />
           {!vars.loading && <PointCharts pointId={id} variables={variables} />}
           <PointConsumption pointId={id} />
           <div className="grid2">
             <PointDga pointId={id} />
-            {!vars.loading && <PointReadings pointId={id} variables={(vars.data?.items ?? []).map((v) => v.variable)} />}
+            {!vars.loading && <PointReadings pointId={id} variables={(vars.data?.items ?? []).map((v) => v.variable)} described={vars.data?.items} />}
           </div>
           {staff && <PointStaff pointId={id} schema={schema.data} />}
           {staff && <PointEditForm point={p} onSaved={point.reload} />}

@@ -44,20 +44,31 @@ function VariableChart({ pointId, v, win, onZoom, onReset }: { pointId: number; 
   const { t, num } = useI18n();
   const { meta } = useSession();
   // bucket=auto: the API picks the bucket that keeps the window to about 2,000 points, finer as the window narrows.
-  const series = useApi(
-    (signal) =>
-      api<Series<Bucket>>(`/points/${pointId}/measurements`, {
+  // The answer keeps the window it was asked for, so what is on screen says which window it shows.
+  const loaded = useApi(
+    async (signal) => ({
+      win,
+      series: await api<Series<Bucket>>(`/points/${pointId}/measurements`, {
         query: { variable: v.variable, bucket: 'auto', from: new Date(win.from).toISOString(), to: new Date(win.to).toISOString() },
         signal,
       }),
+    }),
     [pointId, v.variable, win.from, win.to],
   );
-  const data = useMemo(() => (series.data ? toSeriesData(series.data.items) : undefined), [series.data]);
+  const series = { ...loaded, data: loaded.data?.series };
+  const data = useMemo(() => (loaded.data ? toSeriesData(loaded.data.series.items) : undefined), [loaded.data]);
   const format = useCallback((x: number) => num(x, 2), [num]);
   const labels = useMemo(() => ({ time: t('chart.time'), min: t('chart.min'), max: t('chart.max'), avg: t('chart.avg') }), [t]);
   const hasData = !!data && data.x.length > 0;
   return (
-    <figure className="chart-wrap" data-testid={hasData ? 'point-chart' : undefined} data-variable={v.variable} aria-busy={series.loading}>
+    <figure
+      className="chart-wrap"
+      data-testid={hasData ? 'point-chart' : undefined}
+      data-variable={v.variable}
+      data-bucket={series.data?.bucket}
+      data-window-ms={loaded.data ? loaded.data.win.to - loaded.data.win.from : undefined}
+      aria-busy={series.loading}
+    >
       <figcaption>
         <h3>
           {v.label} ({v.unit})

@@ -2,12 +2,20 @@ import { api } from '../../api.js';
 import { formatDateTime, useI18n } from '../../i18n.js';
 import { useSession } from '../../session.js';
 import { useApi } from '../../useApi.js';
-import type { LatestVariable, RawReading, Series } from '../../types.js';
+import type { LatestVariable, RawReading, Series, VariableDescription } from '../../types.js';
 import { ErrorNote } from '../parts.js';
 
 /** Latest value of every variable, with its age, quality score and the quality flags of that reading. */
-export function PointLatest({ pointId }: { pointId: number }) {
-  const { t, num, age } = useI18n();
+const UNITS: Record<string, string> = { m3: 'm³' };
+
+/** `19,75 L/s` where the server knows the stored unit, the bare number otherwise. */
+export function unitOf(variable: string, described: VariableDescription[] | undefined): string | null {
+  const unit = described?.find((d) => d.variable === variable)?.unit ?? null;
+  return unit === null ? null : (UNITS[unit] ?? unit);
+}
+
+export function PointLatest({ pointId, described }: { pointId: number; described?: VariableDescription[] }) {
+  const { t, num, qty, age } = useI18n();
   const { meta } = useSession();
   const latest = useApi((signal) => api<{ variables: LatestVariable[] }>(`/points/${pointId}/latest`, { signal }), [pointId]);
   const vars = latest.data?.variables ?? [];
@@ -51,7 +59,9 @@ export function PointLatest({ pointId }: { pointId: number }) {
               return (
                 <tr key={v.variable}>
                   <th scope="row">{v.variable}</th>
-                  <td className="num">{typeof v.value === 'number' ? num(v.value, 3) : String(v.value ?? '—')}</td>
+                  <td className="num">
+                    {typeof v.value === 'number' ? (unitOf(v.variable, described) ? qty(v.value, unitOf(v.variable, described)!, 3) : num(v.value, 3)) : String(v.value ?? '—')}
+                  </td>
                   <td>{formatDateTime(v.timestamp, meta.timezone)}</td>
                   <td>{age(v.timestamp)}</td>
                   <td className="num">{num(v.quality_score * 100, 0)} %</td>

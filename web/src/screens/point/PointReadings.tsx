@@ -3,14 +3,15 @@ import { api, download, ApiError } from '../../api.js';
 import { formatDateTime, useI18n } from '../../i18n.js';
 import { useSession } from '../../session.js';
 import { useApi } from '../../useApi.js';
-import type { RawReading, Series } from '../../types.js';
+import type { RawReading, Series, VariableDescription } from '../../types.js';
+import { unitOf } from './PointLatest.js';
 import { ErrorNote } from '../parts.js';
 
 const ROWS = 100;
 const DAY = 86_400_000;
 
 /** The latest raw readings of one variable, and the API's CSV export of every variable's raw readings. */
-export function PointReadings({ pointId, variables }: { pointId: number; variables: string[] }) {
+export function PointReadings({ pointId, variables, described }: { pointId: number; variables: string[]; described?: VariableDescription[] }) {
   const { t, num } = useI18n();
   const { meta } = useSession();
   const [variable, setVariable] = useState(variables[0] ?? '');
@@ -65,7 +66,10 @@ export function PointReadings({ pointId, variables }: { pointId: number; variabl
           <thead>
             <tr>
               <th scope="col">{t('point.time')}</th>
-              <th scope="col" className="num">{t('point.value')}</th>
+              <th scope="col" className="num">
+                {t('point.value')}
+                {unitOf(variable, described) ? ` (${unitOf(variable, described)})` : ''}
+              </th>
               <th scope="col" className="num">{t('point.quality')}</th>
               <th scope="col">{t('point.flags')}</th>
             </tr>
