@@ -22,4 +22,14 @@ export class TickClaimRepository {
       [frequency, at, stats.points, stats.readings, stats.ok, stats.no_data, stats.failed, JSON.stringify(stats.by_provider)],
     );
   }
+
+  /** The newest claimed tick of each of `frequencies` that has one (one index look-up each). */
+  async lastTicks(frequencies: readonly number[]): Promise<Map<number, Date>> {
+    const { rows } = await this.db.query<{ frequency: number; at: Date | null }>(
+      `SELECT f AS frequency, (SELECT max(tick_at) FROM collection_ticks WHERE frequency = f) AS at
+       FROM unnest($1::int[]) AS f`,
+      [frequencies],
+    );
+    return new Map(rows.filter((r) => r.at !== null).map((r) => [Number(r.frequency), new Date(r.at!)]));
+  }
 }
