@@ -1,6 +1,14 @@
 import type { Db } from '../../infra/db/index.js';
 import type { CollectionStats } from './collection.service.js';
 
+/** Who holds a tick, since when, and whether it is done. */
+export interface TickState {
+  frequency: number;
+  claimedBy: string;
+  claimedAt: Date;
+  finished: boolean;
+}
+
 /** Distributed tick ownership: the first collector to insert the row collects the tick. */
 export class TickClaimRepository {
   constructor(private readonly db: Db) {}
@@ -21,6 +29,35 @@ export class TickClaimRepository {
        WHERE frequency = $1 AND tick_at = $2`,
       [frequency, at, stats.points, stats.readings, stats.ok, stats.no_data, stats.failed, JSON.stringify(stats.by_provider)],
     );
+  }
+
+  /**
+   * The catch-up of `frequency` during the tick that starts at `at`: only the first collector to ask gets it
+   * (asking again, to retry a failed catch-up, it gets it again).
+   */
+  async claimCatchUp(frequency: number, at: Date, owner: string): Promise<boolean> {
+    const r = await this.db.query(
+      `INSERT INTO collection_catchups (frequency, tick_at, claimed_by) VALUES ($1, $2, $3)
+       ON CONFLICT (frequency, tick_at) DO UPDATE SET claimed_at = now()
+         WHERE collection_catchups.claimed_by = EXCLUDED.claimed_by
+       RETURNING tick_at`,
+      [frequency, at, owner],
+    );
+    return r.rows.length === 1;
+  }
+
+  /** The claims of the given ticks that exist. */
+  async states(ticks: readonly { frequency: number; at: Date }[]): Promise<Map<number, TickState>> {
+    if (ticks.length === 0) return new Map();
+    const { rows } = await this.db.query<{ frequency: number; claimed_by: string; claimed_at: Date; finished: boolean }>(
+      `SELECT t.frequency, t.claimed_by, t.claimed_at, t.finished_at IS NOT NULL AS finished
+       FROM collection_ticks t JOIN unnest($1::int[], $2::timestamptz[]) AS k(frequency, tick_at)
+         ON t.frequency = k.frequency AND t.tick_at = k.tick_at`,
+      [ticks.map((t) => t.frequency), ticks.map((t) => t.at)],
+    );
+    return new Map(rows.map((r) => [Number(r.frequency), {
+      frequency: Number(r.frequency), claimedBy: r.claimed_by, claimedAt: new Date(r.claimed_at), finished: r.finished,
+    }]));
   }
 
   /** The newest claimed tick of each of `frequencies` that has one (one index look-up each). */
