@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { templateConfig } from '../../../src/demo/seed.js';
 import { KafkaBus } from '../../../src/infra/bus/kafka/index.js';
@@ -65,11 +66,11 @@ export class FaultWorld {
    * A world of `perProvider` points per provider (Twin, Nettra, Novus; 3 variables each) collected every
    * `frequency` minutes, each owing `hours` of readings up to `frozen`.
    */
-  static async create(o: { simulatorUrl: string; frozen: Date; hours: number; perProvider: number; frequency?: number; env?: Record<string, string> }) {
+  static async create(o: { simulatorUrl: string; frozen: Date; hours: number; perProvider: number; frequency?: number; env?: Record<string, string>; kafka?: string }) {
     const db = await freshDatabase();
     const namespace = uniquePrefix();
     const env = {
-      DATABASE_URL: db.url, REDIS_URL, KAFKA_BROKERS: KAFKA, BUS_NAMESPACE: namespace, CACHE_PREFIX: uniquePrefix(), SECRET_KEY,
+      DATABASE_URL: db.url, REDIS_URL, KAFKA_BROKERS: o.kafka ?? KAFKA, BUS_NAMESPACE: namespace, CACHE_PREFIX: uniquePrefix(), SECRET_KEY,
       LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...o.env,
     };
     const migrated = await waitForExit(runCli(['migrate'], env));
@@ -164,7 +165,7 @@ export class FaultWorld {
 
   /** Readings in every message on the raw topic (what the collectors published, re-publications included). */
   async publishedReadings(): Promise<number> {
-    const bus = new KafkaBus({ brokers: KAFKA.split(','), clientId: `fault-count-${this.namespace}` });
+    const bus = new KafkaBus({ brokers: this.env.KAFKA_BROKERS!.split(','), clientId: `fault-count-${this.namespace}` });
     const raw = busNames(this.namespace).raw;
     let readings = 0;
     let messages = 0;
@@ -222,4 +223,39 @@ export class FaultWorld {
 
 export function report(f: Figures): void {
   console.log(`FAULT ${JSON.stringify(f)}`);
+}
+
+/**
+ * A private single-node Kafka broker (scripts/kafka.sh on other ports and its own directory), which a test may
+ * stop and start without disturbing the shared broker other suites use.
+ */
+export class PrivateKafka {
+  readonly brokers: string;
+  private readonly env: Record<string, string>;
+
+  constructor(readonly port = 19092) {
+    this.brokers = `127.0.0.1:${port}`;
+    this.env = {
+      ...process.env as Record<string, string>,
+      KAFKA_DIR: process.env.FAULTS_KAFKA_DIR ?? `${tmpdir()}/smarthydro-faults-kafka-${port}`,
+      KAFKA_PORT: String(port),
+      KAFKA_CONTROLLER_PORT: String(port + 1),
+      KAFKA_HEAP_OPTS: '-Xms128m -Xmx384m',
+    };
+  }
+
+  async start(): Promise<number> {
+    return this.script('start');
+  }
+
+  async stop(): Promise<number> {
+    return this.script('stop');
+  }
+
+  private async script(command: 'start' | 'stop'): Promise<number> {
+    const started = Date.now();
+    const r = await waitForExit(spawn('bash', ['scripts/kafka.sh', command], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] }));
+    if (r.code !== 0) throw new Error(`scripts/kafka.sh ${command} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
+    return (Date.now() - started) / 1000;
+  }
 }

@@ -134,4 +134,68 @@ describe('faults mid-stream, roles in separate processes', () => {
     for (const r of [api, processor, collector]) expect(FaultWorld.running(r), `${r.roles} still running\n${r.tail()}`).toBe(true);
     expect(c).toEqual({ served: w.served, stored: w.served, duplicates: 0, deadLetters: 0 });
   }, 300_000);
+
+  it('collector SIGKILL: a new collector resumes from the cursors without collecting everything again', async () => {
+    const w = await newWorld();
+    const api = w.start('api');
+    w.start('processor,scheduler');
+    let collector = w.start('collector');
+    await waitFor('a fifth stored', async () => (await w.stored()) > w.served * 0.2, 90_000, 100);
+    await w.kill(collector);
+    collector = w.start('collector');
+    const restarted = Date.now();
+    const before = await w.stored();
+    await waitFor('rows again', async () => (await w.stored()) > before, 60_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}\n${w.tails()}`);
+    });
+    const recoverySeconds = (Date.now() - restarted) / 1000;
+    await settle(w);
+    await healthUntil(w, api, (h) => h.status === 200, '/health 200 after', 30_000);
+    const c = await counts(w);
+    const published = await w.publishedReadings();
+    report({ fault: 'collector SIGKILL', ...c, recoverySeconds, published });
+    expect(c).toEqual({ served: w.served, stored: w.served, duplicates: 0, deadLetters: 0 });
+    expect(published).toBeLessThanOrEqual(c.stored * 1.05);
+  }, 300_000);
+
+  it('two processors and two collectors at once, one of each SIGKILLed mid-stream: each reading published about once, stored once', async () => {
+    const w = await newWorld();
+    const api = w.start('api');
+    const processors = [w.start('processor,scheduler'), w.start('processor')];
+    const collectors = [w.start('collector'), w.start('collector')];
+    await waitFor('a third stored', async () => (await w.stored()) > w.served * 0.33, 90_000, 100);
+    await Promise.all([w.kill(processors[0]!), w.kill(collectors[0]!)]);
+    const killedAt = Date.now();
+    const before = await w.stored();
+    await waitFor('rows again', async () => (await w.stored()) > before || (await w.stored()) >= w.served, 60_000, 100);
+    const recoverySeconds = (Date.now() - killedAt) / 1000;
+    await settle(w);
+    await healthUntil(w, api, (h) => h.status === 200, '/health 200 after', 30_000);
+    const c = await counts(w);
+    const published = await w.publishedReadings();
+    const deadlocks = (w.tails().match(/deadlock detected/g) ?? []).length;
+    report({ fault: 'two processors + two collectors, one of each SIGKILLed', ...c, recoverySeconds, published, deadlocks });
+    expect(c).toEqual({ served: w.served, stored: w.served, duplicates: 0, deadLetters: 0 });
+    expect(published).toBeLessThanOrEqual(c.stored * 1.05);
+    for (const r of [processors[1]!, collectors[1]!]) expect(FaultWorld.running(r)).toBe(true);
+  }, 300_000);
+
+  it('SIGTERM mid-stream: every role exits 0 within 10 s, and nothing is lost or doubled after a restart', async () => {
+    const w = await newWorld({ MQTT_URL: process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883' });
+    const roles = [w.start('api'), w.start('processor,scheduler'), w.start('collector'), w.start('reporter'), w.start('mqtt', { MQTT_TOPIC_PREFIX: w.namespace, MQTT_CLIENT_ID: w.namespace })];
+    await roles[0]!.url;
+    await waitFor('a fifth stored', async () => (await w.stored()) > w.served * 0.2, 90_000, 100);
+    const stops = await Promise.all(roles.map((r) => w.kill(r, 'SIGTERM')));
+    const figures = Object.fromEntries(roles.map((r, i) => [`${r.roles}StopSeconds`, stops[i]!.ms / 1000]));
+    w.start('processor,scheduler');
+    w.start('collector');
+    await settle(w);
+    const c = await counts(w);
+    report({ fault: 'SIGTERM every role', ...c, recoverySeconds: 0, ...figures });
+    for (const [i, r] of roles.entries()) {
+      expect(stops[i]!.code, `${r.roles}\n${r.tail()}`).toBe(0);
+      expect(stops[i]!.ms, r.roles).toBeLessThan(10_000);
+    }
+    expect(c).toEqual({ served: w.served, stored: w.served, duplicates: 0, deadLetters: 0 });
+  }, 300_000);
 });
