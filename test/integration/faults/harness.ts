@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import pg from 'pg';
 import { templateConfig } from '../../../src/demo/seed.js';
@@ -258,4 +259,42 @@ export class PrivateKafka {
     if (r.code !== 0) throw new Error(`scripts/kafka.sh ${command} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
     return (Date.now() - started) / 1000;
   }
+}
+
+/** A private server process (redis-server, mosquitto) on its own port, started and stopped by a test. */
+export class PrivateServer {
+  private proc: ChildProcess | undefined;
+
+  constructor(private readonly command: string, private readonly args: string[], readonly port: number) {}
+
+  async start(): Promise<void> {
+    const proc = spawn(this.command, this.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout?.on('data', (d) => (out = (out + d).slice(-2000)));
+    proc.stderr?.on('data', (d) => (out = (out + d).slice(-2000)));
+    this.proc = proc;
+    await waitFor(`${this.command} on port ${this.port}`, async () => {
+      if (proc.exitCode !== null) throw new Error(`${this.command} exited ${proc.exitCode}: ${out}`);
+      return portOpen(this.port);
+    }, 20_000, 100);
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    this.proc = undefined;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((r) => proc.once('exit', r));
+    proc.kill('SIGTERM');
+    await exited;
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
