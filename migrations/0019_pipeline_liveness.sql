@@ -13,3 +13,10 @@ CREATE TABLE collection_catchups (
   claimed_at  timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (frequency, tick_at)
 );
+
+-- Each collector stamps its row at every pass of its loop: catch-up leaves a tick alone while the collector holding
+-- it is alive, and takes over the points of a tick whose collector died mid-collection.
+CREATE TABLE collector_heartbeats (
+  owner    text PRIMARY KEY,
+  beat_at  timestamptz NOT NULL
+);

@@ -79,6 +79,10 @@ describe('TickClaimRepository', () => {
     expect(states.get(1)).toMatchObject({ claimedBy: 'a', finished: false });
     expect(states.get(60)).toMatchObject({ claimedBy: 'b', finished: true });
     expect(states.get(1)!.claimedAt).toBeInstanceOf(Date);
+    expect(states.get(1)!.holderBeatAt).toBeNull();
+    await ticks.beat('a', new Date('2026-03-01T10:00:20Z'));
+    await ticks.beat('a', new Date('2026-03-01T10:00:25Z'));
+    expect((await ticks.states([{ frequency: 1, at }])).get(1)!.holderBeatAt).toEqual(new Date('2026-03-01T10:00:25Z'));
   });
 
   it('gives a catch-up to one collector, again to the same one', async () => {

@@ -20,12 +20,20 @@ class MemoryClaims implements TickClaims {
   readonly claimed: string[] = [];
   readonly finished: string[] = [];
   readonly catchUps = new Map<string, string>();
-  /** Frequencies whose current tick another collector holds: since when, and whether it finished. */
-  others = new Map<number, { claimedAt: Date; finished: boolean }>();
-  async claim(frequency: number, at: Date): Promise<boolean> {
+  /** Frequencies whose current tick another collector holds: since when, whether it finished, its last heartbeat. */
+  others = new Map<number, { claimedAt: Date; finished: boolean; holderBeatAt: Date | null }>();
+  readonly beats: string[] = [];
+  async beat(owner: string, at: Date): Promise<void> {
+    this.beats.push(owner);
+    this.lastBeat.set(owner, at);
+  }
+  readonly owners = new Map<string, string>();
+  readonly lastBeat = new Map<string, Date>();
+  async claim(frequency: number, at: Date, owner = 'test'): Promise<boolean> {
     const key = `${frequency}@${at.toISOString()}`;
     if (this.others.has(frequency) || this.claimed.includes(key)) return false;
     this.claimed.push(key);
+    this.owners.set(key, owner);
     return true;
   }
   async finish(frequency: number, at: Date): Promise<void> {
@@ -43,7 +51,10 @@ class MemoryClaims implements TickClaims {
     for (const { frequency, at } of ticks) {
       const other = this.others.get(frequency);
       if (other) out.set(frequency, { frequency, claimedBy: 'other', ...other });
-      else if (this.claimed.includes(`${frequency}@${at.toISOString()}`)) out.set(frequency, { frequency, claimedBy: 'test', claimedAt: at, finished: false });
+      else if (this.claimed.includes(`${frequency}@${at.toISOString()}`)) {
+        const owner = this.owners.get(`${frequency}@${at.toISOString()}`)!;
+        out.set(frequency, { frequency, claimedBy: owner, claimedAt: at, finished: false, holderBeatAt: this.lastBeat.get(owner) ?? null });
+      }
     }
     return out;
   }
@@ -111,7 +122,7 @@ describe('TickLoop', () => {
 
   it('does not collect a tick another process claimed', async () => {
     const { claims, collection, loop } = setup();
-    for (const f of [5, 10, 60]) claims.others.set(f, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: false });
+    for (const f of [5, 10, 60]) claims.others.set(f, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: false, holderBeatAt: new Date('2026-11-30T10:00:25Z') });
     loop.pass();
     await loop.idle();
     expect(collection.frequencies).toEqual([1]);
@@ -156,22 +167,39 @@ describe('TickLoop', () => {
     expect(collection.catchUps).toEqual([[1, 5, 10, 60]]);
   });
 
-  it('at start, catches up only the frequencies whose current tick nobody collects: not its own, not a live claim of another', async () => {
+  it('at start, catches up only the frequencies whose current tick nobody collects: not its own, not one a live collector holds', async () => {
     const { claims, collection, loop } = setup();
-    // 5: another collector claimed it 30 s ago and is collecting; 10: finished; 60: claimed 5 min ago, never finished (died).
-    claims.others.set(5, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: false });
-    claims.others.set(10, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: true });
-    claims.others.set(60, { claimedAt: new Date('2026-11-30T09:55:30Z'), finished: false });
+    // 5: held by a collector alive 5 s ago; 10: finished; 60: held by a collector silent for 30 s (died mid-tick).
+    claims.others.set(5, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: false, holderBeatAt: new Date('2026-11-30T10:00:25Z') });
+    claims.others.set(10, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: true, holderBeatAt: null });
+    claims.others.set(60, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: false, holderBeatAt: new Date('2026-11-30T10:00:00Z') });
     await loop.start();
     await loop.idle();
     expect(collection.frequencies).toEqual([1]);
+    expect(collection.catchUps).toEqual([[60]]);
+    expect(claims.beats).toEqual(['test']);
+  });
+
+  it('takes over the catch-up of a tick whose collector dies after the start, not before', async () => {
+    const { clock, claims, collection, loop } = setup();
+    claims.others.set(60, { claimedAt: new Date('2026-11-30T10:00:00Z'), finished: false, holderBeatAt: new Date('2026-11-30T10:00:28Z') });
+    await loop.start();
+    await loop.idle();
+    expect(collection.catchUps).toEqual([]);
+    clock.advance(5 * SECOND_MS);
+    await loop.pass(); // the holder is still alive (its beat is 7 s old)
+    await loop.idle();
+    expect(collection.catchUps).toEqual([]);
+    clock.advance(20 * SECOND_MS); // now silent for 27 s
+    await loop.pass();
+    await loop.idle();
     expect(collection.catchUps).toEqual([[60]]);
   });
 
   it('two collectors starting together: each frequency is caught up by one of them at most', async () => {
     const a = setup();
     const b = setup(undefined, a, 'other-collector');
-    a.claims.others.set(60, { claimedAt: new Date('2026-11-30T09:50:00Z'), finished: false });
+    a.claims.others.set(60, { claimedAt: new Date('2026-11-30T09:50:00Z'), finished: false, holderBeatAt: null });
     await Promise.all([a.loop.start(), b.loop.start()]);
     await Promise.all([a.loop.idle(), b.loop.idle()]);
     expect([...a.collection.catchUps, ...b.collection.catchUps].flat()).toEqual([60]);
@@ -179,7 +207,7 @@ describe('TickLoop', () => {
 
   it("a tick of a frequency being caught up is skipped, so catch-up and the collector's own tick never collect the same points at once", async () => {
     const { clock, claims, collection, loop } = setup();
-    claims.others.set(1, { claimedAt: new Date('2026-11-30T09:50:00Z'), finished: false });
+    claims.others.set(1, { claimedAt: new Date('2026-11-30T09:50:00Z'), finished: false, holderBeatAt: null });
     const slow = gate();
     collection.catchUpHold = slow.done;
     await loop.start();

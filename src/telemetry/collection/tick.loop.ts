@@ -10,16 +10,16 @@ import { FREQUENCIES, tickAt } from './ticks.js';
 export type TickCollection = Pick<CollectionService, 'collectFrequency' | 'collectLagging'>;
 
 /** Tick ownership across collector processes. */
-export type TickClaims = Pick<TickClaimRepository, 'claim' | 'finish' | 'claimCatchUp' | 'states'>;
+export type TickClaims = Pick<TickClaimRepository, 'claim' | 'finish' | 'claimCatchUp' | 'states' | 'beat'>;
 
 /** How often the loop looks at the clock. */
 export const TICK_LOOP_MS = 5 * SECOND_MS;
 
 /**
- * A tick another collector claimed this recently and has not finished is taken as being collected now: catch-up
- * leaves its points alone. An older unfinished claim is taken as abandoned (its collector died).
+ * A collector whose heartbeat (stamped at every pass) is older than this is taken as dead: catch-up takes over the
+ * points of a tick it held and did not finish. While it is alive, catch-up leaves that tick to it and looks again later.
  */
-export const IN_PROGRESS_MS = 2 * MINUTE_MS;
+export const HOLDER_STALE_MS = 20 * SECOND_MS;
 
 /** First pause before a failed collection is retried; it doubles per failure, up to the frequency's period. */
 export const RETRY_FIRST_MS = 5 * SECOND_MS;
@@ -47,7 +47,8 @@ export function collectorId(): string {
  * one collector process, which collects that frequency's active points. At start, and after the
  * process was not running (or was suspended) for a while, points behind their cursor are caught up at
  * once — a catch-up claimed per frequency and tick, so collectors starting together do not both do it, and
- * left out for frequencies whose current tick another collector is collecting. A tick that begins while a
+ * left out for frequencies whose current tick another live collector is collecting (looked at again until that
+ * tick is finished or its collector's heartbeat is stale). A tick that begins while a
  * collection of its frequency (tick, retry or catch-up) is still running in this process is skipped: the cursors
  * make the next one collect everything. A collection that failed (provider, bus or database down) is retried
  * for the failed points after 5 s, doubling up to the frequency's period, until the next tick takes over.
@@ -121,6 +122,7 @@ export class TickLoop {
       this.catchUp();
     }
     this.lastPass = t;
+    void this.deps.claims.beat(this.owner, new Date(t)).catch((err: unknown) => this.deps.logger.warn({ err }, 'collector heartbeat failed'));
     const claims: Promise<unknown>[] = [];
     for (const f of FREQUENCIES) {
       const at = tickAt(new Date(t), f);
@@ -158,21 +160,29 @@ export class TickLoop {
     });
   }
 
-  /** The catch-up itself; true when some collection failed. */
+  /** The catch-up itself; true when it should run again (a collection failed, or a live collector holds a tick). */
   private async catchUpNow(frequencies: readonly number[]): Promise<boolean> {
     const now = this.deps.clock.now();
     const ticks = frequencies.map((frequency) => ({ frequency, at: tickAt(now, frequency) }));
     const states = await this.deps.claims.states(ticks);
     const mine: number[] = [];
+    let lookAgain = false;
     for (const { frequency, at } of ticks) {
       const held = states.get(frequency);
-      if (held && held.claimedBy !== this.owner && (held.finished || now.getTime() - held.claimedAt.getTime() < IN_PROGRESS_MS)) continue;
+      if (held && held.claimedBy !== this.owner) {
+        if (held.finished) continue; // its collector brought these points up to date
+        const alive = held.holderBeatAt !== null && now.getTime() - held.holderBeatAt.getTime() < HOLDER_STALE_MS;
+        if (alive) {
+          lookAgain = true; // it is collecting them now; should it die, take over then
+          continue;
+        }
+      }
       if (await this.deps.claims.claimCatchUp(frequency, at, this.owner)) mine.push(frequency);
     }
-    if (mine.length === 0) return false;
+    if (mine.length === 0) return lookAgain;
     const stats = await this.deps.collection.collectLagging(mine, this.abort.signal);
     if (stats.points > 0) this.deps.logger.info({ ...stats, frequencies: mine }, 'catch-up collection done');
-    return stats.failed > 0;
+    return stats.failed > 0 || lookAgain;
   }
 
   private async collectTick(frequency: number, at: Date, decided: () => void): Promise<void> {

@@ -1,12 +1,13 @@
 import type { Db } from '../../infra/db/index.js';
 import type { CollectionStats } from './collection.service.js';
 
-/** Who holds a tick, since when, and whether it is done. */
+/** Who holds a tick, since when, whether it is done, and when its collector last showed it is alive. */
 export interface TickState {
   frequency: number;
   claimedBy: string;
   claimedAt: Date;
   finished: boolean;
+  holderBeatAt: Date | null;
 }
 
 /** Distributed tick ownership: the first collector to insert the row collects the tick. */
@@ -46,18 +47,29 @@ export class TickClaimRepository {
     return r.rows.length === 1;
   }
 
-  /** The claims of the given ticks that exist. */
+  /** The claims of the given ticks that exist, with their collectors' last heartbeat. */
   async states(ticks: readonly { frequency: number; at: Date }[]): Promise<Map<number, TickState>> {
     if (ticks.length === 0) return new Map();
-    const { rows } = await this.db.query<{ frequency: number; claimed_by: string; claimed_at: Date; finished: boolean }>(
-      `SELECT t.frequency, t.claimed_by, t.claimed_at, t.finished_at IS NOT NULL AS finished
+    const { rows } = await this.db.query<{ frequency: number; claimed_by: string; claimed_at: Date; finished: boolean; beat_at: Date | null }>(
+      `SELECT t.frequency, t.claimed_by, t.claimed_at, t.finished_at IS NOT NULL AS finished, h.beat_at
        FROM collection_ticks t JOIN unnest($1::int[], $2::timestamptz[]) AS k(frequency, tick_at)
-         ON t.frequency = k.frequency AND t.tick_at = k.tick_at`,
+         ON t.frequency = k.frequency AND t.tick_at = k.tick_at
+       LEFT JOIN collector_heartbeats h ON h.owner = t.claimed_by`,
       [ticks.map((t) => t.frequency), ticks.map((t) => t.at)],
     );
     return new Map(rows.map((r) => [Number(r.frequency), {
       frequency: Number(r.frequency), claimedBy: r.claimed_by, claimedAt: new Date(r.claimed_at), finished: r.finished,
+      holderBeatAt: r.beat_at ? new Date(r.beat_at) : null,
     }]));
+  }
+
+  /** This collector is alive (stamped at every pass of its loop); rows of collectors gone for a day are dropped. */
+  async beat(owner: string, at: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO collector_heartbeats (owner, beat_at) VALUES ($1, $2) ON CONFLICT (owner) DO UPDATE SET beat_at = EXCLUDED.beat_at`,
+      [owner, at],
+    );
+    await this.db.query(`DELETE FROM collector_heartbeats WHERE beat_at < $1::timestamptz - interval '1 day'`, [at]);
   }
 
   /** The newest claimed tick of each of `frequencies` that has one (one index look-up each). */
