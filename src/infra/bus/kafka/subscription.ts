@@ -102,7 +102,9 @@ export class KafkaSubscription {
         autocommit: false,
         // A member that died (SIGKILL) holds its partitions this long; a stopping one leaves the group at once.
         sessionTimeout: 10_000,
-        rebalanceTimeout: 60_000,
+        // How long a rebalance waits for every known member to rejoin: a member that went away without leaving (killed
+        // mid-join) holds the whole group this long. Members rejoin from the client's heartbeat, not after their batch.
+        rebalanceTimeout: 15_000,
         heartbeatInterval: 1_000,
         maxWaitTime: 500,
       });
