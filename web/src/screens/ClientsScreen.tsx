@@ -2,9 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { allPages, api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { useApi } from '../useApi.js';
-import { ErrorNote } from './parts.js';
 import './registry/registry.css';
-import { Field, FormError, textOrNull, useSubmit } from './registry/forms.js';
+import { Field, textOrNull, useSubmit, FormFooter, ListStatus } from './registry/forms.js';
 import type { ClientRow } from './registry/model.js';
 
 const FIELDS = ['name', 'rut', 'address', 'phone', 'email'] as const;
@@ -67,19 +66,10 @@ export default function ClientsScreen() {
               )}
             </Field>
           ))}
-          <FormError problem={submit.problem} fields={FIELDS} />
-          <div className="toolbar">
-            <button type="submit" disabled={submit.busy}>
-              {t('registry.save')}
-            </button>
-            <button type="button" className="secondary" onClick={() => setEditing(null)}>
-              {t('registry.cancel')}
-            </button>
-          </div>
+          <FormFooter problem={submit.problem} fields={FIELDS} busy={submit.busy} onCancel={() => setEditing(null)} />
         </form>
       )}
-      {list.error && <ErrorNote error={list.error} retry={list.reload} />}
-      {list.loading && !list.data && <p className="loading">{t('app.loading')}</p>}
+      <ListStatus list={list} />
       {list.data && (
         <table>
           <caption className="muted">{t('registry.count', { n: list.data.length })}</caption>

@@ -3,7 +3,7 @@ import { Link } from 'react-router-dom';
 import { allPages, api } from '../api.js';
 import { useI18n } from '../i18n.js';
 import { useApi } from '../useApi.js';
-import { ErrorNote } from './parts.js';
+import { ListStatus } from './registry/forms.js';
 import './registry/registry.css';
 import type { ClientRow, PointRow, ProjectRow } from './registry/model.js';
 
@@ -62,8 +62,7 @@ export default function PointsAdminScreen() {
         </label>
         <Link to="/admin/points/new">{t('registry.point.new')}</Link>
       </div>
-      {list.error && <ErrorNote error={list.error} retry={list.reload} />}
-      {list.loading && !list.data && <p className="loading">{t('app.loading')}</p>}
+      <ListStatus list={list} />
       {list.data && (
         <>
           <table>

@@ -3,9 +3,8 @@ import { allPages, api } from '../api.js';
 import { formatDateTime, useI18n } from '../i18n.js';
 import { useSession } from '../session.js';
 import { useApi } from '../useApi.js';
-import { ErrorNote } from './parts.js';
 import './registry/registry.css';
-import { Field, FieldProblem, FormError, useSubmit } from './registry/forms.js';
+import { Field, FieldProblem, useSubmit, FormFooter, ListStatus } from './registry/forms.js';
 import type { TemplateRow } from './registry/model.js';
 
 const JSON_FIELDS = ['variables_config', 'well_defaults', 'dga_config'] as const;
@@ -84,19 +83,10 @@ export default function TemplatesScreen() {
               </Field>
             </div>
           ))}
-          <FormError problem={submit.problem} fields={FIELDS} />
-          <div className="toolbar">
-            <button type="submit" disabled={submit.busy}>
-              {t('registry.save')}
-            </button>
-            <button type="button" className="secondary" onClick={() => setEditing(null)}>
-              {t('registry.cancel')}
-            </button>
-          </div>
+          <FormFooter problem={submit.problem} fields={FIELDS} busy={submit.busy} onCancel={() => setEditing(null)} />
         </form>
       )}
-      {list.error && <ErrorNote error={list.error} retry={list.reload} />}
-      {list.loading && !list.data && <p className="loading">{t('app.loading')}</p>}
+      <ListStatus list={list} />
       {list.data && (
         <table>
           <caption className="muted">{t('registry.count', { n: list.data.length })}</caption>

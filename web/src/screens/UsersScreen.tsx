@@ -6,7 +6,7 @@ import { useApi } from '../useApi.js';
 import type { Role } from '../types.js';
 import { ErrorNote } from './parts.js';
 import './registry/registry.css';
-import { Field, FormError, textOrNull, useSubmit } from './registry/forms.js';
+import { Field, textOrNull, useSubmit, FormFooter, ListStatus } from './registry/forms.js';
 import type { ClientRow, UserRow } from './registry/model.js';
 
 const ROLES: readonly Role[] = ['admin', 'operator', 'client'];
@@ -94,20 +94,11 @@ export default function UsersScreen() {
               )}
             </Field>
           )}
-          <FormError problem={submit.problem} fields={FIELDS} />
-          <div className="toolbar">
-            <button type="submit" disabled={submit.busy}>
-              {t('registry.save')}
-            </button>
-            <button type="button" className="secondary" onClick={() => setCreating(false)}>
-              {t('registry.cancel')}
-            </button>
-          </div>
+          <FormFooter problem={submit.problem} fields={FIELDS} busy={submit.busy} onCancel={() => setCreating(false)} />
         </form>
       )}
       {toggle.problem && <ErrorNote error={new Error(toggle.problem.detail)} />}
-      {list.error && <ErrorNote error={list.error} retry={list.reload} />}
-      {list.loading && !list.data && <p className="loading">{t('app.loading')}</p>}
+      <ListStatus list={list} />
       {list.data && (
         <table>
           <caption className="muted">{t('registry.count', { n: list.data.length })}</caption>

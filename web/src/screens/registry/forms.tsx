@@ -5,6 +5,8 @@
 import { useCallback, useId, useState, type ReactNode } from 'react';
 import { ApiError } from '../../api.js';
 import { useI18n } from '../../i18n.js';
+import type { Loaded } from '../../useApi.js';
+import { ErrorNote } from '../parts.js';
 
 /** What the server said about the last submit: the field it names (problem+json `field`) and why. */
 export interface FormProblem {
@@ -122,3 +124,32 @@ export function numberOrNull(s: string): number | string | null {
 
 /** A number as a form shows it: empty for null. */
 export const numberText = (n: number | null | undefined) => (n === null || n === undefined ? '' : String(n));
+
+/** The end of a registry form: the problem the server named outside any field, then save and cancel. */
+export function FormFooter(props: { problem: FormProblem | null; fields: readonly string[]; busy: boolean; onCancel: () => void }) {
+  const { t } = useI18n();
+  return (
+    <>
+      <FormError problem={props.problem} fields={props.fields} />
+      <div className="toolbar">
+        <button type="submit" disabled={props.busy}>
+          {t('registry.save')}
+        </button>
+        <button type="button" className="secondary" onClick={props.onCancel}>
+          {t('registry.cancel')}
+        </button>
+      </div>
+    </>
+  );
+}
+
+/** A registry list while it loads or when loading failed (with a retry). */
+export function ListStatus({ list }: { list: Loaded<unknown> }) {
+  const { t } = useI18n();
+  return (
+    <>
+      {list.error && <ErrorNote error={list.error} retry={list.reload} />}
+      {list.loading && !list.data && <p className="loading">{t('app.loading')}</p>}
+    </>
+  );
+}
