@@ -193,7 +193,10 @@ describe('fuzzing every route of /openapi.json', () => {
             ...(req.payload === undefined ? {} : { payload: req.payload }),
           });
           sent++;
-          if (res.statusCode >= 500) failures.push(`${role} ${req.method} ${req.url.slice(0, 160)} ${req.payload?.slice(0, 160) ?? ''} → ${res.statusCode} ${res.body.slice(0, 200)}`);
+          // /health answers 503 by design when a part of the pipeline is down (no collector or reporter runs in
+          // this API-only test once the fuzzing has created active or DGA points): a report, not a failure.
+          const healthReport = path === '/health' && res.statusCode === 503 && res.json().status === 'down';
+          if (res.statusCode >= 500 && !healthReport) failures.push(`${role} ${req.method} ${req.url.slice(0, 160)} ${req.payload?.slice(0, 160) ?? ''} → ${res.statusCode} ${res.body.slice(0, 200)}`);
         }
       }
     }
