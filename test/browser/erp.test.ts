@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BrowserContext, Page, Response } from 'playwright-core';
 import { apiCall, launchBrowser, login, screenshot, seriousViolations, startDemo, type Demo } from './support.js';
@@ -39,7 +40,8 @@ async function downloadPdf(page: Page, testId: string, path: string): Promise<{ 
     page.waitForEvent('download'),
     page.getByTestId(testId).click(),
   ]);
-  const bytes = await response.body();
+  // The file as the browser saved it (the page fetches it with the token and hands the browser a blob).
+  const bytes = await readFile((await download.path())!);
   return { response, bytes, filename: download.suggestedFilename() };
 }
 
@@ -157,7 +159,10 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
     const token = await adminToken();
     const point = (await apiCall<{ items: { id: number; title: string; project_id: number }[] }>(demo.url, token, 'GET', '/points?limit=1')).body.items[0]!;
     const inTenDays = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
-    await login(page, demo.url, demo.admin.email, demo.admin.password);
+    await login(page, demo.url, demo.admin.email, demo.admin.password).catch(async (e: unknown) => {
+      await screenshot(page, 'erp-login-failure');
+      throw new Error(`${String(e)}\npage errors: ${errors.join('\n')}`);
+    });
     await page.getByRole('link', { name: 'Equipos' }).click();
     const form = page.getByRole('form', { name: 'Agregar equipo' });
     await form.waitFor();
