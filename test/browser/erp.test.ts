@@ -177,7 +177,8 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
     await form.getByLabel('Nombre').fill('Otro');
     await form.getByLabel('N° de serie').fill('sie-browser-001');
     await form.getByRole('button', { name: 'Guardar' }).click();
-    await expect.poll(() => page.getByTestId('error-form').first().textContent(), { timeout: 10_000 }).toMatch(/SIE-BROWSER-001|serial/i);
+    await expect.poll(() => page.getByTestId('error-serial_number').textContent(), { timeout: 10_000 }).toMatch(/already registered/);
+    await expect(page.getByTestId('error-form').first().textContent()).resolves.toBe(''); // said once, beside the field
 
     await row.getByRole('button', { name: 'Asignar / mantención' }).click();
     const assign = page.getByRole('form', { name: /Asignar Caudalímetro/ });
@@ -205,6 +206,30 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
     await page.getByTestId('expense-save').click();
     await page.getByTestId('expenses-table').getByText('$ 101.150').waitFor(); // 85.000 + 19 %
     await screenshot(page, 'erp-expenses');
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('a client user reads its own quotes and invoices, without editing, and sees nothing else of the ERP', async () => {
+    const token = await adminToken();
+    const quotes = (await apiCall<{ items: { id: number; number: string; client_id: number }[] }>(demo.url, token, 'GET', '/quotes')).body.items;
+    expect(quotes.length).toBeGreaterThan(0); // the first test's quote
+    const own = quotes[0]!;
+    const created = await apiCall(demo.url, token, 'POST', '/users', { email: 'lectura@cliente.cl', password: 'lectura-cliente-1', role: 'client', client_id: own.client_id });
+    expect(created.status).toBe(201);
+    const { context, page, errors } = await freshPage();
+    await login(page, demo.url, 'lectura@cliente.cl', 'lectura-cliente-1');
+    const nav = page.getByRole('navigation');
+    await expect(nav.getByRole('link').allTextContents()).resolves.toEqual(['Mapa', 'Cotizaciones', 'Facturas']);
+    await nav.getByRole('link', { name: 'Cotizaciones' }).click();
+    await page.getByRole('link', { name: own.number }).click();
+    await page.getByTestId('quote-pdf').waitFor();
+    await expect(page.getByTestId('document-items').count()).resolves.toBe(1);
+    await expect(page.locator('[data-testid^="quote-to-"], [data-testid="quote-invoice"], [data-testid="quote-save"]').count()).resolves.toBe(0);
+    await expect(page.getByTestId('quote-new').count()).resolves.toBe(0);
+    await screenshot(page, 'erp-client-quote');
+    await page.goto(`${demo.url}/expenses`);
+    await page.getByText('Esta página no existe.').waitFor();
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -31,7 +31,7 @@ export default function EquipmentScreen() {
     (signal) => api<List<Equipment>>('/equipment', { query: { limit: PAGE, offset, warranty_ends_within_days: expiring ? 30 : undefined }, signal }),
     [offset, expiring],
   );
-  const { projectName } = useClientsAndProjects(true);
+  const { projectName } = useClientsAndProjects();
   const points = useApi((signal) => allPages<Point>('/points', {}, signal), []);
   const pointName = (id: number | null) => (id === null ? '—' : points.data?.find((p) => p.id === id)?.title ?? `#${id}`);
   const current = list.data?.items.find((e) => e.id === chosen);
@@ -172,7 +172,7 @@ function EquipmentForm({ onSaved }: { onSaved(): void }) {
         <button type="submit" disabled={busy}>
           {t('erp.save')}
         </button>
-        <FieldMessage error={error} field={null} id="err-eq-form" />
+        <FieldMessage error={error} field={null} id="err-eq-form" besideFields={['name', 'serial_number', 'manufacturer', 'model', 'purchase_date', 'warranty_expires']} />
       </p>
     </form>
   );
@@ -180,7 +180,7 @@ function EquipmentForm({ onSaved }: { onSaved(): void }) {
 
 function EquipmentDetail({ equipment, points, onChanged }: { equipment: Equipment; points: Point[]; onChanged(): void }) {
   const { t } = useI18n();
-  const { projects } = useClientsAndProjects(true);
+  const { projects } = useClientsAndProjects();
   const [pointId, setPointId] = useState(equipment.point_id === null ? '' : String(equipment.point_id));
   const [projectId, setProjectId] = useState(equipment.project_id === null ? '' : String(equipment.project_id));
   const [assignError, setAssignError] = useState<unknown>(null);
@@ -248,7 +248,7 @@ function EquipmentDetail({ equipment, points, onChanged }: { equipment: Equipmen
         </div>
         <p className="toolbar">
           <button type="submit">{t('erp.equipment.assignSubmit')}</button>
-          <FieldMessage error={assignError} field={null} id="err-as-form" />
+          <FieldMessage error={assignError} field={null} id="err-as-form" besideFields={['point_id']} />
         </p>
       </form>
       <div className="card">
@@ -304,7 +304,7 @@ function EquipmentDetail({ equipment, points, onChanged }: { equipment: Equipmen
           </div>
           <p className="toolbar">
             <button type="submit">{t('erp.equipment.record')}</button>
-            <FieldMessage error={mError} field={null} id="err-m-form" />
+            <FieldMessage error={mError} field={null} id="err-m-form" besideFields={['performed_on', 'cost']} />
           </p>
         </form>
       </div>

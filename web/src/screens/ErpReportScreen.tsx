@@ -25,7 +25,7 @@ const COLUMNS = ['quoted', 'invoiced', 'paid', 'outstanding', 'expenses', 'margi
 /** The ERP report for a client or project over a period: what was quoted, invoiced, paid, is owed, spent, and the margin. */
 export default function ErpReportScreen() {
   const { t } = useI18n();
-  const { clients, projects } = useClientsAndProjects(true);
+  const { clients, projects } = useClientsAndProjects();
   const { meta } = useSession();
   const [q, setQ] = useState(() => {
     const today = todayIn(meta.timezone);

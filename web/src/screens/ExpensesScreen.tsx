@@ -29,7 +29,7 @@ export default function ExpensesScreen() {
   const { t } = useI18n();
   const [offset, setOffset] = useState(0);
   const expenses = useApi((signal) => api<List<Expense>>('/expenses', { query: { limit: PAGE, offset }, signal }), [offset]);
-  const { projectName } = useClientsAndProjects(true);
+  const { projectName } = useClientsAndProjects();
 
   return (
     <section aria-labelledby="expenses-title">
@@ -72,7 +72,7 @@ export default function ExpensesScreen() {
 
 function ExpenseForm({ onSaved }: { onSaved(): void }) {
   const { t } = useI18n();
-  const { projects } = useClientsAndProjects(true);
+  const { projects } = useClientsAndProjects();
   const empty = { category: 'installation' as Category, project_id: '', supplier: '', description: '', currency: 'CLP' as Currency, amount: '', tax_rate: '19', expense_date: '', attachment_ref: '' };
   const [f, setF] = useState(empty);
   const [error, setError] = useState<unknown>(null);
@@ -173,7 +173,7 @@ function ExpenseForm({ onSaved }: { onSaved(): void }) {
         <button type="submit" data-testid="expense-save" disabled={busy}>
           {t('erp.save')}
         </button>
-        <FieldMessage error={error} field={null} id="err-x-form" />
+        <FieldMessage error={error} field={null} id="err-x-form" besideFields={['project_id', 'expense_date', 'supplier', 'amount', 'tax_rate', 'description', 'attachment_ref']} />
       </p>
     </form>
   );

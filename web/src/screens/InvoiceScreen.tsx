@@ -7,7 +7,7 @@ import { useApi } from '../useApi.js';
 import { ErrorNote } from './parts.js';
 import { DocumentItems, DocumentTotals } from './erp/DocumentView.js';
 import {
-  decimalInput, day, FieldMessage, money, PAYMENT_METHODS, PdfButton, StatusTag, todayIn, useClientsAndProjects, type Invoice, type InvoiceStatus, type PaymentMethod,
+  decimalInput, day, FieldMessage, money, PAYMENT_METHODS, PdfButton, StatusTag, todayIn, useClientsAndProjects, type Invoice, type InvoiceStatus, type Quote, type PaymentMethod,
 } from './erp/common.js';
 
 /** An invoice: its lines and totals, what is paid and owed, its state changes and (staff) the payments form. */
@@ -17,8 +17,10 @@ export default function InvoiceScreen() {
   const { user } = useSession();
   const staff = isStaff(user);
   const invoice = useApi((signal) => api<Invoice>(`/invoices/${id}`, { signal }), [id]);
-  const { clientName, projectName } = useClientsAndProjects(false);
+  const { clientName, projectName } = useClientsAndProjects();
   const inv = invoice.data;
+  const quoteId = inv?.quote_id ?? null;
+  const quote = useApi((signal) => (quoteId === null ? Promise.resolve(undefined) : api<Quote>(`/quotes/${quoteId}`, { signal })), [quoteId]);
 
   return (
     <article aria-labelledby="invoice-title">
@@ -53,7 +55,7 @@ export default function InvoiceScreen() {
               <div>
                 <dt>{t('erp.quote')}</dt>
                 <dd>
-                  <Link to={`/quotes/${inv.quote_id}`}>#{inv.quote_id}</Link>
+                  <Link to={`/quotes/${inv.quote_id}`}>{quote.data?.number ?? `#${inv.quote_id}`}</Link>
                 </dd>
               </div>
             )}
@@ -190,7 +192,7 @@ function PaymentForm({ invoice, onPaid }: { invoice: Invoice; onPaid(): void }) 
           {t('erp.payment.submit')}
         </button>
         <span className="muted">{t('erp.payment.balanceIs', { balance: money(invoice.balance, invoice.currency) })}</span>
-        <FieldMessage error={error} field={null} id="err-payment" />
+        <FieldMessage error={error} field={null} id="err-payment" besideFields={['amount', 'paid_at', 'reference']} />
       </p>
     </form>
   );

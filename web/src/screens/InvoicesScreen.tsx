@@ -16,7 +16,7 @@ export default function InvoicesScreen() {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const invoices = useApi((signal) => api<List<Invoice>>('/invoices', { query: { status, limit: PAGE, offset }, signal }), [status, offset]);
-  const { clientName } = useClientsAndProjects(false);
+  const { clientName } = useClientsAndProjects();
 
   return (
     <section aria-labelledby="invoices-title">

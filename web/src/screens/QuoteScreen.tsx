@@ -27,6 +27,8 @@ interface QuoteForm {
   items: ItemForm[];
 }
 
+/** The fields the editor shows refusals beside. */
+const QUOTE_FIELDS = ['client_id', 'project_id', 'currency', 'tax_rate', 'uf_value', 'valid_until', 'items', 'notes'];
 const EMPTY_ITEM: ItemForm = { description: '', quantity: '1', unit_price: '', discount_percent: '0' };
 const EMPTY: QuoteForm = { client_id: '', project_id: '', currency: 'CLP', tax_rate: '19', uf_value: '', valid_until: '', notes: '', items: [{ ...EMPTY_ITEM }] };
 
@@ -144,7 +146,7 @@ function QuoteActions({ quote, staff, onChanged, onInvoiced }: { quote: Quote; s
 
 function QuoteRead({ quote }: { quote: Quote }) {
   const { t } = useI18n();
-  const { clientName, projectName } = useClientsAndProjects(false);
+  const { clientName, projectName } = useClientsAndProjects();
   return (
     <>
       <dl className="card facts">
@@ -175,7 +177,7 @@ function QuoteRead({ quote }: { quote: Quote }) {
 function QuoteEditor({ quote, onSaved }: { quote?: Quote; onSaved(q: Quote): void }) {
   const { t } = useI18n();
   const { user } = useSession();
-  const { clients, projects } = useClientsAndProjects(isStaff(user));
+  const { clients, projects } = useClientsAndProjects();
   const [form, setForm] = useState<QuoteForm>(() => (quote ? formOf(quote) : { ...EMPTY, items: [{ ...EMPTY_ITEM }] }));
   const [preview, setPreview] = useState<QuotePreview | null>(null);
   const [previewError, setPreviewError] = useState<unknown>(null);
@@ -361,7 +363,7 @@ function QuoteEditor({ quote, onSaved }: { quote?: Quote; onSaved(q: Quote): voi
         <button type="submit" data-testid="quote-save" disabled={busy}>
           {quote ? t('erp.save') : t('erp.quotes.create')}
         </button>
-        <FieldMessage error={saveError} field={null} id="err-form" />
+        <FieldMessage error={saveError} field={null} id="err-form" besideFields={QUOTE_FIELDS} />
       </p>
     </form>
   );

@@ -19,7 +19,7 @@ export default function QuotesScreen() {
   const [status, setStatus] = useState('');
   const [offset, setOffset] = useState(0);
   const quotes = useApi((signal) => api<List<Quote>>('/quotes', { query: { status, limit: PAGE, offset }, signal }), [status, offset]);
-  const { clientName } = useClientsAndProjects(false);
+  const { clientName } = useClientsAndProjects();
 
   return (
     <section aria-labelledby="quotes-title">

@@ -1,8 +1,8 @@
 import { Link } from 'react-router-dom';
-import { api } from '../../api.js';
+import { allPages, api } from '../../api.js';
 import { useI18n } from '../../i18n.js';
 import { useApi } from '../../useApi.js';
-import type { List } from '../../types.js';
+import type { List, Point } from '../../types.js';
 import { ErrorNote } from '../parts.js';
 import { day, type Equipment } from './common.js';
 
@@ -12,6 +12,8 @@ export const WARRANTY_ALERT_DAYS = 30;
 export function WarrantyAlerts() {
   const { t } = useI18n();
   const ending = useApi((signal) => api<List<Equipment>>('/equipment', { query: { warranty_ends_within_days: WARRANTY_ALERT_DAYS, limit: 100 }, signal }), []);
+  const placed = (ending.data?.items ?? []).some((e) => e.point_id !== null);
+  const points = useApi((signal) => (placed ? allPages<Point>('/points', {}, signal) : Promise.resolve([] as Point[])), [placed]);
   const items = [...(ending.data?.items ?? [])].sort((a, b) => (a.warranty_expires ?? '').localeCompare(b.warranty_expires ?? ''));
   return (
     <div data-testid="warranty-alerts">
@@ -38,7 +40,7 @@ export function WarrantyAlerts() {
                 <td>{e.name}</td>
                 <td>{e.serial_number}</td>
                 <td>{day(e.warranty_expires)}</td>
-                <td>{e.point_id === null ? '—' : <Link to={`/points/${e.point_id}`}>#{e.point_id}</Link>}</td>
+                <td>{e.point_id === null ? '—' : <Link to={`/points/${e.point_id}`}>{points.data?.find((p) => p.id === e.point_id)?.title ?? `#${e.point_id}`}</Link>}</td>
               </tr>
             ))}
           </tbody>

@@ -100,9 +100,11 @@ export function problemField(err: unknown): string | undefined {
 }
 
 /** A refusal shown beside the field it names; with no field, the form's summary (announced). */
-export function FieldMessage({ error, field, id, exact = false }: { error: unknown; field: string | null; id: string; exact?: boolean }) {
+export function FieldMessage({ error, field, id, exact = false, besideFields = [] }: { error: unknown; field: string | null; id: string; exact?: boolean; besideFields?: string[] }) {
   const named = problemField(error);
-  const mine = error instanceof Error && (field === null || named === field || (!exact && (named?.startsWith(`${field}.`) ?? false)));
+  const covers = (f: string) => named === f || (named?.startsWith(`${f}.`) ?? false);
+  // The form's summary (field null) repeats nothing already shown beside a field of `besideFields`.
+  const mine = error instanceof Error && (field === null ? !besideFields.some(covers) : named === field || (!exact && covers(field)));
   return (
     <span id={id} className="error field-error" role={field === null ? 'alert' : undefined} data-testid={`error-${field ?? 'form'}`}>
       {mine ? (error as Error).message : ''}
@@ -110,9 +112,10 @@ export function FieldMessage({ error, field, id, exact = false }: { error: unkno
   );
 }
 
-export function useClientsAndProjects(staff: boolean) {
+/** Clients and projects by name (a client user sees only its own, as the server answers). */
+export function useClientsAndProjects() {
   const clients = useApi((signal) => allPages<Client>('/clients', {}, signal), []);
-  const projects = useApi((signal) => (staff ? allPages<Project>('/projects', {}, signal) : Promise.resolve([] as Project[])), [staff]);
+  const projects = useApi((signal) => allPages<Project>('/projects', {}, signal), []);
   const clientName = (id: number | null) => clients.data?.find((c) => c.id === id)?.name ?? (id === null ? '—' : `#${id}`);
   const projectName = (id: number | null) => projects.data?.find((p) => p.id === id)?.name ?? (id === null ? '—' : `#${id}`);
   return { clients: clients.data ?? [], projects: projects.data ?? [], clientName, projectName };
