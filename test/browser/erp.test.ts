@@ -200,6 +200,7 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
     await page.getByRole('link', { name: 'Gastos' }).click();
     await page.getByTestId('expense-project').selectOption(String(point.project_id));
     await page.getByTestId('expense-amount').fill('85000');
+    await page.getByTestId('expense-date').fill(''); // today by default; without a date the server refuses, naming the field
     await page.getByTestId('expense-save').click();
     await expect.poll(() => page.getByTestId('error-expense_date').textContent(), { timeout: 10_000 }).toMatch(/expense_date/);
     await page.getByTestId('expense-date').fill(new Date(Date.now() - 86_400_000).toISOString().slice(0, 10)); // yesterday in UTC: never the server's future

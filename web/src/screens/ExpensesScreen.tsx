@@ -4,7 +4,8 @@ import { useI18n } from '../i18n.js';
 import { useApi } from '../useApi.js';
 import type { List } from '../types.js';
 import { ErrorNote } from './parts.js';
-import { day, decimalInput, FieldMessage, money, Pager, useClientsAndProjects, type Currency } from './erp/common.js';
+import { useSession } from '../session.js';
+import { day, decimalInput, FieldMessage, money, Pager, todayIn, useClientsAndProjects, type Currency } from './erp/common.js';
 
 export const EXPENSE_CATEGORIES = ['equipment', 'installation', 'maintenance', 'travel', 'services', 'other'] as const;
 type Category = (typeof EXPENSE_CATEGORIES)[number];
@@ -73,7 +74,8 @@ export default function ExpensesScreen() {
 function ExpenseForm({ onSaved }: { onSaved(): void }) {
   const { t } = useI18n();
   const { projects } = useClientsAndProjects();
-  const empty = { category: 'installation' as Category, project_id: '', supplier: '', description: '', currency: 'CLP' as Currency, amount: '', tax_rate: '19', expense_date: '', attachment_ref: '' };
+  const { meta } = useSession();
+  const empty = { category: 'installation' as Category, project_id: '', supplier: '', description: '', currency: 'CLP' as Currency, amount: '', tax_rate: '19', expense_date: todayIn(meta.timezone), attachment_ref: '' };
   const [f, setF] = useState(empty);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
