@@ -46,6 +46,8 @@ export interface Config {
   loginRateLimit: number;
   /** Hosts provider accounts may point at (PROVIDER_HOST_ALLOWLIST); undefined: any host. */
   providerHostAllowlist?: string[];
+  /** /health reports the DGA reporter down when its last heartbeat is older than this (HEALTH_REPORTER_STALE_S, default 300). */
+  healthReporterStaleMs: number;
   /** True when DATABASE_URL is unset: PGlite under dataDir. */
   embedded: boolean;
   /** The issuer printed on quote and invoice PDFs (COMPANY_NAME, COMPANY_RUT, COMPANY_ADDRESS, COMPANY_LOGO_PATH). */
@@ -217,6 +219,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`COMPANY_LOGO_PATH ${company.logoPath} does not exist`);
   }
 
+  let healthReporterStaleMs = 300_000;
+  const staleText = str('HEALTH_REPORTER_STALE_S');
+  if (staleText !== undefined) {
+    healthReporterStaleMs = Number(staleText) * 1000;
+    if (!/^\d+$/.test(staleText) || healthReporterStaleMs < 10_000 || healthReporterStaleMs > 86_400_000) {
+      problems.push('HEALTH_REPORTER_STALE_S must be an integer from 10 to 86400 (seconds)');
+    }
+  }
+
   const logLevel = str('LOG_LEVEL') ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
 
@@ -253,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttClientId,
     loginRateLimit,
     providerHostAllowlist,
+    healthReporterStaleMs,
     embedded: databaseUrl === undefined,
     company,
     webDir: resolve(str('WEB_DIR') ?? join(packageRoot(), 'dist', 'web')),

@@ -163,7 +163,16 @@ async function start(args: string[]): Promise<number> {
   }
 }
 
-/** SIGTERM/SIGINT: stop roles (they finish in-flight work), then close every connection. */
+/**
+ * How long a shutdown may take: orchestrators (Kubernetes, compose) kill a process 10 s after SIGTERM by default, and
+ * what was not committed is delivered again anyway.
+ */
+const SHUTDOWN_DEADLINE_MS = 9_000;
+
+/**
+ * SIGTERM/SIGINT: stop roles (they finish in-flight work), then close every connection. A role that has not stopped
+ * by the deadline (a provider or DGA request hanging) is left behind: the process exits 1, naming it.
+ */
 function installShutdown(c: Container, running: RunningRole[], simulators?: RunningSimulators) {
   let resolveDone: (code: number) => void = () => undefined;
   const done = new Promise<number>((r) => (resolveDone = r));
@@ -179,7 +188,20 @@ function installShutdown(c: Container, running: RunningRole[], simulators?: Runn
   };
   const onSignal = (signal: string) => {
     c.logger.info({ signal }, 'shutting down');
-    void now().then(() => resolveDone(0));
+    const stillStopping = new Set(running.map((r) => r.name));
+    for (const r of running) {
+      const stop = r.stop.bind(r);
+      r.stop = () => stop().finally(() => stillStopping.delete(r.name));
+    }
+    const deadline = setTimeout(() => {
+      c.logger.error({ roles: [...stillStopping], deadline_ms: SHUTDOWN_DEADLINE_MS }, 'shutdown took too long; exiting without waiting for them');
+      resolveDone(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
+    void now().then(() => {
+      clearTimeout(deadline);
+      resolveDone(0);
+    });
   };
   process.once('SIGTERM', () => onSignal('SIGTERM'));
   process.once('SIGINT', () => onSignal('SIGINT'));

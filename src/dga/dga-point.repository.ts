@@ -69,6 +69,12 @@ export class DgaPointRepository {
     return rows;
   }
 
+  /** Whether any point has DGA reporting switched on. */
+  async anySending(): Promise<boolean> {
+    const { rows } = await this.db.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM catchment_points WHERE dga_send) AS any');
+    return rows[0]?.any === true;
+  }
+
   /** Points whose meter reports in the DGA work of `pointId` (see work.ts), by id. */
   async workMembers(pointId: number): Promise<number[]> {
     const { rows } = await this.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE dga_work_point_id = $1 ORDER BY id', [pointId]);

@@ -20,7 +20,12 @@ export class ReporterLoop {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly deps: { reporter: Tickable; logger: Logger },
+    private readonly deps: {
+      reporter: Tickable;
+      logger: Logger;
+      /** Called before each tick: tells /health this reporter is alive (a failure is logged; the tick still runs). */
+      heartbeat?: () => Promise<void>;
+    },
     opts: { intervalMs?: number } = {},
   ) {
     this.intervalMs = opts.intervalMs ?? DEFAULT_REPORTER_INTERVAL_MS;
@@ -46,6 +51,7 @@ export class ReporterLoop {
 
   private async runOnce(): Promise<void> {
     let more = false;
+    await this.deps.heartbeat?.().catch((err: unknown) => this.deps.logger.warn({ err }, 'DGA reporter heartbeat failed'));
     try {
       more = (await this.deps.reporter.tick()).more;
     } catch (err) {

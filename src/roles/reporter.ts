@@ -1,6 +1,7 @@
 import type { Container } from '../container.js';
 import type { DgaReporter, DgaReporterOptions } from '../dga/reporter.service.js';
 import { ReporterLoop } from '../dga/reporter.loop.js';
+import { ReporterHeartbeatRepository } from '../dga/reporter-heartbeat.repository.js';
 import type { RunningRole } from './api.js';
 
 export interface ReporterRoleOptions extends DgaReporterOptions {
@@ -18,7 +19,9 @@ export async function startReporter(
 ): Promise<RunningRole & { reporter: DgaReporter }> {
   const { intervalMs, ...reporterOpts } = opts;
   const reporter = c.dgaReporter(reporterOpts);
-  const loop = new ReporterLoop({ reporter, logger: c.logger }, { intervalMs });
+  const heartbeats = new ReporterHeartbeatRepository(c.db);
+  const heartbeat = () => heartbeats.beat(reporter.owner, c.clock.now());
+  const loop = new ReporterLoop({ reporter, logger: c.logger, heartbeat }, { intervalMs });
   loop.start();
   c.logger.info({ owner: reporter.owner, dgaApiUrl: c.config.dgaApiUrl, intervalMs }, 'DGA reporter started');
   return { name: 'reporter', reporter, stop: () => loop.stop() };

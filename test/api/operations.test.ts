@@ -13,8 +13,14 @@ describe('operations endpoints', () => {
     const ok = await t.as(null, { method: 'GET', url: '/health' });
     expect(ok.status).toBe(200);
     expect(ok.body.status).toBe('ok');
-    expect(Object.keys(ok.body.checks).sort()).toEqual(['bus', 'cache', 'database']);
+    expect(Object.keys(ok.body.checks).sort()).toEqual(['bus', 'cache', 'collector', 'database', 'processor', 'reporter']);
     expect(ok.body.checks.database.status).toBe('ok');
+    // Nothing collected, nothing queued, no DGA point: the pipeline has nothing to be late with.
+    for (const part of ['processor', 'collector', 'reporter']) expect(ok.body.checks[part].status).toBe('ok');
+    // The pipeline's figures (group names, lag, times) are for staff only.
+    expect(ok.body.checks.processor.detail).toBeUndefined();
+    const staff = await t.as(t.adminToken, { method: 'GET', url: '/health' });
+    expect(staff.body.checks.processor.detail).toMatch(/member\(s\) in .*processor, lag 0/);
     busUp = false;
     const down = await t.as(t.adminToken, { method: 'GET', url: '/health' });
     expect(down.status).toBe(503);

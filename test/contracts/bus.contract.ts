@@ -51,6 +51,20 @@ export function describeBusContract(label: string, harness: BusHarness): void {
       expect(await bus.health()).toMatchObject({ ok: true });
     });
 
+    it("counts a group's members: none before, one per subscription, none after they stopped", async () => {
+      const topic = harness.name('members');
+      const group = harness.name('members-g');
+      await bus.ensureTopics([topic], 2);
+      expect(await bus.members(group)).toBe(0);
+      const handler = async () => undefined;
+      const a = await bus.subscribe({ group, topics: [topic], handler });
+      const b = await bus.subscribe({ group, topics: [topic], handler });
+      await wait(async () => (await bus.members(group)) === 2, 'two members');
+      await a.stop();
+      await b.stop();
+      await wait(async () => (await bus.members(group)) === 0, 'no member after both stopped');
+    });
+
     it('creates topics with the partitions asked for, and leaves an existing topic as it is', async () => {
       const topic = harness.name('ensure');
       await bus.ensureTopics([topic], 3);

@@ -20,6 +20,15 @@ export const ROUTES: readonly AppRoute[] = [
   { path: '/map', screen: lazy(() => import('./screens/MapScreen.js')), nav: 'nav.map' },
   { path: '/dashboard', screen: lazy(() => import('./screens/DashboardScreen.js')), roles: STAFF, nav: 'nav.dashboard' },
   { path: '/points/:id', screen: lazy(() => import('./screens/PointScreen.js')) },
+  // Registry (staff) and DGA compliance screens.
+  { path: '/dga', screen: lazy(() => import('./screens/DgaComplianceScreen.js')), nav: 'nav.dga' },
+  { path: '/admin/clients', screen: lazy(() => import('./screens/ClientsScreen.js')), roles: STAFF, nav: 'nav.clients' },
+  { path: '/admin/projects', screen: lazy(() => import('./screens/ProjectsScreen.js')), roles: STAFF, nav: 'nav.projects' },
+  { path: '/admin/points', screen: lazy(() => import('./screens/PointsAdminScreen.js')), roles: STAFF, nav: 'nav.points' },
+  { path: '/admin/points/:id', screen: lazy(() => import('./screens/PointFormScreen.js')), roles: STAFF },
+  { path: '/admin/templates', screen: lazy(() => import('./screens/TemplatesScreen.js')), roles: STAFF, nav: 'nav.templates' },
+  { path: '/admin/users', screen: lazy(() => import('./screens/UsersScreen.js')), roles: ['admin'], nav: 'nav.users' },
+  { path: '/admin/api-keys', screen: lazy(() => import('./screens/ApiKeysScreen.js')), roles: STAFF, nav: 'nav.apiKeys' },
   // ERP (issue 14): a client user reads its own quotes and invoices; the rest is staff's.
   { path: '/quotes', screen: lazy(() => import('./screens/QuotesScreen.js')), nav: 'nav.quotes' },
   { path: '/quotes/:id', screen: lazy(() => import('./screens/QuoteScreen.js')) },

@@ -74,6 +74,11 @@ export interface Bus {
   subscribe(opts: SubscribeOptions): Promise<Subscription>;
   /** Messages not yet committed by `group` across its topics (consumer lag). */
   lag(group: string, topics: string[]): Promise<number>;
+  /**
+   * Members of consumer group `group` now (Kafka: as the group coordinator knows them; a member that died
+   * without leaving counts until its session times out).
+   */
+  members(group: string): Promise<number>;
   health(): Promise<{ ok: boolean; detail?: string }>;
   close(): Promise<void>;
 }

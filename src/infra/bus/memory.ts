@@ -140,6 +140,10 @@ export class MemoryBus implements Bus {
     return lag;
   }
 
+  async members(groupName: string): Promise<number> {
+    return this.groups.get(groupName)?.members.filter((m) => !m.stopping).length ?? 0;
+  }
+
   async health(): Promise<{ ok: boolean; detail?: string }> {
     return this.closed ? { ok: false, detail: 'closed' } : { ok: true, detail: 'in-process bus' };
   }

@@ -36,7 +36,7 @@ export class PostgresDb implements Db {
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     try {
       await client.query('BEGIN');
       const result = await fn(clientQueryable(client));
@@ -51,7 +51,7 @@ export class PostgresDb implements Db {
   }
 
   async withAdvisoryLock<T>(key: number, fn: (conn: Queryable) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     try {
       await client.query('SELECT pg_advisory_lock($1)', [key]);
       try {
@@ -65,12 +65,33 @@ export class PostgresDb implements Db {
   }
 
   async copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
-    const client = await this.pool.connect();
+    const client = await this.checkout();
     try {
       return await copyOn(client, table, columns, rows);
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * A client taken from the pool for several statements. node-postgres emits 'error' on a checked-out client
+   * whose connection drops (the server restarted, `pg_terminate_backend`); the pool listens only while the
+   * client is idle, and an unheard 'error' event ends the process. Here the statement in flight fails instead,
+   * and a broken client is discarded on release rather than handed out again.
+   */
+  private async checkout(): Promise<pg.PoolClient> {
+    const client = await this.pool.connect();
+    let broken: Error | undefined;
+    const onError = (err: Error) => {
+      broken ??= err;
+    };
+    client.on('error', onError);
+    const release = client.release.bind(client);
+    client.release = (err?: Error | boolean) => {
+      client.removeListener('error', onError);
+      release(err ?? broken);
+    };
+    return client;
   }
 
   async ping(): Promise<void> {

@@ -3,6 +3,7 @@ import { openDb, type Db } from '../../infra/db/index.js';
 import { migrate } from '../../infra/db/migrate.js';
 import { PROVIDERS } from '../../providers/provider.js';
 import { CollectionRepository } from './collection.repository.js';
+import { TickClaimRepository } from './tick.repository.js';
 
 describe('CollectionRepository', () => {
   let db: Db;
@@ -48,5 +49,52 @@ describe('CollectionRepository', () => {
     const cursors = await repo.loadCursors([id, ids['novus-1']!]);
     expect(cursors.get(id)).toEqual(new Map([['flow', Date.parse('2026-03-01T10:00:00Z')], ['level', Date.parse('2026-03-01T09:00:00Z')]]));
     expect(cursors.has(ids['novus-1']!)).toBe(false);
+  });
+
+  it('lists the frequencies of active collected points', async () => {
+    expect(await repo.activeFrequencies(PROVIDERS)).toEqual([1, 5]);
+    expect(await repo.activeFrequencies(['nettra'])).toEqual([5]);
+  });
+});
+
+describe('TickClaimRepository', () => {
+  let db: Db;
+  let ticks: TickClaimRepository;
+  const at = new Date('2026-03-01T10:00:00Z');
+  const stats = { points: 1, ok: 1, no_data: 0, failed: 0, readings: 3, by_provider: {}, failed_points: [] };
+  beforeAll(async () => {
+    db = await openDb({ memory: true });
+    await migrate(db);
+    ticks = new TickClaimRepository(db);
+  });
+  afterAll(async () => db.close());
+
+  it('gives a tick to the first claimer, and reports who holds which tick and whether it finished', async () => {
+    expect(await ticks.claim(1, at, 'a')).toBe(true);
+    expect(await ticks.claim(1, at, 'b')).toBe(false);
+    expect(await ticks.claim(60, at, 'b')).toBe(true);
+    await ticks.finish(60, at, stats);
+    const states = await ticks.states([{ frequency: 1, at }, { frequency: 60, at }, { frequency: 5, at }]);
+    expect([...states.keys()].sort((x, y) => x - y)).toEqual([1, 60]);
+    expect(states.get(1)).toMatchObject({ claimedBy: 'a', finished: false });
+    expect(states.get(60)).toMatchObject({ claimedBy: 'b', finished: true });
+    expect(states.get(1)!.claimedAt).toBeInstanceOf(Date);
+    expect(states.get(1)!.holderBeatAt).toBeNull();
+    await ticks.beat('a', new Date('2026-03-01T10:00:20Z'));
+    await ticks.beat('a', new Date('2026-03-01T10:00:25Z'));
+    expect((await ticks.states([{ frequency: 1, at }])).get(1)!.holderBeatAt).toEqual(new Date('2026-03-01T10:00:25Z'));
+  });
+
+  it('gives a catch-up to one collector, again to the same one', async () => {
+    expect(await ticks.claimCatchUp(5, at, 'a')).toBe(true);
+    expect(await ticks.claimCatchUp(5, at, 'b')).toBe(false);
+    expect(await ticks.claimCatchUp(5, at, 'a')).toBe(true);
+    expect(await ticks.claimCatchUp(5, new Date(at.getTime() + 300_000), 'b')).toBe(true);
+  });
+
+  it('finds the newest tick per frequency', async () => {
+    await ticks.claim(1, new Date('2026-03-01T10:01:00Z'), 'a');
+    const last = await ticks.lastTicks([1, 5, 60]);
+    expect(last).toEqual(new Map([[1, new Date('2026-03-01T10:01:00Z')], [60, at]]));
   });
 });

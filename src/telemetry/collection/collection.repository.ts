@@ -29,6 +29,15 @@ export class CollectionRepository {
     return rows;
   }
 
+  /** The frequencies (minutes) of telemetry-active points of the given providers. */
+  async activeFrequencies(providers: readonly string[]): Promise<number[]> {
+    const { rows } = await this.db.query<{ frequency: number }>(
+      'SELECT DISTINCT frequency FROM catchment_points WHERE is_telemetry_active AND provider = ANY($1::text[]) ORDER BY frequency',
+      [providers],
+    );
+    return rows.map((r) => Number(r.frequency));
+  }
+
   /** Cursor (epoch ms) of each variable of each point that has one. */
   async loadCursors(pointIds: number[]): Promise<Map<number, Map<string, number>>> {
     const out = new Map<number, Map<string, number>>();

@@ -31,6 +31,8 @@ export interface ProviderStats {
 
 export interface CollectionStats extends ProviderStats {
   by_provider: Record<string, ProviderStats>;
+  /** Points whose collection failed (provider, bus or database): what a retry collects again. */
+  failed_points: number[];
 }
 
 export type PointResult = 'ok' | 'no_data' | 'request_failed';
@@ -95,9 +97,11 @@ export class CollectionService {
     return JSON.parse(text) as CollectPoint[];
   }
 
-  async collectFrequency(frequency: number, signal?: AbortSignal): Promise<CollectionStats> {
+  /** Collects the active points of `frequency` (only those in `only`, when given: a retry of the failed ones). */
+  async collectFrequency(frequency: number, signal?: AbortSignal, only?: ReadonlySet<number>): Promise<CollectionStats> {
     const started = performance.now();
-    const stats = await this.collectPoints(await this.activePoints(frequency), signal);
+    const points = (await this.activePoints(frequency)).filter((p) => !only || only.has(p.id));
+    const stats = await this.collectPoints(points, signal);
     this.deps.metrics.collectionDuration.observe({ frequency: String(frequency) }, (performance.now() - started) / 1000);
     return stats;
   }
@@ -122,15 +126,17 @@ export class CollectionService {
    * the points before it; within a point, windows go oldest first so the processor sees time order.
    */
   async collectPoints(points: CollectPoint[], signal?: AbortSignal): Promise<CollectionStats> {
-    const stats: CollectionStats = { points: points.length, ok: 0, no_data: 0, failed: 0, readings: 0, by_provider: {} };
+    const stats: CollectionStats = { points: points.length, ok: 0, no_data: 0, failed: 0, readings: 0, by_provider: {}, failed_points: [] };
     if (points.length === 0) return stats;
     const [accounts, cursors] = await Promise.all([this.deps.accounts.forCollection(), this.repo.loadCursors(points.map((p) => p.id))]);
     const to = this.now();
     const jobs: PointJob[] = [];
     for (const p of points) {
       const job = await this.prepare(p, accounts, cursors.get(p.id) ?? new Map(), to);
-      if (typeof job === 'string') this.count(stats, p.provider, job, 0, job === 'request_failed' ? `no ${p.provider} provider account` : undefined);
-      else jobs.push(job);
+      if (typeof job === 'string') {
+        this.count(stats, p.provider, job, 0, job === 'request_failed' ? `no ${p.provider} provider account` : undefined);
+        if (job === 'request_failed') stats.failed_points.push(p.id);
+      } else jobs.push(job);
     }
     let pending = jobs;
     // Stopping ends the collection after the window in flight: the cursors keep the rest for later.
@@ -148,6 +154,7 @@ export class CollectionService {
     }
     for (const job of jobs) {
       this.count(stats, job.point.provider, job.failed ? 'request_failed' : job.readings > 0 ? 'ok' : 'no_data', job.readings, job.error);
+      if (job.failed) stats.failed_points.push(job.point.id);
     }
     return stats;
   }
@@ -211,7 +218,7 @@ export class CollectionService {
     const windowEnd = Math.min(job.from + COLLECTION_WINDOW_MS, job.to);
     const res = await job.adapter.history(job.device, [...job.variablesByChannel.keys()], new Date(job.from), new Date(windowEnd));
     if (res.status === 'request_failed') {
-      this.deps.logger.warn({ point_id: job.point.id, provider: job.point.provider, error: res.error, http_status: res.httpStatus }, 'provider request failed; the cursor stays and the next tick retries');
+      this.deps.logger.warn({ point_id: job.point.id, provider: job.point.provider, error: res.error, http_status: res.httpStatus }, 'provider request failed; the cursor stays and the collection is retried');
       job.failed = true;
       job.error = `point ${job.point.id}: ${res.error}${res.httpStatus ? ` (HTTP ${res.httpStatus})` : ''}`;
       return;

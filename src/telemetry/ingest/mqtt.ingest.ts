@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
+import { connectAsync, type IClientOptions, type ISubscriptionMap, type MqttClient } from 'mqtt';
 import type { Logger } from '../../infra/logger.js';
 import { AppError } from '../../errors.js';
 import type { DeadLetterRow } from './measurement.repository.js';
@@ -95,6 +95,19 @@ export class MqttIngest {
       },
     };
     const client = await connectAsync(this.opts.url, options);
+    // A broker restart restores the persistent session (sessionPresent) but Mosquitto 2.0 does not persist shared
+    // subscriptions, and MQTT.js subscribes again only for a new session: without this the ingest stays connected
+    // and receives nothing. Subscribing again to an existing subscription only replaces it.
+    client.on('connect', (connack) => {
+      if (!connack.sessionPresent || this.stopping) return;
+      // `resubscribe`: MQTT.js otherwise leaves out a topic it believes subscribed and sends nothing.
+      // (The library's ISubscriptionMap intersects an index signature with `resubscribe`, which no literal satisfies.)
+      const again = { [readingsSubscription(this.opts.topicPrefix)]: { qos: 1 }, resubscribe: true } as unknown as ISubscriptionMap;
+      client.subscribe(again, (err) => {
+        if (err) this.opts.logger.warn({ err, clientId }, 'MQTT subscription after a reconnect failed');
+        else this.opts.logger.info({ clientId }, 'MQTT ingest reconnected and subscribed again');
+      });
+    });
     client.on('error', (err) => this.opts.logger.warn({ err, clientId }, 'MQTT client error'));
     client.on('offline', () => !this.stopping && this.opts.logger.warn({ clientId }, 'MQTT broker unreachable; reconnecting'));
     await client.subscribeAsync(readingsSubscription(this.opts.topicPrefix), { qos: 1 });

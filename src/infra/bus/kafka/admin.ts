@@ -78,6 +78,11 @@ export class KafkaAdmin {
     return Number(lag);
   }
 
+  async members(group: string): Promise<number> {
+    const groups = await this.admin.describeGroups({ groups: [group] });
+    return groups.get(group)?.members.size ?? 0;
+  }
+
   async health(): Promise<{ ok: boolean; detail?: string }> {
     try {
       const metadata = await withTimeout(

@@ -75,6 +75,10 @@ export class KafkaBus implements Bus {
     return this.admin.lag(group, topics);
   }
 
+  members(group: string): Promise<number> {
+    return this.admin.members(group);
+  }
+
   health(): Promise<{ ok: boolean; detail?: string }> {
     return this.admin.health();
   }

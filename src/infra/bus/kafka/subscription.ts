@@ -100,13 +100,26 @@ export class KafkaSubscription {
         groupId: this.opts.group,
         deserializers: stringDeserializers,
         autocommit: false,
-        sessionTimeout: 30_000,
-        rebalanceTimeout: 60_000,
+        // A member that died (SIGKILL) holds its partitions this long; a stopping one leaves the group at once.
+        sessionTimeout: 10_000,
+        // How long a rebalance waits for every known member to rejoin: a member that went away without leaving (killed
+        // mid-join) holds the whole group this long. Members rejoin from the client's heartbeat, not after their batch.
+        rebalanceTimeout: 15_000,
         heartbeatInterval: 1_000,
         maxWaitTime: 500,
       });
       // Keeps the topics subscribed while a stream is closed and reopened, so a redelivery does not rejoin the group.
       this.consumer.topics.trackAll(...this.opts.topics);
+      const consumer = this.consumer;
+      // The client emits 'error' when it could not rejoin the group (e.g. TimeoutError while the group churns or
+      // the broker is away); unheard, that event would end the process. This member is then of no use: the loop
+      // drops it and joins again with a new one, from the committed offsets.
+      consumer.on('error', (err: Error) => {
+        if (this.consumer !== consumer) return;
+        this.opts.logger?.warn({ err, group: this.opts.group }, 'Kafka consumer lost its group membership; joining again');
+        this.streamFailure = err;
+        this.wakeup.notify();
+      });
     }
     const stream = await this.consumer.consume({
       topics: this.opts.topics,
