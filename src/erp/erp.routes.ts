@@ -9,7 +9,7 @@ import type { ErpServices } from './erp.services.js';
 import {
   Assignment, AssignmentBody, Equipment, EquipmentBody, EquipmentPatch, EquipmentQuery, Expense, ExpenseBody, ExpenseQuery, Invoice,
   InvoiceBody, InvoicePatch, InvoiceQuery, InvoiceStatusBody, Maintenance, MaintenanceBody, PaymentBody, PaymentResult, Quote, QuoteBody,
-  QuotePatch, QuoteQuery, QuoteStatusBody, Report, ReportQuery,
+  QuotePatch, QuotePreview, QuotePreviewBody, QuoteQuery, QuoteStatusBody, Report, ReportQuery,
 } from './erp.schemas.js';
 
 /** Totals, line totals, numbers and states are the server's: a body carrying one is refused, naming it. */
@@ -41,6 +41,16 @@ export const erpRoutes: FastifyPluginAsync<{ erp: ErpServices }> = async (app, {
     preValidation: refuseComputedFields,
     schema: { tags: tags('quotes'), summary: 'Create a DRAFT quote (COT-YYYY-NNNN); the server computes every total', body: QuoteBody, response: { 201: Quote, ...errorResponses } },
     handler: async (req, reply) => reply.status(201).send(await erp.quotes.create(req.principal, req.body)),
+  });
+  r.post('/quotes/preview', {
+    preValidation: refuseComputedFields,
+    schema: {
+      tags: tags('quotes'),
+      summary: 'The totals of a quote with these items, by the same rules as POST /quotes; nothing is stored',
+      body: QuotePreviewBody,
+      response: { 200: QuotePreview, ...errorResponses },
+    },
+    handler: async (req) => erp.quotes.preview(req.principal, req.body),
   });
   r.get('/quotes/:id.pdf', {
     schema: { tags: tags('quotes'), summary: 'The quote as PDF', params: IdParams, response: { 200: Pdf, ...errorResponses } },

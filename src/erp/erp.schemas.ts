@@ -59,6 +59,28 @@ export const QuoteBody = Type.Object(
 );
 export const QuotePatch = Type.Partial(QuoteBody, { additionalProperties: false });
 
+/** What the quote editor shows while typing: the same money rules as a saved quote, nothing stored. */
+export const QuotePreviewBody = Type.Object(
+  {
+    currency: CurrencySchema,
+    items: Items,
+    uf_value: common.uf_value,
+    tax_rate: common.tax_rate,
+  },
+  { additionalProperties: false },
+);
+export const QuotePreview = Type.Object({
+  currency: CurrencySchema,
+  tax_rate: Type.String(),
+  line_totals: Type.Array(Type.String(), { description: 'per item, in the order given' }),
+  subtotal: Type.String(),
+  tax_amount: Type.String(),
+  total: Type.String(),
+  total_clp: Nullable(Type.String({ description: 'a UF total in pesos at uf_value' })),
+});
+export type QuotePreviewView = Static<typeof QuotePreview>;
+export type QuotePreviewInput = Static<typeof QuotePreviewBody>;
+
 const documentFields = {
   id: Type.Integer(),
   number: Type.String({ description: 'COT-YYYY-NNNN / FAC-YYYY-NNNN, gap-free per year' }),

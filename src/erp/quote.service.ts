@@ -8,7 +8,7 @@ import { checkClientProject, todayIn, type ErpDeps } from './erp.deps.js';
 import { checkQuoteTransition, nextQuoteStatuses, type QuoteStatus } from './states.js';
 import { partiesOf } from './references.repository.js';
 import { renderDocumentPdf } from './pdf.js';
-import type { QuoteInput, QuoteView } from './erp.schemas.js';
+import type { QuoteInput, QuotePreviewInput, QuotePreviewView, QuoteView } from './erp.schemas.js';
 
 /** Days a quote stays valid when the body gives no valid_until. */
 export const DEFAULT_VALIDITY_DAYS = 30;
@@ -65,6 +65,30 @@ export class QuoteService {
       });
     });
     return this.get(actor, id);
+  }
+
+  /** The totals a quote with these items would have (the editor's live totals); nothing is stored. */
+  preview(actor: Principal, body: QuotePreviewInput): QuotePreviewView {
+    requireStaff(actor);
+    const values = documentValues({
+      client_id: 0,
+      project_id: null,
+      currency: body.currency,
+      uf_value: body.uf_value ?? null,
+      tax_rate: body.tax_rate ?? DEFAULT_RATE,
+      notes: null,
+      items: body.items,
+    });
+    const money = moneyView(values);
+    return {
+      currency: values.currency,
+      tax_rate: money.tax_rate,
+      line_totals: values.items.map((i) => itemView(i, values.currency).line_total),
+      subtotal: money.subtotal,
+      tax_amount: money.tax_amount,
+      total: money.total,
+      total_clp: money.total_clp,
+    };
   }
 
   /** Only a DRAFT quote changes; `items`, when given, replace all of them. */

@@ -45,6 +45,7 @@ function table(): [Method, string, string, object | undefined, number][] {
   return [
     ['GET', '/api/v1/quotes', '/api/v1/quotes', undefined, 200],
     ['POST', '/api/v1/quotes', '/api/v1/quotes', { client_id: ids.client, currency: 'CLP', items: item }, 403],
+    ['POST', '/api/v1/quotes/preview', '/api/v1/quotes/preview', { currency: 'CLP', items: item }, 403],
     ['GET', '/api/v1/quotes/{id}', `/api/v1/quotes/${ids.ownQuote}`, undefined, 200],
     ['GET', '/api/v1/quotes/{id}', `/api/v1/quotes/${ids.otherQuote}`, undefined, 404],
     ['PATCH', '/api/v1/quotes/{id}', `/api/v1/quotes/${ids.ownQuote}`, { notes: 'x' }, 403],

@@ -130,6 +130,26 @@ describe('quotes', () => {
     expect(n(after.body.number)).toBe(n(before.body.number) + 1);
   });
 
+  it('previews the totals a quote would have, by the same rules, storing nothing', async () => {
+    const before = (await api('GET', '/api/v1/quotes?limit=1')).body.total;
+    const clp = await api('POST', '/api/v1/quotes/preview', { currency: 'CLP', items: quoteBody().items });
+    expect(clp.status, clp.text).toBe(200);
+    expect(clp.body).toEqual({ currency: 'CLP', tax_rate: '19', line_totals: ['850000', '150000'], subtotal: '1000000', tax_amount: '190000', total: '1190000', total_clp: null });
+    const uf = await api('POST', '/api/v1/quotes/preview', {
+      currency: 'UF', uf_value: '37000.55', tax_rate: '0',
+      items: [{ description: 'Servicio', quantity: '3', unit_price: '0.335' }, { description: 'Visita', quantity: '1', unit_price: '10', discount_percent: '12.5' }],
+    });
+    expect(uf.status, uf.text).toBe(200);
+    expect(uf.body).toMatchObject({ line_totals: ['1.01', '8.75'], subtotal: '9.76', tax_amount: '0.00', total: '9.76', total_clp: '361125' }); // 1.005 → 1.01 half-up
+    expect((await api('GET', '/api/v1/quotes?limit=1')).body.total).toBe(before);
+    const computed = await api('POST', '/api/v1/quotes/preview', { currency: 'CLP', items: quoteBody().items, total: '1' });
+    expect(computed.status).toBe(400);
+    expect(computed.body.field).toBe('total');
+    const bad = await api('POST', '/api/v1/quotes/preview', { currency: 'CLP', items: [{ description: 'x', quantity: '1', unit_price: '1', discount_percent: '101' }] });
+    expect(bad.status).toBe(400);
+    expect(bad.headers['content-type']).toMatch(/problem\+json/);
+  });
+
   it('changes only while DRAFT; a PATCH recomputes the totals', async () => {
     const q = (await api('POST', '/api/v1/quotes', quoteBody())).body;
     const patched = await api('PATCH', `/api/v1/quotes/${q.id}`, { tax_rate: '10', items: [{ description: 'Visita técnica', quantity: '1.5', unit_price: '33333' }] });

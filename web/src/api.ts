@@ -78,9 +78,9 @@ export async function api<T>(path: string, opts: RequestOptions = {}): Promise<T
   return (await res.json()) as T;
 }
 
-/** Downloads an answer (a CSV export) as a file: the token goes in a header, so a plain link cannot do it. */
-export async function download(path: string, query: RequestOptions['query'], fallbackName: string): Promise<void> {
-  const res = await send(path, { query, accept: 'text/csv' });
+/** Downloads an answer (a CSV export, a PDF) as a file: the token goes in a header, so a plain link cannot do it. */
+export async function download(path: string, query: RequestOptions['query'], fallbackName: string, accept = 'text/csv'): Promise<void> {
+  const res = await send(path, { query, accept });
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') ?? '')?.[1] ?? fallbackName;
   const url = URL.createObjectURL(await res.blob());
   const a = document.createElement('a');

@@ -29,6 +29,14 @@ export const ROUTES: readonly AppRoute[] = [
   { path: '/admin/templates', screen: lazy(() => import('./screens/TemplatesScreen.js')), roles: STAFF, nav: 'nav.templates' },
   { path: '/admin/users', screen: lazy(() => import('./screens/UsersScreen.js')), roles: ['admin'], nav: 'nav.users' },
   { path: '/admin/api-keys', screen: lazy(() => import('./screens/ApiKeysScreen.js')), roles: STAFF, nav: 'nav.apiKeys' },
+  // ERP (issue 14): a client user reads its own quotes and invoices; the rest is staff's.
+  { path: '/quotes', screen: lazy(() => import('./screens/QuotesScreen.js')), nav: 'nav.quotes' },
+  { path: '/quotes/:id', screen: lazy(() => import('./screens/QuoteScreen.js')) },
+  { path: '/invoices', screen: lazy(() => import('./screens/InvoicesScreen.js')), nav: 'nav.invoices' },
+  { path: '/invoices/:id', screen: lazy(() => import('./screens/InvoiceScreen.js')) },
+  { path: '/expenses', screen: lazy(() => import('./screens/ExpensesScreen.js')), roles: STAFF, nav: 'nav.expenses' },
+  { path: '/equipment', screen: lazy(() => import('./screens/EquipmentScreen.js')), roles: STAFF, nav: 'nav.equipment' },
+  { path: '/erp/report', screen: lazy(() => import('./screens/ErpReportScreen.js')), roles: STAFF, nav: 'nav.erpReport' },
 ];
 
 /** Where a user lands after login: staff on the dashboard, clients on their map. */

@@ -5,6 +5,7 @@ import { useSession } from '../session.js';
 import { useApi } from '../useApi.js';
 import type { Dashboard } from '../types.js';
 import { ErrorNote } from './parts.js';
+import { WarrantyAlerts } from './erp/WarrantyAlerts.js';
 
 const PERCENT_KPIS = new Set(['reporting_now_pct', 'dga_on_time_month_pct']);
 
@@ -89,6 +90,7 @@ export default function DashboardScreen() {
               </table>
             </div>
           </div>
+          <WarrantyAlerts />
         </>
       )}
     </section>

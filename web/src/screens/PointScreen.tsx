@@ -12,6 +12,7 @@ import { PointConsumption } from './point/PointConsumption.js';
 import { PointDga } from './point/PointDga.js';
 import { PointReadings } from './point/PointReadings.js';
 import { PointStaff } from './point/PointStaff.js';
+import { PointEquipment } from './point/PointEquipment.js';
 import type { List, PointSchema, VariableDescription } from '../types.js';
 
 const ROLE_ORDER = ['flow', 'totalizer', 'level'];
@@ -75,6 +76,7 @@ export default function PointScreen() {
             <PointDga pointId={id} />
             {!vars.loading && <PointReadings pointId={id} variables={(vars.data?.items ?? []).map((v) => v.variable)} described={vars.data?.items} />}
           </div>
+          {staff && <PointEquipment pointId={id} />}
           {staff && <PointStaff pointId={id} schema={schema.data} />}
           {staff && <PointEditForm point={p} onSaved={point.reload} />}
         </>
