@@ -45,7 +45,7 @@ export class SlotPlanner {
     const points = await this.deps.points.sendingPoints();
     for (let i = 0; i < points.length && !stopped(); i += PLAN_GROUP) {
       try {
-        planned += await this.planGroup(points.slice(i, i + PLAN_GROUP), stopped);
+        planned += await this.planPoints(points.slice(i, i + PLAN_GROUP), stopped);
       } catch (err) {
         this.deps.logger.error({ err, points: points.length, from: points[i]!.id }, 'planning DGA slots failed');
       }
@@ -53,7 +53,8 @@ export class SlotPlanner {
     return planned;
   }
 
-  private async planGroup(points: DgaPointRow[], stopped: () => boolean): Promise<number> {
+  /** Plans the given points together (planAll does it PLAN_GROUP at a time); returns the rows created. */
+  async planPoints(points: readonly DgaPointRow[], stopped: () => boolean = () => false): Promise<number> {
     const ready: { point: DgaPointRow; config: DgaPointConfig; required: string[] }[] = [];
     for (const point of points) {
       const prepared = await preparePoint(point, this.deps.config);
