@@ -126,6 +126,8 @@ describe('compliance counted arithmetically', () => {
     for (let i = 0; i < 20; i++) c = pointCompliance(input);
     const counted = (performance.now() - t1) / 20;
     expect(c).toMatchObject({ due: 8759, sent_on_time: 7007, missing: 1752 });
-    expect(counted).toBeLessThan(walk / 5);
+    // The walk itself got cheap once toLocal stopped calling Intl per instant (lib/timezone.ts): counting
+    // is still several times faster (5–7× measured alone), 3× leaves room for a loaded machine.
+    expect(counted).toBeLessThan(walk / 3);
   });
 });
