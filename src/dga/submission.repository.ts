@@ -146,6 +146,28 @@ export class SubmissionRepository {
     return rowCount;
   }
 
+  /** `plan` of several points in one statement; returns the rows created. */
+  async planMany(points: readonly { pointId: number; standard: DgaStandard; slots: readonly Date[] }[], now: Date): Promise<number> {
+    const ids: number[] = [];
+    const standards: string[] = [];
+    const slots: string[] = [];
+    for (const p of points) {
+      for (const s of p.slots) {
+        ids.push(p.pointId);
+        standards.push(p.standard);
+        slots.push(s.toISOString());
+      }
+    }
+    if (slots.length === 0) return 0;
+    const { rowCount } = await this.db.query(
+      `INSERT INTO dga_submissions (point_id, slot_at, standard, next_attempt_at)
+       SELECT point_id, slot, standard, $1 FROM unnest($2::bigint[], $3::text[], $4::timestamptz[]) AS x(point_id, standard, slot)
+       ON CONFLICT (point_id, slot_at) DO NOTHING`,
+      [now, ids, standards, slots],
+    );
+    return rowCount;
+  }
+
   /**
    * Atomically takes the oldest due row whose point still reports and is not paused by a credentials
    * refusal that the point's configuration has not been changed since. SKIP LOCKED lets concurrent
