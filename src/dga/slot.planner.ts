@@ -56,8 +56,9 @@ export class SlotPlanner {
   /** Plans the given points together (planAll does it PLAN_GROUP at a time); returns the rows created. */
   async planPoints(points: readonly DgaPointRow[], stopped: () => boolean = () => false): Promise<number> {
     const ready: { point: DgaPointRow; config: DgaPointConfig; required: string[] }[] = [];
-    // Prepared together: each point's variables may be a cache or database round trip.
-    const prepared = await Promise.all(points.map((point) => preparePoint(point, this.deps.config)));
+    // Prepared together, with the group's variables read in one query when the sources can.
+    const sources = await this.groupSources(points);
+    const prepared = await Promise.all(points.map((point) => preparePoint(point, sources)));
     for (const [i, point] of points.entries()) {
       const p = prepared[i]!;
       if (!p.ok) {
@@ -99,6 +100,19 @@ export class SlotPlanner {
       }
     }
     return planned;
+  }
+
+  /** The configuration sources of a group: its variables read at once, or one by one if that fails. */
+  private async groupSources(points: readonly DgaPointRow[]): Promise<PointConfigSources> {
+    const base = this.deps.config;
+    if (!base.variablesMany || points.length < 2) return base;
+    try {
+      const vars = await base.variablesMany(points.map((p) => p.id));
+      return { tz: base.tz, password: (enc) => base.password(enc), variables: async (id) => vars.get(id) ?? base.variables(id) };
+    } catch (err) {
+      this.deps.logger.warn({ err, points: points.length }, 'reading the variables of a group of DGA points failed; reading them one by one');
+      return base;
+    }
   }
 
   /** The slots a point owes and has not planned yet, given its required series and its planned range. */

@@ -26,7 +26,7 @@ function planner(): SlotPlanner {
   return new SlotPlanner({
     points: new DgaPointRepository(t.c.db),
     submissions: new SubmissionRepository(t.c.db),
-    config: { tz: t.c.config.reportTimezone, variables: (id) => t.c.schemas.variables(id), password: (enc) => t.c.secrets.decrypt(enc) },
+    config: { tz: t.c.config.reportTimezone, variables: (id) => t.c.schemas.variables(id), variablesMany: (ids) => t.c.schemas.variablesMany(ids), password: (enc) => t.c.secrets.decrypt(enc) },
     logger: t.c.logger,
     clock,
     maxBackfill: DEFAULT_MAX_BACKFILL_MS,

@@ -134,7 +134,7 @@ function planner(c: Container): SlotPlanner {
   return new SlotPlanner({
     points: new DgaPointRepository(c.db),
     submissions: new SubmissionRepository(c.db),
-    config: { tz: c.config.reportTimezone, variables: (id) => c.schemas.variables(id), password: (enc) => c.secrets.decrypt(enc) },
+    config: { tz: c.config.reportTimezone, variables: (id) => c.schemas.variables(id), variablesMany: (ids) => c.schemas.variablesMany(ids), password: (enc) => c.secrets.decrypt(enc) },
     logger: c.logger,
     clock: c.clock,
     maxBackfill: DEFAULT_MAX_BACKFILL_MS,
