@@ -2,10 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { fromLocal, offsetMs, toLocal } from './timezone.js';
 
 /** What Intl says, field by field: the reference the day-offset shortcut must agree with. */
+const references = new Map<string, Intl.DateTimeFormat>();
 function intl(t: Date, tz: string) {
-  const f = new Intl.DateTimeFormat('en-US', {
-    timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  });
+  let f = references.get(tz);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: tz, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
+    });
+    references.set(tz, f);
+  }
   const o: Record<string, number> = {};
   for (const p of f.formatToParts(t)) if (p.type !== 'literal') o[p.type] = Number(p.value);
   return { year: o['year'], month: o['month'], day: o['day'], hour: o['hour'], minute: o['minute'], second: o['second'] };
