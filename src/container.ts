@@ -128,7 +128,9 @@ export async function buildContainer(
         points: dgaPoints,
         pacing: dgaPacing,
         client: new DgaClient({ apiUrl: config.dgaApiUrl, fetch, requestTimeoutMs }),
-        config: { tz: config.reportTimezone, variables, password: (encrypted) => secrets.decrypt(encrypted) },
+        config: {
+          tz: config.reportTimezone, variables, variablesMany: (ids) => schemas.variablesMany(ids), password: (encrypted) => secrets.decrypt(encrypted),
+        },
         logger,
         metrics,
       },

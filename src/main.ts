@@ -32,7 +32,7 @@ commands:
       write the embedded store (DATA_DIR) to one file; with DATABASE_URL see docs/operations.md
   ${RESTORE_USAGE}
       restore such a file into DATA_DIR (an occupied DATA_DIR only with --force)
-  bench [--json] [--only queries|ingest] [--quick] …                   performance report (tools/bench; see DEVELOPERS.md)
+  bench [--json] [--only queries|ingest|import|scale] [--quick] …      performance report (tools/bench; see DEVELOPERS.md)
   help                                                                 this text
 
 configuration comes from the environment: PORT, DATA_DIR, DATABASE_URL, REDIS_URL, KAFKA_BROKERS,

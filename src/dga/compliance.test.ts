@@ -118,14 +118,24 @@ describe('compliance counted arithmetically', () => {
       standard: 'MAYOR' as const, startDate: from, from, to, now: new Date('2026-02-01T00:00:00Z'), tz: SANTIAGO,
       submissions: slots.filter((_, i) => i % 5).map((slot) => ({ slot_at: slot, status: 'sent' as const, sent_at: new Date(slot.getTime() + 60_000) })),
     };
-    const t0 = performance.now();
-    complianceBySlot(input);
-    const walk = performance.now() - t0;
-    const t1 = performance.now();
+    // Fastest of several runs each, so a busy machine does not decide the comparison.
+    const fastest = (runs: number, fn: () => void) => {
+      let best = Infinity;
+      for (let i = 0; i < runs; i++) {
+        const t0 = performance.now();
+        fn();
+        best = Math.min(best, performance.now() - t0);
+      }
+      return best;
+    };
+    const walk = fastest(5, () => complianceBySlot(input));
     let c = emptyCounts();
-    for (let i = 0; i < 20; i++) c = pointCompliance(input);
-    const counted = (performance.now() - t1) / 20;
+    const counted = fastest(20, () => {
+      c = pointCompliance(input);
+    });
     expect(c).toMatchObject({ due: 8759, sent_on_time: 7007, missing: 1752 });
-    expect(counted).toBeLessThan(walk / 5);
+    // The walk itself got cheap once toLocal stopped calling Intl per instant (lib/timezone.ts): counting
+    // is still several times faster (5–7× measured alone), 3× leaves room for a loaded machine.
+    expect(counted).toBeLessThan(walk / 3);
   });
 });

@@ -146,9 +146,106 @@ function isSlot(standard: DgaStandard, t: number, tz: string, offsets: (dayMs: n
 }
 
 /**
- * Counts each owed slot in one bucket. Slots with a submission are classified by it; the others are
- * counted arithmetically: pending while their on-time grace runs, missing after it.
+ * What a point's submission rows say about its owed slots: each owed slot with a row counted once,
+ * by outcome, and how many of them are still within their on-time grace. Rows that are not owed
+ * slots of the standard (outside the period, before the start date, or not on its calendar) are
+ * not counted. `tallySlots` makes it from rows; the repository makes it in SQL (slotTallies).
  */
+export interface SlotTally {
+  sent_on_time: number;
+  sent_late: number;
+  pending: number;
+  failed: number;
+  needs_attention: number;
+  /** Owed slots that have a row. */
+  with_row: number;
+  /** Of those, slots at or after `graceFrom` (still within their on-time grace). */
+  recent_with_row: number;
+}
+
+export const emptyTally = (): SlotTally => ({
+  sent_on_time: 0, sent_late: 0, pending: 0, failed: 0, needs_attention: 0, with_row: 0, recent_with_row: 0,
+});
+
+/** The owed slots of a point in a period: [lower, upper] as instants, and the first slot still within its grace. */
+export function owedWindow(input: { standard: DgaStandard; startDate: Date; from: Date; to: Date; now: Date }): {
+  lower: number;
+  upper: number;
+  graceFrom: number;
+} {
+  return {
+    lower: Math.max(input.from.getTime(), input.startDate.getTime()),
+    upper: Math.min(input.to.getTime() - 1, input.now.getTime()),
+    // Slots after this instant are still within their grace: without a row they are pending, not missing.
+    graceFrom: input.now.getTime() - ON_TIME_GRACE_MS[input.standard] + 1,
+  };
+}
+
+/** The tally of a point's submission rows (see SlotTally). */
+export function tallySlots(input: {
+  standard: DgaStandard;
+  startDate: Date;
+  from: Date;
+  to: Date;
+  now: Date;
+  tz: string;
+  submissions: readonly SlotRecord[];
+}, offsets = dayOffsets(input.tz)): SlotTally {
+  const grace = ON_TIME_GRACE_MS[input.standard];
+  const { lower, upper, graceFrom } = owedWindow(input);
+  const t = emptyTally();
+  const seen = new Set<number>();
+  for (const s of input.submissions) {
+    const slot = s.slot_at.getTime();
+    if (slot < lower || slot > upper || seen.has(slot) || !isSlot(input.standard, slot, input.tz, offsets)) continue;
+    seen.add(slot);
+    t.with_row++;
+    if (slot >= graceFrom) t.recent_with_row++;
+    switch (s.status) {
+      case 'sent':
+        if (s.sent_at && s.sent_at.getTime() - slot <= grace) t.sent_on_time++;
+        else t.sent_late++;
+        break;
+      case 'pending':
+      case 'sending':
+        t.pending++;
+        break;
+      case 'failed':
+        t.failed++;
+        break;
+      case 'needs_attention':
+        t.needs_attention++;
+        break;
+    }
+  }
+  return t;
+}
+
+/**
+ * Counts each owed slot in one bucket. Slots with a submission are classified by it (the tally); the
+ * others are counted arithmetically: pending while their on-time grace runs, missing after it.
+ */
+export function complianceOfTally(
+  input: { standard: DgaStandard; startDate: Date; from: Date; to: Date; now: Date; tz: string },
+  tally: SlotTally,
+  offsets = dayOffsets(input.tz),
+): ComplianceCounts {
+  const { upper, graceFrom } = owedWindow(input);
+  const counts = emptyCounts();
+  counts.due = countOwedSlots(input.standard, input, offsets);
+  counts.sent_on_time = tally.sent_on_time;
+  counts.sent_late = tally.sent_late;
+  counts.pending = tally.pending;
+  counts.failed = tally.failed;
+  counts.needs_attention = tally.needs_attention;
+  const recent = graceFrom > upper ? 0 : countOwedSlots(input.standard, { ...input, from: new Date(Math.max(graceFrom, input.from.getTime())) }, offsets);
+  const recentWithoutRow = recent - tally.recent_with_row;
+  counts.pending += recentWithoutRow;
+  counts.missing = counts.due - tally.with_row - recentWithoutRow;
+  return counts;
+}
+
+/** `complianceOfTally` of the rows' tally: one point's compliance from its submission rows. */
 export function pointCompliance(input: {
   standard: DgaStandard;
   startDate: Date;
@@ -158,45 +255,8 @@ export function pointCompliance(input: {
   tz: string;
   submissions: readonly SlotRecord[];
 }): ComplianceCounts {
-  const grace = ON_TIME_GRACE_MS[input.standard];
   const offsets = dayOffsets(input.tz);
-  const lower = Math.max(input.from.getTime(), input.startDate.getTime());
-  const upper = Math.min(input.to.getTime() - 1, input.now.getTime());
-  // Slots after this instant are still within their grace: without a row they are pending, not missing.
-  const graceFrom = input.now.getTime() - grace + 1;
-  const counts = emptyCounts();
-  counts.due = countOwedSlots(input.standard, input, offsets);
-  let withRow = 0;
-  let recentWithRow = 0;
-  const seen = new Set<number>();
-  for (const s of input.submissions) {
-    const slot = s.slot_at.getTime();
-    if (slot < lower || slot > upper || seen.has(slot) || !isSlot(input.standard, slot, input.tz, offsets)) continue;
-    seen.add(slot);
-    withRow++;
-    if (slot >= graceFrom) recentWithRow++;
-    switch (s.status) {
-      case 'sent':
-        if (s.sent_at && s.sent_at.getTime() - slot <= grace) counts.sent_on_time++;
-        else counts.sent_late++;
-        break;
-      case 'pending':
-      case 'sending':
-        counts.pending++;
-        break;
-      case 'failed':
-        counts.failed++;
-        break;
-      case 'needs_attention':
-        counts.needs_attention++;
-        break;
-    }
-  }
-  const recent = graceFrom > upper ? 0 : countOwedSlots(input.standard, { ...input, from: new Date(Math.max(graceFrom, input.from.getTime())) }, offsets);
-  const recentWithoutRow = recent - recentWithRow;
-  counts.pending += recentWithoutRow;
-  counts.missing = counts.due - withRow - recentWithoutRow;
-  return counts;
+  return complianceOfTally(input, tallySlots(input, offsets), offsets);
 }
 
 export interface CompliancePointLine extends ComplianceCounts {

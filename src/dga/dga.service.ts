@@ -8,8 +8,8 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { DAY_MS, HOUR_MS } from '../lib/time.js';
 import { localMidnight } from '../lib/timezone.js';
 import {
-  addCounts, complianceCsv, emptyCounts, onTimePercent, pointCompliance, ON_TIME_GRACE_MS,
-  type ComplianceClientLine, type CompliancePointLine, type SlotRecord,
+  addCounts, complianceCsv, complianceOfTally, emptyCounts, emptyTally, onTimePercent, owedSlots, owedWindow, ON_TIME_GRACE_MS,
+  type ComplianceClientLine, type CompliancePointLine,
 } from './compliance.js';
 import {
   SUBMISSION_STATUSES, type ComplianceFilter, type ComplianceReport, type DgaStatusSummary, type SubmissionStatus,
@@ -192,27 +192,29 @@ export class DgaService {
       throw new ValidationError('the period may span at most 366 days', 'to');
     }
     const points = await this.points.compliancePoints({ tenant: tenantOf(actor), client_id: q.client_id, point_id: q.point_id });
-    const subs = await this.repo.slotRecords(points.map((p) => p.id), from, to);
-    const byPoint = new Map<number, (SlotRecord & { superseded: boolean })[]>();
-    for (const s of subs) {
-      const list = byPoint.get(s.point_id) ?? [];
-      list.push(s);
-      byPoint.set(s.point_id, list);
-    }
+    // Every slot of each standard in the period, once: rows are matched against it in the database.
+    const calendar = [...new Set(points.map((p) => p.dga_standard))].flatMap((standard) =>
+      owedSlots(standard, { from, to, startDate: from, now, tz, limit: Number.MAX_SAFE_INTEGER }).map((at) => ({ standard, at })),
+    );
+    const windows = points.map((p) => {
+      const startDate = localMidnight(p.dga_start_date, tz);
+      return { point: p, startDate, window: owedWindow({ standard: p.dga_standard, startDate, from, to, now }) };
+    });
+    const tallies = await this.repo.slotTallies(
+      windows.map(({ point, window }) => ({
+        id: point.id, standard: point.dga_standard, lower: new Date(window.lower), graceFrom: new Date(window.graceFrom),
+        graceMs: ON_TIME_GRACE_MS[point.dga_standard],
+      })),
+      calendar,
+      { from, to, upper: new Date(Math.min(to.getTime() - 1, now.getTime())) },
+    );
 
     const lines: CompliancePointLine[] = [];
     const clients = new Map<number, ComplianceClientLine>();
     const totals = emptyCounts();
-    for (const p of points) {
-      const counts = pointCompliance({
-        standard: p.dga_standard,
-        startDate: localMidnight(p.dga_start_date, tz),
-        from,
-        to,
-        now,
-        tz,
-        submissions: byPoint.get(p.id) ?? [],
-      });
+    for (const { point: p, startDate } of windows) {
+      const tally = tallies.get(p.id) ?? { ...emptyTally(), superseded: 0 };
+      const counts = complianceOfTally({ standard: p.dga_standard, startDate, from, to, now, tz }, tally);
       lines.push({
         point_id: p.id,
         point_title: p.title,
@@ -222,7 +224,7 @@ export class DgaService {
         standard: p.dga_standard,
         ...counts,
         on_time_pct: onTimePercent(counts),
-        receipted_with_superseded_data: (byPoint.get(p.id) ?? []).filter((s) => s.superseded).length,
+        receipted_with_superseded_data: tally.superseded,
       });
       const client = clients.get(p.client_id) ?? {
         client_id: p.client_id,

@@ -17,6 +17,8 @@ export interface PointConfigSources {
   tz: string;
   /** A point's variables (SchemaService.variables: the one typed reading of its merged config). */
   variables(pointId: number): Promise<PointVariables>;
+  /** The variables of many points at once (SchemaService.variablesMany), for the planner's groups; optional. */
+  variablesMany?(pointIds: readonly number[]): Promise<Map<number, PointVariables>>;
   /** The stored informante password in clear; throws when it cannot be decrypted. */
   password(encrypted: string): string;
 }

@@ -36,8 +36,8 @@ export class SlotPlanner {
 
   /**
    * Creates pending rows for the slots each point owes now; returns how many. Points go in groups: one
-   * query for their reading ranges, one for their planned ranges, then an insert per point that owes
-   * something (a pass over 10,000 points is a few dozen queries, not 60,000). `stopped` is asked between
+   * query for their reading ranges, one for their planned ranges, then one insert for the group (a
+   * pass over 10,000 points is a few dozen queries, not 60,000). `stopped` is asked between
    * points so a stopping reporter does not finish a long pass.
    */
   async planAll(stopped: () => boolean = () => false): Promise<number> {
@@ -45,7 +45,7 @@ export class SlotPlanner {
     const points = await this.deps.points.sendingPoints();
     for (let i = 0; i < points.length && !stopped(); i += PLAN_GROUP) {
       try {
-        planned += await this.planGroup(points.slice(i, i + PLAN_GROUP), stopped);
+        planned += await this.planPoints(points.slice(i, i + PLAN_GROUP), stopped);
       } catch (err) {
         this.deps.logger.error({ err, points: points.length, from: points[i]!.id }, 'planning DGA slots failed');
       }
@@ -53,16 +53,20 @@ export class SlotPlanner {
     return planned;
   }
 
-  private async planGroup(points: DgaPointRow[], stopped: () => boolean): Promise<number> {
+  /** Plans the given points together (planAll does it PLAN_GROUP at a time); returns the rows created. */
+  async planPoints(points: readonly DgaPointRow[], stopped: () => boolean = () => false): Promise<number> {
     const ready: { point: DgaPointRow; config: DgaPointConfig; required: string[] }[] = [];
-    for (const point of points) {
-      const prepared = await preparePoint(point, this.deps.config);
-      if (!prepared.ok) {
-        this.logProblem(point, prepared.problems);
+    // Prepared together, with the group's variables read in one query when the sources can.
+    const sources = await this.groupSources(points);
+    const prepared = await Promise.all(points.map((point) => preparePoint(point, sources)));
+    for (const [i, point] of points.entries()) {
+      const p = prepared[i]!;
+      if (!p.ok) {
+        this.logProblem(point, p.problems);
         continue;
       }
       this.loggedProblems.delete(point.id);
-      const { config, vars } = prepared;
+      const { config, vars } = p;
       const required = [vars.totalizer, needsWaterTable(config.type, config.standard) ? vars.level : null].filter(
         (v): v is string => v !== null,
       );
@@ -73,18 +77,42 @@ export class SlotPlanner {
       this.deps.points.readingRanges(ready.flatMap((r) => r.required.map((variable) => ({ pointId: r.point.id, variable })))),
       this.deps.submissions.plannedRanges(ready.map((r) => r.point.id)),
     ]);
-    let planned = 0;
+    const owed: { pointId: number; standard: DgaStandard; slots: Date[] }[] = [];
     for (const { point, config, required } of ready) {
       if (stopped()) break;
       const series = required.map((v) => ranges.get(seriesKey(point.id, v)) ?? { first: null, last: null });
       const slots = this.owedSlots(config, series, plannedRanges.get(point.id) ?? { first: null, last: null });
+      if (slots.length > 0) owed.push({ pointId: point.id, standard: config.standard, slots });
+    }
+    const now = this.deps.clock.now();
+    try {
+      return await this.deps.submissions.planMany(owed, now);
+    } catch (err) {
+      // One statement for the group failed: plan point by point so one bad point does not hold up the rest.
+      this.deps.logger.warn({ err, points: owed.length }, 'planning DGA slots of a group failed; planning point by point');
+    }
+    let planned = 0;
+    for (const { pointId, standard, slots } of owed) {
       try {
-        planned += await this.deps.submissions.plan(point.id, config.standard, slots, this.deps.clock.now());
+        planned += await this.deps.submissions.plan(pointId, standard, slots, now);
       } catch (err) {
-        this.deps.logger.error({ err, pointId: point.id }, 'planning DGA slots failed');
+        this.deps.logger.error({ err, pointId }, 'planning DGA slots failed');
       }
     }
     return planned;
+  }
+
+  /** The configuration sources of a group: its variables read at once, or one by one if that fails. */
+  private async groupSources(points: readonly DgaPointRow[]): Promise<PointConfigSources> {
+    const base = this.deps.config;
+    if (!base.variablesMany || points.length < 2) return base;
+    try {
+      const vars = await base.variablesMany(points.map((p) => p.id));
+      return { tz: base.tz, password: (enc) => base.password(enc), variables: async (id) => vars.get(id) ?? base.variables(id) };
+    } catch (err) {
+      this.deps.logger.warn({ err, points: points.length }, 'reading the variables of a group of DGA points failed; reading them one by one');
+      return base;
+    }
   }
 
   /** The slots a point owes and has not planned yet, given its required series and its planned range. */

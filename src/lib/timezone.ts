@@ -44,7 +44,8 @@ export function isValidTimeZone(tz: string): boolean {
   }
 }
 
-export function toLocal(t: Date, tz: string): LocalDateTime {
+/** Local fields of `t` as Intl gives them (one formatToParts call: slow, a few microseconds). */
+function intlLocal(t: Date, tz: string): LocalDateTime {
   const fields: Record<string, number> = {};
   for (const part of formatter(tz).formatToParts(t)) {
     if (part.type !== 'literal') fields[part.type] = Number(part.value);
@@ -63,10 +64,59 @@ function wallClockMs(l: LocalDateTime): number {
   return Date.UTC(l.year, l.month - 1, l.day, l.hour, l.minute, l.second);
 }
 
+function intlOffsetMs(ms: number, tz: string): number {
+  const wholeSecond = Math.floor(ms / 1000) * 1000;
+  return wallClockMs(intlLocal(new Date(wholeSecond), tz)) - wholeSecond;
+}
+
+/**
+ * The offset of each UTC day of a zone, or null on a day the offset is not the same at its first
+ * and last second (a day with a change). A zone changes its offset at most once a day, so a day
+ * whose two ends agree has one offset throughout. Bounded: cleared when it grows past DAYS_CACHED.
+ */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+const DAYS_CACHED = 200_000;
+
+function dayOffset(day: number, tz: string): number | null {
+  let days = dayOffsets.get(tz);
+  if (!days) {
+    days = new Map();
+    dayOffsets.set(tz, days);
+  }
+  let off = days.get(day);
+  if (off === undefined) {
+    const first = intlOffsetMs(day * DAY_MS, tz);
+    off = first === intlOffsetMs(day * DAY_MS + DAY_MS - 1000, tz) ? first : null;
+    if (days.size >= DAYS_CACHED) days.clear();
+    days.set(day, off);
+  }
+  return off;
+}
+
 /** Offset of local time from UTC at instant `ms`, in ms (UTC−4 → −14 400 000). */
 export function offsetMs(ms: number, tz: string): number {
-  const wholeSecond = Math.floor(ms / 1000) * 1000;
-  return wallClockMs(toLocal(new Date(wholeSecond), tz)) - wholeSecond;
+  return dayOffset(Math.floor(ms / DAY_MS), tz) ?? intlOffsetMs(ms, tz);
+}
+
+/**
+ * Local calendar fields of an instant (to the second, as a clock shows them). Computed from the
+ * day's offset (see dayOffset): Intl is asked twice per zone and UTC day, not once per call, which
+ * made a year of hourly DGA slots of thousands of points cost tens of seconds.
+ */
+export function toLocal(t: Date, tz: string): LocalDateTime {
+  const ms = t.getTime();
+  if (Number.isNaN(ms)) return intlLocal(t, tz);
+  const off = dayOffset(Math.floor(ms / DAY_MS), tz);
+  if (off === null) return intlLocal(t, tz);
+  const d = new Date(ms + off);
+  return {
+    year: d.getUTCFullYear(),
+    month: d.getUTCMonth() + 1,
+    day: d.getUTCDate(),
+    hour: d.getUTCHours(),
+    minute: d.getUTCMinutes(),
+    second: d.getUTCSeconds(),
+  };
 }
 
 /**

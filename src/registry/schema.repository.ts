@@ -92,4 +92,15 @@ export class SchemaRepository {
     );
     return rows[0];
   }
+
+  /** `pointSchemaSource` of many points in one query; points without a schema row are absent. */
+  async pointSchemaSources(pointIds: readonly number[]): Promise<PointSchemaSource[]> {
+    if (pointIds.length === 0) return [];
+    const { rows } = await this.db.query<PointSchemaSource>(
+      `SELECT s.point_id, s.template_id, s.custom_config, t.variables_config, t.well_defaults, t.dga_config, s.updated_at
+       FROM dynamic_schemas s LEFT JOIN schema_templates t ON t.id = s.template_id WHERE s.point_id = ANY($1::bigint[])`,
+      [pointIds],
+    );
+    return rows;
+  }
 }

@@ -27,7 +27,13 @@ describe('bench', () => {
   it('parses its options and names the bad one', () => {
     expect(parseBenchArgs(['--only', 'ingest', '--ingest-readings', '1_000'])).toMatchObject({ only: 'ingest', ingestReadings: 1000 });
     expect(parseBenchArgs(['--only', 'import', '--import-rows', '2000'])).toMatchObject({ only: 'import', importRows: 2000 });
-    expect(() => parseBenchArgs(['--only', 'everything'])).toThrow(/--only must be "queries", "ingest" or "import"/);
+    expect(parseBenchArgs(['--only', 'scale', '--scale-points', '100_000', '--dga-points', '10000'])).toMatchObject({
+      only: 'scale', scalePoints: 100_000, dgaPoints: 10_000,
+    });
+    expect(parseBenchArgs([])).toMatchObject({ scalePoints: undefined, dgaPoints: undefined });
+    expect(() => parseBenchArgs(['--only', 'everything'])).toThrow(/--only must be "queries", "ingest", "import" or "scale"/);
+    expect(() => parseBenchArgs(['--scale-points', '5'])).toThrow(/--scale-points must be an integer of at least 10/);
+    expect(() => parseBenchArgs(['--dga-points', 'many'])).toThrow(/--dga-points must be an integer of at least 1/);
     expect(() => parseBenchArgs(['--import-rows', '10'])).toThrow(/--import-rows must be an integer of at least 1000/);
     expect(() => parseBenchArgs(['--points', '0'])).toThrow(/--points must be an integer of at least 1/);
   });

@@ -14,6 +14,7 @@ import { benchIngestion } from './ingest.js';
 import { startWriter } from './writer.js';
 import { benchPush } from './push.js';
 import { benchImport } from './import.js';
+import { benchScale } from './scale.js';
 
 export interface BenchOptions {
   json: boolean;
@@ -29,11 +30,17 @@ export interface BenchOptions {
   ingestReadings?: number;
   /** InteractionDetail rows of the legacy import benchmark (default 1,000,000; 50,000 with --quick). */
   importRows?: number;
-  /** Run only the query measurements, the ingestion or the legacy import benchmark (default: all). */
-  only?: 'queries' | 'ingest' | 'import';
+  /** Points of the scale figures (default 100,000; 10,000 with --quick). */
+  scalePoints?: number;
+  /** DGA points of the planning and compliance figures (default 10,000; 1,000 with --quick). */
+  dgaPoints?: number;
+  /** Run only the query measurements, the ingestion, the legacy import or the scale benchmark (default: all). */
+  only?: (typeof BENCH_PARTS)[number];
   /** Smaller data set and fewer requests (a minute on PGlite). */
   quick?: boolean;
 }
+
+export const BENCH_PARTS = ['queries', 'ingest', 'import', 'scale'] as const;
 
 /** Only materialise the naive export when it fits comfortably in memory. */
 const NAIVE_EXPORT_MAX_ROWS = 2_000_000;
@@ -85,6 +92,13 @@ export async function runBench(cfg: Config, opts: BenchOptions): Promise<number>
   } finally {
     await c.close();
     await env.drop();
+  }
+  if (opts.only === undefined || opts.only === 'scale') {
+    // Its own database: 100,000 points beside the query data set would change both.
+    const points = opts.scalePoints ?? (opts.quick ? 10_000 : 100_000);
+    const dgaPoints = opts.dgaPoints ?? (opts.quick ? 1_000 : 10_000);
+    say(`measuring scale: ${points.toLocaleString('en')} points, ${dgaPoints.toLocaleString('en')} of them reporting to DGA …`);
+    results.push(...(await withBenchContainer(cfg, (sc) => benchScale(sc, { points, dgaPoints, requests, token: fetchToken, progress: say }))));
   }
   const meta = {
     database: env.url ? 'postgres' : 'pglite',
@@ -241,6 +255,21 @@ async function benchQueries(
     await api.stop();
   }
   return data;
+}
+
+/** A container on a throw-away database (and a cache prefix of its own), closed and dropped after `fn`. */
+async function withBenchContainer<T>(cfg: Config, fn: (c: Container) => Promise<T>): Promise<T> {
+  const env = await benchDatabase(cfg);
+  const c = await buildContainer(
+    { ...cfg, databaseUrl: env.url, port: 0, host: '127.0.0.1', cachePrefix: `${cfg.cachePrefix}-scale${process.pid}` },
+    { logger: createLogger('warn'), memoryDb: !env.url },
+  );
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+    await env.drop();
+  }
 }
 
 async function benchDatabase(cfg: Config): Promise<{ url?: string; drop: () => Promise<void> }> {

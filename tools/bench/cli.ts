@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { loadConfig } from '../../src/config.js';
-import { runBench, type BenchOptions } from './bench.js';
+import { BENCH_PARTS, runBench, type BenchOptions } from './bench.js';
 
 export const BENCH_USAGE =
-  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--import-rows N] [--only queries|ingest|import] [--quick]';
+  'bench [--json] [--points N] [--requests N] [--sample N] [--history-hours N] [--csv-rows N] [--ingest-readings N] [--import-rows N] [--scale-points N] [--dga-points N] [--only queries|ingest|import|scale] [--quick]';
 
 /** Options of `smarthydro bench`; unknown options are an error. */
 export function parseBenchArgs(args: string[]): BenchOptions {
@@ -20,6 +20,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
       'csv-rows': { type: 'string' },
       'ingest-readings': { type: 'string' },
       'import-rows': { type: 'string' },
+      'scale-points': { type: 'string' },
+      'dga-points': { type: 'string' },
       only: { type: 'string' },
       quick: { type: 'boolean', default: false },
     },
@@ -31,12 +33,12 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     return n;
   };
   const only = values.only;
-  if (only !== undefined && only !== 'queries' && only !== 'ingest' && only !== 'import') {
-    throw new Error(`--only must be "queries", "ingest" or "import" (got "${only}")`);
+  if (only !== undefined && !BENCH_PARTS.includes(only as never)) {
+    throw new Error(`--only must be "queries", "ingest", "import" or "scale" (got "${only}")`);
   }
   return {
     json: values.json,
-    ...(only ? { only } : {}),
+    ...(only ? { only: only as (typeof BENCH_PARTS)[number] } : {}),
     points: int('points', values.points, 1)!,
     requests: int('requests', values.requests, 1)!,
     sample: int('sample', values.sample, 1),
@@ -44,6 +46,8 @@ export function parseBenchArgs(args: string[]): BenchOptions {
     csvRows: int('csv-rows', values['csv-rows'], 1),
     ingestReadings: int('ingest-readings', values['ingest-readings'], 1000),
     importRows: int('import-rows', values['import-rows'], 1000),
+    scalePoints: int('scale-points', values['scale-points'], 10),
+    dgaPoints: int('dga-points', values['dga-points'], 1),
     quick: values.quick,
   };
 }

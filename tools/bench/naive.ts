@@ -1,4 +1,7 @@
 import type { Db } from '../../src/infra/db/index.js';
+import { emptyCounts, owedSlots, ON_TIME_GRACE_MS, type ComplianceCounts } from '../../src/dga/compliance.js';
+import type { DgaStandard } from '../../src/dga/types.js';
+import { localMidnight } from '../../src/lib/timezone.js';
 
 /**
  * The same answers computed the naive way, straight from the raw rows, as the baselines of the
@@ -40,4 +43,39 @@ export const naive = {
        GROUP BY 1 ORDER BY 1`,
       [pointId, from, to, tz],
     ),
+
+  /**
+   * DGA compliance totals of every reporting point over [from, to): one query per point for its
+   * submissions, then every owed slot listed and looked up (no counting by arithmetic, no batching).
+   */
+  async compliance(db: Db, from: Date, to: Date, now: Date, tz: string): Promise<ComplianceCounts> {
+    const { rows: points } = await db.query<{ id: number; standard: DgaStandard; start: string }>(
+      `SELECT id, dga_standard AS standard, dga_start_date::text AS start FROM catchment_points
+       WHERE dga_send AND dga_standard IS NOT NULL AND dga_start_date IS NOT NULL ORDER BY id`,
+    );
+    const totals = emptyCounts();
+    for (const p of points) {
+      const { rows } = await db.query<{ slot_at: Date; status: string; sent_at: Date | null }>(
+        'SELECT slot_at, status, sent_at FROM dga_submissions WHERE point_id = $1 AND slot_at >= $2 AND slot_at < $3',
+        [p.id, from, to],
+      );
+      const bySlot = new Map(rows.map((r) => [r.slot_at.getTime(), r]));
+      const grace = ON_TIME_GRACE_MS[p.standard];
+      for (const slot of owedSlots(p.standard, { from, to, startDate: localMidnight(p.start, tz), now, tz, limit: Number.MAX_SAFE_INTEGER })) {
+        const t = slot.getTime();
+        const row = bySlot.get(t);
+        totals.due++;
+        if (!row) {
+          if (t > now.getTime() - grace) totals.pending++;
+          else totals.missing++;
+        } else if (row.status === 'sent') {
+          if (row.sent_at && row.sent_at.getTime() - t <= grace) totals.sent_on_time++;
+          else totals.sent_late++;
+        } else if (row.status === 'pending' || row.status === 'sending') totals.pending++;
+        else if (row.status === 'failed') totals.failed++;
+        else totals.needs_attention++;
+      }
+    }
+    return totals;
+  },
 };
