@@ -158,7 +158,9 @@ export async function buildContainer(
   const series = new SeriesService({ db, cache, points, schemas, timezone: config.reportTimezone, clock, visibility, retentionDays: config.retentionDays });
   const consumption = new ConsumptionService({ db, points, schemas, timezone: config.reportTimezone, clock, retentionDays: config.retentionDays });
   const csvImport = new CsvImportService({ points, schemas, bus, topics, clock });
-  const legacyImport = new LegacyImportService({ db, secrets, events, reportTimezone: config.reportTimezone, rebuildRollups: rebuildRollupsIn });
+  const legacyImport = new LegacyImportService({
+    db, secrets, events, clock, reportTimezone: config.reportTimezone, retentionDays: config.retentionDays, rebuildRollups: rebuildRollupsIn,
+  });
   const deadLetters = new DeadLetterService({ db, points, clock, timezone: config.reportTimezone });
   const corrections = new CorrectionService({ db, visibility, clock, onWritten: (pointIds) => latest.onWritten(pointIds) });
   const erp = buildErpServices({ db, clock, timezone: config.reportTimezone, company: config.company });

@@ -7,6 +7,8 @@ import { REGISTRY_MODELS, RegistryImport } from './registry.import.js';
 import { ReportBuilder, type ImportReport } from './report.js';
 import { MEASUREMENT_FIELDS, MEASUREMENT_ORDER, MeasurementImport, type MeasurementImportDeps } from './measurements.import.js';
 import { RowSpool } from './spool.js';
+import type { Clock } from '../lib/clock.js';
+import { DAY_MS } from '../lib/time.js';
 
 export interface LegacyImportOptions {
   files: string[];
@@ -21,12 +23,20 @@ export interface LegacyImportOptions {
 
 class DryRunRollback extends Error {}
 
+/** Instants a legacy reading may have: within the retention window, and not more than a day ahead. */
+function readingWindow(now: Date, retentionDays: number): { from: Date; to: Date } {
+  return { from: new Date(now.getTime() - retentionDays * DAY_MS), to: new Date(now.getTime() + DAY_MS) };
+}
+
 export interface LegacyImportDeps {
   db: Db;
   secrets: SecretBox;
   events: RegistryEvents;
   /** The zone of DGA slots (config.reportTimezone). */
   reportTimezone: string;
+  /** Readings older than this many days are refused, as the processor refuses them (RETENTION_DAYS). */
+  retentionDays: number;
+  clock: Clock;
   rebuildRollups: MeasurementImportDeps['rebuildRollups'];
 }
 
@@ -63,6 +73,7 @@ export class LegacyImportService {
         registry.clear();
         const measurements = new MeasurementImport({
           tx, legacy, registry: importer, report, reportTimezone: this.deps.reportTimezone,
+          window: readingWindow(this.deps.clock.now(), this.deps.retentionDays),
           rebuildRollups: this.deps.rebuildRollups, batchReadings: opts.batchReadings,
           onApplied: (done) => opts.onStored?.(done, total),
         });

@@ -56,6 +56,8 @@ export interface MeasurementImportDeps {
   report: ReportBuilder;
   /** The zone of DGA slots (DGA_TIMEZONE): a legacy receipt belongs to the slot holding its reading there. */
   reportTimezone: string;
+  /** Readings outside it are rejected: older than the retention (RETENTION_DAYS) or in the future. */
+  window: { from: Date; to: Date };
   /** Recomputes the rollups of the range for the points, on the import's transaction. */
   rebuildRollups: (tx: Queryable, range: { from: Date; to: Date; pointIds: number[] }) => Promise<unknown>;
   batchReadings?: number;
@@ -122,6 +124,11 @@ export class MeasurementImport {
       return this.deps.report.reject(row.model, row.pk, parsed.reason);
     }
     const r = parsed.value;
+    const outside = this.outsideWindow(r.at);
+    if (outside) {
+      if (voucher) this.deps.report.receipt('skipped');
+      return this.deps.report.reject(row.model, row.pk, outside);
+    }
     this.noteRead(row, r);
     const batchRow: BatchRow = { model: row.model, pk: row.pk, readings: r.readings.map((x) => this.stage(point.pointId, x.variable, r.at, x.value, r.flag)) };
     if (voucher) batchRow.receipt = this.receiptOf(row, point, r.at, voucher);
@@ -134,10 +141,19 @@ export class MeasurementImport {
     if ('reason' in target) return this.deps.report.reject(row.model, row.pk, target.reason);
     const t = legacyTimestamp(f['timestamp']);
     if (!t) return this.deps.report.reject(row.model, row.pk, `no usable timestamp (timestamp ${JSON.stringify(f['timestamp'] ?? null)})`);
+    const outside = this.outsideWindow(t.at);
+    if (outside) return this.deps.report.reject(row.model, row.pk, outside);
     const value = timeSeriesValue(f['value']);
     if (value === null) return this.deps.report.reject(row.model, row.pk, `no usable value (value ${JSON.stringify(f['value'] ?? null)})`);
     if (t.naive) this.deps.report.naive();
     this.rows.push({ model: row.model, pk: row.pk, readings: [this.stage(target.pointId, target.variable, t.at, value, 'legacy_import')] });
+  }
+
+  private outsideWindow(at: Date): string | null {
+    const { from, to } = this.deps.window;
+    if (at < from) return `${at.toISOString()} is older than the retention (RETENTION_DAYS: readings from ${from.toISOString().slice(0, 10)} on)`;
+    if (at > to) return `${at.toISOString()} is in the future`;
+    return null;
   }
 
   private noteRead(row: DumpRow, r: LegacyReadings): void {

@@ -60,6 +60,9 @@ export const MEASUREMENT_ROWS = [
     total: '1234567,5', nivel: 35.2, n_voucher: 'C-1001' } },
   // A voucher on a point without DGA configuration.
   { model: 'core.interactiondetail', pk: 1007, fields: { catchment_point: 24, date_time_medition: '2024-01-15T12:00:00', flow: 3, n_voucher: 'C-9' } },
+  // Outside what the platform keeps: older than RETENTION_DAYS (10 years by default), and in the future.
+  { model: 'core.interactiondetail', pk: 1008, fields: { catchment_point: 20, date_time_medition: '1990-01-01T00:00:00Z', flow: 3 } },
+  { model: 'core.interactiondetail', pk: 1009, fields: { catchment_point: 20, date_time_medition: '2099-01-01T00:00:00Z', flow: 3, n_voucher: 'C-F' } },
   // TimeSeriesData: 900 (in REGISTRY_DUMP) is nivel 1 at 12:00 Santiago, where InteractionDetail says 35.2 → conflict.
   { model: 'datastore.timeseriesdata', pk: 901, fields: { variable: 61, timestamp: '2024-01-15T12:00:00', value: '1234567.5004' } },
   { model: 'datastore.timeseriesdata', pk: 902, fields: { variable: 61, timestamp: '2024-01-15T19:00:00Z', value: { value: 1234700 } } },

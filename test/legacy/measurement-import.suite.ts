@@ -43,10 +43,12 @@ export function measurementImportSuite(name: string, createTestContext: () => Pr
         expect(m.read, model).toBe(m.imported + m.duplicates + m.conflicts + m.rejected);
         expect(m.rejects.length, model).toBe(m.rejected);
       }
-      expect(report.models['core.interactiondetail']).toEqual({ read: 8, imported: 4, duplicates: 1, conflicts: 0, rejected: 3, rejects: [
+      expect(report.models['core.interactiondetail']).toEqual({ read: 10, imported: 4, duplicates: 1, conflicts: 0, rejected: 5, rejects: [
         { pk: 1003, reason: 'no usable value (flow, total and nivel all empty or not numbers)' },
         { pk: 1004, reason: 'no usable timestamp (date_time_medition "ayer")' },
         { pk: 1005, reason: 'parent client 4 rejected' },
+        { pk: 1008, reason: expect.stringMatching(/^1990-01-01T00:00:00.000Z is older than the retention \(RETENTION_DAYS: readings from \d{4}-\d{2}-\d{2} on\)$/) },
+        { pk: 1009, reason: '2099-01-01T00:00:00.000Z is in the future' },
       ] });
       expect(report.models['datastore.timeseriesdata']).toEqual({ read: 6, imported: 1, duplicates: 1, conflicts: 1, rejected: 3, rejects: [
         { pk: 903, reason: 'variable 65 belongs to scheme 52, which serves 2 points: the point of its readings is ambiguous' },
@@ -54,7 +56,7 @@ export function measurementImportSuite(name: string, createTestContext: () => Pr
         { pk: 905, reason: 'no usable timestamp (timestamp null)' },
       ] });
       expect(report.naive_timestamps).toBe(5);
-      expect(report.dga_receipts).toEqual({ read: 3, imported: 1, duplicates: 1, skipped: 1 });
+      expect(report.dga_receipts).toEqual({ read: 4, imported: 1, duplicates: 1, skipped: 2 });
       const corrections = report.corrections.map((c) => `${c.model}#${c.pk}.${c.field}: ${c.reason}`);
       expect(corrections).toEqual(expect.arrayContaining([
         'core.interactiondetail#1002.total: empty, dropped',
@@ -112,9 +114,9 @@ export function measurementImportSuite(name: string, createTestContext: () => Pr
       const before = await counts(t);
       const again = await importDump(t, [...DUMP].reverse());
       expect(await counts(t)).toEqual(before);
-      expect(again.models['core.interactiondetail']).toMatchObject({ imported: 0, duplicates: 5, rejected: 3 });
+      expect(again.models['core.interactiondetail']).toMatchObject({ imported: 0, duplicates: 5, rejected: 5 });
       expect(again.models['datastore.timeseriesdata']).toMatchObject({ imported: 0, duplicates: 2, conflicts: 1, rejected: 3 });
-      expect(again.dga_receipts).toEqual({ read: 3, imported: 0, duplicates: 2, skipped: 1 });
+      expect(again.dga_receipts).toEqual({ read: 4, imported: 0, duplicates: 2, skipped: 2 });
     });
   });
 }
