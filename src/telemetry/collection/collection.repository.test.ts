@@ -92,6 +92,19 @@ describe('TickClaimRepository', () => {
     expect(await ticks.claimCatchUp(5, new Date(at.getTime() + 300_000), 'b')).toBe(true);
   });
 
+  it('lets another collector take over a catch-up whose collector stopped beating, and only one', async () => {
+    await ticks.beat('a', new Date('2026-03-01T10:00:00Z'));
+    await ticks.beat('b', new Date('2026-03-01T10:00:40Z'));
+    await ticks.beat('c', new Date('2026-03-01T10:00:40Z'));
+    const t = new Date(at.getTime() + 600_000);
+    expect(await ticks.claimCatchUp(5, t, 'a')).toBe(true);
+    // a beat at 10:00:00: alive for a taker that counts beats since 09:59:50 …
+    expect(await ticks.claimCatchUp(5, t, 'b', new Date('2026-03-01T09:59:50Z'))).toBe(false);
+    // … dead for one that counts since 10:00:20; the first taker gets it, the next one finds b alive.
+    expect(await ticks.claimCatchUp(5, t, 'b', new Date('2026-03-01T10:00:20Z'))).toBe(true);
+    expect(await ticks.claimCatchUp(5, t, 'c', new Date('2026-03-01T10:00:20Z'))).toBe(false);
+  });
+
   it('finds the newest tick per frequency', async () => {
     await ticks.claim(1, new Date('2026-03-01T10:01:00Z'), 'a');
     const last = await ticks.lastTicks([1, 5, 60]);

@@ -39,7 +39,7 @@ class MemoryClaims implements TickClaims {
   async finish(frequency: number, at: Date): Promise<void> {
     this.finished.push(`${frequency}@${at.toISOString()}`);
   }
-  async claimCatchUp(frequency: number, at: Date, owner: string): Promise<boolean> {
+  async claimCatchUp(frequency: number, at: Date, owner: string, _holderStaleBefore?: Date | null): Promise<boolean> {
     const key = `${frequency}@${at.toISOString()}`;
     const holder = this.catchUps.get(key);
     if (holder !== undefined && holder !== owner) return false;

@@ -177,7 +177,8 @@ export class TickLoop {
           continue;
         }
       }
-      if (await this.deps.claims.claimCatchUp(frequency, at, this.owner)) mine.push(frequency);
+      // A catch-up claimed by a collector that died (stale heartbeat) is taken over.
+      if (await this.deps.claims.claimCatchUp(frequency, at, this.owner, new Date(now.getTime() - HOLDER_STALE_MS))) mine.push(frequency);
     }
     if (mine.length === 0) return lookAgain;
     const stats = await this.deps.collection.collectLagging(mine, this.abort.signal);

@@ -34,15 +34,19 @@ export class TickClaimRepository {
 
   /**
    * The catch-up of `frequency` during the tick that starts at `at`: only the first collector to ask gets it
-   * (asking again, to retry a failed catch-up, it gets it again).
+   * (asking again, to retry a failed catch-up, it gets it again), or the first to take over a dead holder's claim.
    */
-  async claimCatchUp(frequency: number, at: Date, owner: string): Promise<boolean> {
+  async claimCatchUp(frequency: number, at: Date, owner: string, holderStaleBefore: Date | null = null): Promise<boolean> {
+    // `holderStaleBefore`: a claim whose collector has not beaten since then is a dead collector's; the first to
+    // ask takes it over (the points' cursors say where the dead one stopped).
     const r = await this.db.query(
       `INSERT INTO collection_catchups (frequency, tick_at, claimed_by) VALUES ($1, $2, $3)
-       ON CONFLICT (frequency, tick_at) DO UPDATE SET claimed_at = now()
+       ON CONFLICT (frequency, tick_at) DO UPDATE SET claimed_at = now(), claimed_by = EXCLUDED.claimed_by
          WHERE collection_catchups.claimed_by = EXCLUDED.claimed_by
+            OR ($4::timestamptz IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM collector_heartbeats h WHERE h.owner = collection_catchups.claimed_by AND h.beat_at >= $4::timestamptz))
        RETURNING tick_at`,
-      [frequency, at, owner],
+      [frequency, at, owner, holderStaleBefore],
     );
     return r.rows.length === 1;
   }
