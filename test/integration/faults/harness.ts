@@ -53,7 +53,7 @@ export class FaultWorld {
   private constructor(
     private readonly db: { url: string; drop: () => Promise<void> },
     env: Record<string, string>,
-    readonly served: number,
+    private collected: number,
   ) {
     this.env = env;
     this.client = new pg.Client({ connectionString: db.url });
@@ -72,7 +72,7 @@ export class FaultWorld {
     const namespace = uniquePrefix();
     const env = {
       DATABASE_URL: db.url, REDIS_URL, KAFKA_BROKERS: o.kafka ?? KAFKA, BUS_NAMESPACE: namespace, CACHE_PREFIX: uniquePrefix(), SECRET_KEY,
-      LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ...o.env,
+      LOG_LEVEL: 'warn', PORT: '0', HOST: '127.0.0.1', ADMIN_EMAIL: 'faults@smarthydro.local', ADMIN_PASSWORD: 'fault-suite-admin', ...o.env,
     };
     const migrated = await waitForExit(runCli(['migrate'], env));
     if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
@@ -141,6 +141,34 @@ export class FaultWorld {
   /** Processes that ended without being told to: their last output, for the failure message. */
   crashed(): string[] {
     return this.roles.filter((r) => r.proc.exitCode !== null && r.proc.exitCode !== 0).map((r) => `${r.roles} exited ${r.proc.exitCode}:\n${r.tail()}`);
+  }
+
+  private pushedReadings = 0;
+
+  /** Readings the simulators served plus those pushed over HTTP. */
+  get served(): number {
+    return this.collected + this.pushedReadings;
+  }
+
+  /**
+   * Pushes `count` flow readings to a point through the API (as the world's admin), one a minute ending an hour
+   * before `before`: outside what the simulators serve, so each is a new row. Counted in `served`.
+   */
+  async push(api: Role, pointId: number, count: number, before: Date): Promise<void> {
+    const base = await api.url;
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST', headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: this.env.ADMIN_EMAIL, password: this.env.ADMIN_PASSWORD }),
+    });
+    if (login.status !== 200) throw new Error(`login for push: ${login.status} ${await login.text()}`);
+    const { token } = (await login.json()) as { token: string };
+    const first = before.getTime() - 3600_000 - count * 60_000;
+    const readings = Array.from({ length: count }, (_, i) => ({ variable: 'caudal', ts: new Date(first + i * 60_000).toISOString(), value: 1 + (i % 9) }));
+    const res = await fetch(`${base}/api/v1/points/${pointId}/readings`, {
+      method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ readings }),
+    });
+    if (res.status >= 300) throw new Error(`push: ${res.status} ${await res.text()}`);
+    this.pushedReadings += count;
   }
 
   async stored(): Promise<number> {
