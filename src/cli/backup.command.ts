@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import { embeddedDataPath } from '../infra/db/index.js';
 import { PgliteDb } from '../infra/db/pglite.js';
-import type { Queryable } from '../infra/db/db.js';
+import { StoreCensusRepository, type StoreCounts } from '../infra/db/store-census.repository.js';
 import { EXIT, startCommand, type CommandIo } from './command.js';
 
 export const BACKUP_USAGE = 'backup --out FILE [--force]';
@@ -30,31 +30,6 @@ export interface BackupManifest {
   counts: StoreCounts;
   /** False when DATA_DIR held no secret.key (the key came from SECRET_KEY): the operator keeps it apart. */
   has_secret_key: boolean;
-}
-
-export interface StoreCounts {
-  clients: number;
-  points: number;
-  measurements: number;
-  dga_submissions: number;
-  dga_receipts: number;
-}
-
-/** Row counts that tell an operator the restored store is the one backed up. */
-export async function storeCounts(db: Queryable): Promise<StoreCounts> {
-  const r = await db.query<StoreCounts>(
-    `SELECT (SELECT count(*) FROM clients)::int AS clients,
-            (SELECT count(*) FROM catchment_points)::int AS points,
-            (SELECT count(*) FROM measurements)::int AS measurements,
-            (SELECT count(*) FROM dga_submissions)::int AS dga_submissions,
-            (SELECT count(*) FROM dga_submissions WHERE receipt IS NOT NULL)::int AS dga_receipts`,
-  );
-  return r.rows[0]!;
-}
-
-async function lastMigration(db: Queryable): Promise<string | null> {
-  const r = await db.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY version DESC LIMIT 1').catch(() => ({ rows: [] }));
-  return r.rows[0]?.name ?? null;
 }
 
 function human(bytes: number): string {
@@ -99,7 +74,8 @@ export async function backupCommand(args: string[], deps: { config: Config; io?:
   let manifest: BackupManifest;
   let dump: Buffer;
   try {
-    const counts = await storeCounts(db);
+    const census = new StoreCensusRepository(db);
+    const counts = await census.counts();
     io.err.write(`found ${describe(counts)}\ndumping the data directory …\n`);
     dump = Buffer.from(await (await db.dumpDataDir()).arrayBuffer());
     const keyFile = join(cfg.dataDir, SECRET_KEY);
@@ -107,7 +83,7 @@ export async function backupCommand(args: string[], deps: { config: Config; io?:
       format: FORMAT,
       version: FORMAT_VERSION,
       created_at: new Date().toISOString(),
-      migration: await lastMigration(db),
+      migration: await census.lastMigration(),
       counts,
       has_secret_key: existsSync(keyFile),
     };
@@ -186,7 +162,7 @@ export async function restoreCommand(args: string[], deps: { config: Config; io?
   try {
     const db = await PgliteDb.open(staging, { loadDataDir: new Blob([new Uint8Array(dump)]) });
     try {
-      counts = await storeCounts(db);
+      counts = await new StoreCensusRepository(db).counts();
     } finally {
       await db.close();
     }

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, testConfig } from '../support/context.js';
 import { configureDgaPoint, FakeClock, insertMeasurements, wellSeries } from '../support/dga-fixtures.js';
 import { startDgaSimulator, type RunningDgaSimulator } from '../../src/dga/simulator.js';
-import { backupCommand, restoreCommand, storeCounts, type StoreCounts } from '../../src/cli/backup.command.js';
+import { backupCommand, restoreCommand } from '../../src/cli/backup.command.js';
+import { StoreCensusRepository, type StoreCounts } from '../../src/infra/db/store-census.repository.js';
 import { PgliteDb } from '../../src/infra/db/pglite.js';
 import type { Config } from '../../src/config.js';
 
@@ -36,7 +37,7 @@ async function snapshot(dataDir: string): Promise<{ counts: StoreCounts; receipt
   const db = await PgliteDb.open(join(dataDir, 'pgdata'));
   try {
     const receipts = await db.query<{ receipt: string }>('SELECT receipt FROM dga_submissions WHERE receipt IS NOT NULL ORDER BY id');
-    return { counts: await storeCounts(db), receipts: receipts.rows.map((r) => r.receipt) };
+    return { counts: await new StoreCensusRepository(db).counts(), receipts: receipts.rows.map((r) => r.receipt) };
   } finally {
     await db.close();
   }
