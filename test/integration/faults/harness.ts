@@ -150,22 +150,33 @@ export class FaultWorld {
     return this.collected + this.pushedReadings;
   }
 
-  /**
-   * Pushes `count` flow readings to a point through the API (as the world's admin), one a minute ending an hour
-   * before `before`: outside what the simulators serve, so each is a new row. Counted in `served`.
-   */
-  async push(api: Role, pointId: number, count: number, before: Date): Promise<void> {
-    const base = await api.url;
+  private token: string | undefined;
+
+  /** A bearer token of the world's admin (valid on every api process: they share SECRET_KEY). */
+  private async adminToken(base: string): Promise<string> {
+    if (this.token) return this.token;
     const login = await fetch(`${base}/api/v1/auth/login`, {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: this.env.ADMIN_EMAIL, password: this.env.ADMIN_PASSWORD }),
     });
     if (login.status !== 200) throw new Error(`login for push: ${login.status} ${await login.text()}`);
-    const { token } = (await login.json()) as { token: string };
+    this.token = ((await login.json()) as { token: string }).token;
+    return this.token;
+  }
+
+  /**
+   * Pushes `count` flow readings to a point through the API (as the world's admin), one a minute ending an hour
+   * before `before`: outside what the simulators serve when `before` is the start of their window, so each is a
+   * new row. Counted in `served` once acknowledged; a request that fails (e.g. the api died) throws.
+   */
+  async push(api: Role, pointId: number, count: number, before: Date): Promise<void> {
+    const base = await api.url;
+    const token = await this.adminToken(base);
     const first = before.getTime() - 3600_000 - count * 60_000;
     const readings = Array.from({ length: count }, (_, i) => ({ variable: 'caudal', ts: new Date(first + i * 60_000).toISOString(), value: 1 + (i % 9) }));
     const res = await fetch(`${base}/api/v1/points/${pointId}/readings`, {
       method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ readings }),
+      signal: AbortSignal.timeout(15_000),
     });
     if (res.status >= 300) throw new Error(`push: ${res.status} ${await res.text()}`);
     this.pushedReadings += count;

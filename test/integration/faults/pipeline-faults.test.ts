@@ -187,6 +187,44 @@ describe('faults mid-stream, roles in separate processes', () => {
     for (const r of [processors[1]!, collectors[1]!]) expect(FaultWorld.running(r)).toBe(true);
   }, 300_000);
 
+  it('two apis, one SIGKILLed mid-push: a client retrying on the other loses nothing; every acknowledged reading stored once', async () => {
+    const w = await newWorld();
+    const apis = [w.start('api'), w.start('api')];
+    w.start('processor,scheduler');
+    w.start('collector');
+    await Promise.all(apis.map((a) => a.url));
+    const collected = w.served;
+    const windowStart = FROZEN.getTime() - HOURS * 3600_000;
+    const BATCHES = 48;
+    const PER_BATCH = 120;
+    let next = 0;
+    let failedOver = 0;
+    let killed: Promise<unknown> | undefined;
+    // Four clients push at once, alternating between the apis as a load balancer would; a request that fails
+    // (the api died under it) is sent again to the other one, as a device retries.
+    const client = async () => {
+      for (let b = next++; b < BATCHES; b = next++) {
+        if (b === BATCHES / 3) killed = w.kill(apis[0]!);
+        const before = new Date(windowStart - b * PER_BATCH * 60_000);
+        const point = 1 + (b % 9);
+        await w.push(apis[b % 2]!, point, PER_BATCH, before).catch(async () => {
+          failedOver++;
+          await w.push(apis[1]!, point, PER_BATCH, before);
+        });
+      }
+    };
+    await Promise.all([client(), client(), client(), client()]);
+    await killed;
+    await settle(w);
+    await healthUntil(w, apis[1]!, (h) => h.status === 200, '/health 200 on the api left', 30_000);
+    const c = await counts(w);
+    report({ fault: 'api SIGKILL mid-push (two apis)', ...c, recoverySeconds: 0, failedOver, pushed: BATCHES * PER_BATCH });
+    expect(c).toEqual({ served: w.served, stored: w.served, duplicates: 0, deadLetters: 0 });
+    // Every batch was acknowledged once, by one api or the other.
+    expect(w.served).toBe(collected + BATCHES * PER_BATCH);
+    expect(FaultWorld.running(apis[1]!)).toBe(true);
+  }, 300_000);
+
   it('SIGTERM mid-stream: every role exits 0 within 10 s, and nothing is lost or doubled after a restart', async () => {
     const w = await newWorld({ MQTT_URL: process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883' });
     const roles = [w.start('api'), w.start('processor,scheduler'), w.start('collector'), w.start('reporter'), w.start('mqtt', { MQTT_TOPIC_PREFIX: w.namespace, MQTT_CLIENT_ID: w.namespace })];
