@@ -7,7 +7,7 @@ import { SECRET_KEY } from '../support.js';
 import { FaultWorld, report, sleep, waitFor } from './harness.js';
 
 /**
- * The DGA reporter SIGKILLed while it sends a backlog of slots, and started again: no slot that DGA receipted is
+ * The DGA reporter SIGKILLed while it sends a backlog of slots, and two started in its place: no slot that DGA receipted is
  * requested again, every receipt DGA gave is the one stored, and the rest is sent by the new reporter.
  * (A slot DGA answered while the reporter died before recording it stays leased for 5 minutes and is then sent
  * again — DGA's MEE API has no way to look a receipt up — and DGA's "Ya existe … Comprobante" answer stores it.)
@@ -29,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('DGA reporter SIGKILL mid-backlog', () => {
-  it('sends no receipted slot again; every receipt stored is the one DGA gave', async () => {
+  it('two reporters taking over send no receipted slot again; every receipt stored is the one DGA gave', async () => {
     const w = (world = await FaultWorld.create({
       simulatorUrl: 'http://127.0.0.1:1', frozen: new Date(), hours: 0, perProvider: 0,
       env: { DGA_API_URL: sim.url, DGA_TIMEZONE: TZ, DGA_MIN_SPACING_MS: '1000' },
@@ -58,7 +58,9 @@ describe('DGA reporter SIGKILL mid-backlog', () => {
     });
     await w.kill(reporter);
     const atKill = await sent();
+    // Two reporters take over at once (two of the role): they share the backlog, neither sends a slot the other did.
     reporter = w.start('reporter');
+    const second = w.start('reporter');
     const restarted = Date.now();
     await waitFor('slots sent again', async () => (await sent()) > atKill, 60_000, 200);
     const recoverySeconds = (Date.now() - restarted) / 1000;
@@ -94,6 +96,6 @@ describe('DGA reporter SIGKILL mid-backlog', () => {
     expect(stored.every((s) => given.includes(s!))).toBe(true);
     expect(leased).toBeLessThanOrEqual(1);
     expect(stored.length).toBeGreaterThan(atKill);
-    expect(FaultWorld.running(reporter)).toBe(true);
+    for (const r of [reporter, second]) expect(FaultWorld.running(r), r.tail()).toBe(true);
   }, 300_000);
 });
