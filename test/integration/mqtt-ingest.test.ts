@@ -95,11 +95,9 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) await kill(p);
   await device?.endAsync();
-  // Remove the ingest's persistent sessions from the broker.
-  for (const i of [0, 1]) {
-    const c = await connectAsync(MQTT_URL, { clientId: `${clientId}-${i}`, clean: true }).catch(() => null);
-    await c?.endAsync();
-  }
+  // Remove the ingest's persistent session from the broker.
+  const c = await connectAsync(MQTT_URL, { clientId, clean: true }).catch(() => null);
+  await c?.endAsync();
   await client?.end();
   await db?.drop();
 });
