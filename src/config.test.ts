@@ -57,13 +57,14 @@ describe('configuration', () => {
         ADMIN_EMAIL: 'admin@x.cl',
         MQTT_URL: 'tcp//broker',
         MQTT_TOPIC_PREFIX: 'a/b',
+        MQTT_SUBSCRIPTION: 'round-robin',
       });
     } catch (err) {
       error = err as ConfigError;
     }
     expect(error).toBeInstanceOf(ConfigError);
     const text = error!.message;
-    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DGA_TIMEZONE', 'LOG_LEVEL', 'ADMIN_PASSWORD', 'SECRET_KEY', 'MQTT_URL', 'MQTT_TOPIC_PREFIX']) {
+    for (const name of ['PORT', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'DGA_TIMEZONE', 'LOG_LEVEL', 'ADMIN_PASSWORD', 'SECRET_KEY', 'MQTT_URL', 'MQTT_TOPIC_PREFIX', 'MQTT_SUBSCRIPTION']) {
       expect(text).toContain(name);
     }
     expect(error!.problems.length).toBeGreaterThanOrEqual(10);
@@ -86,6 +87,13 @@ describe('configuration', () => {
       PORT: '9000',
     });
     expect(cfg).toMatchObject({ embedded: false, port: 9000, kafkaBrokers: ['k1:9092', 'k2:9092'] });
+  });
+
+  it('MQTT_SUBSCRIPTION: exclusive unless shared is asked for', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sh-config-'));
+    expect(loadConfig({ DATA_DIR: dir }).mqttSubscription).toBe('exclusive');
+    expect(loadConfig({ DATA_DIR: dir, MQTT_SUBSCRIPTION: 'shared' }).mqttSubscription).toBe('shared');
+    for (const bad of ['Shared', 'both', '$share']) expect(() => loadConfig({ DATA_DIR: dir, MQTT_SUBSCRIPTION: bad })).toThrow(/MQTT_SUBSCRIPTION must be exclusive or shared/);
   });
 
   it('reads the company printed on quote and invoice PDFs (COMPANY_*)', () => {

@@ -4,6 +4,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isValidTimeZone } from './lib/timezone.js';
 
+/** How the mqtt role subscribes: see MqttIngestOptions.subscription. */
+export const MQTT_SUBSCRIPTION_MODES = ['exclusive', 'shared'] as const;
+export type MqttSubscriptionMode = (typeof MQTT_SUBSCRIPTION_MODES)[number];
+
 export interface Config {
   port: number;
   host: string;
@@ -42,6 +46,8 @@ export interface Config {
   mqttTopicPrefix: string;
   /** Base of the MQTT client ids; must be stable per process for the persistent session (MQTT_CLIENT_ID). */
   mqttClientId?: string;
+  /** `exclusive` (default: one process, loses nothing when the broker restarts) or `shared` (MQTT_SUBSCRIPTION). */
+  mqttSubscription: MqttSubscriptionMode;
   /** Password checks (login, password change) allowed per client IP per minute (LOGIN_RATE_LIMIT). */
   loginRateLimit: number;
   /** Hosts provider accounts may point at (PROVIDER_HOST_ALLOWLIST); undefined: any host. */
@@ -182,6 +188,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!/^[\w-]{1,40}$/.test(mqttTopicPrefix)) problems.push('MQTT_TOPIC_PREFIX must be 1-40 letters, digits, dashes or underscores');
   const mqttClientId = str('MQTT_CLIENT_ID');
   if (mqttClientId !== undefined && !/^[\w.-]{1,40}$/.test(mqttClientId)) problems.push('MQTT_CLIENT_ID must be 1-40 letters, digits, dots, dashes or underscores');
+  const mqttSubscription = (str('MQTT_SUBSCRIPTION') ?? 'exclusive') as MqttSubscriptionMode;
+  if (!MQTT_SUBSCRIPTION_MODES.includes(mqttSubscription)) problems.push(`MQTT_SUBSCRIPTION must be ${MQTT_SUBSCRIPTION_MODES.join(' or ')}`);
 
   let loginRateLimit = 10;
   const loginLimitText = str('LOGIN_RATE_LIMIT');
@@ -262,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttUrl,
     mqttTopicPrefix,
     mqttClientId,
+    mqttSubscription,
     loginRateLimit,
     providerHostAllowlist,
     healthReporterStaleMs,

@@ -5,7 +5,8 @@ import type { RunningRole } from './api.js';
 
 /**
  * The mqtt role: readings pushed by devices to `<MQTT_TOPIC_PREFIX>/points/<id>/readings`, through the
- * same bus and processor as collected readings. Several processes split the load (shared subscription).
+ * same bus and processor as collected readings. One process per client id by default (MQTT_SUBSCRIPTION=exclusive,
+ * which loses nothing when the broker restarts); with MQTT_SUBSCRIPTION=shared several processes split the load.
  */
 export async function startMqtt(c: Container, opts: { clientId?: string; connections?: number } = {}): Promise<RunningRole & { ingest: MqttIngest }> {
   const url = c.config.mqttUrl;
@@ -14,6 +15,7 @@ export async function startMqtt(c: Container, opts: { clientId?: string; connect
     url,
     topicPrefix: c.config.mqttTopicPrefix,
     clientId: opts.clientId ?? c.config.mqttClientId ?? `smarthydro-${hostname()}`.slice(0, 40),
+    subscription: c.config.mqttSubscription,
     connections: opts.connections,
     push: c.push,
     recordDeadLetters: (dead) => c.processor.recordDeadLetters(dead),

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
 import { templateConfig } from '../../src/demo/seed.js';
 import { createLogger } from '../../src/infra/logger.js';
-import { MqttIngest, pointIdOfTopic, readingsSubscription } from '../../src/telemetry/ingest/mqtt.ingest.js';
+import { MqttIngest, pointIdOfTopic, readingsSubscription, sessionClientIds } from '../../src/telemetry/ingest/mqtt.ingest.js';
 
 let t: TestContext;
 let ingest: MqttIngest;
@@ -47,8 +47,17 @@ describe('topics', () => {
     ['smarthydro/points/99999999999999999999/readings', null],
   ])('%s → %s', (t, id) => expect(pointIdOfTopic(t, 'smarthydro')).toBe(id));
 
-  it('subscribes through a shared subscription named after the prefix', () => {
-    expect(readingsSubscription('smarthydro')).toBe('$share/smarthydro/smarthydro/points/+/readings');
+  it('subscribes to every point of the prefix; in shared mode through a shared subscription named after it', () => {
+    expect(readingsSubscription('smarthydro')).toBe('smarthydro/points/+/readings');
+    expect(readingsSubscription('smarthydro', 'exclusive')).toBe('smarthydro/points/+/readings');
+    expect(readingsSubscription('smarthydro', 'shared')).toBe('$share/smarthydro/smarthydro/points/+/readings');
+  });
+
+  it('has one session in exclusive mode, named by the client id, and one per connection in shared mode', () => {
+    expect(sessionClientIds('ingest-0', 'exclusive')).toEqual(['ingest-0']);
+    expect(sessionClientIds('ingest-0', 'exclusive', 4)).toEqual(['ingest-0']);
+    expect(sessionClientIds('ingest-0', 'shared')).toEqual(['ingest-0-0', 'ingest-0-1']);
+    expect(sessionClientIds('ingest-0', 'shared', 3)).toEqual(['ingest-0-0', 'ingest-0-1', 'ingest-0-2']);
   });
 });
 

@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MQTT_SUBSCRIPTION_MODES } from '../../src/config.js';
+import { readingsSubscription } from '../../src/telemetry/ingest/mqtt.ingest.js';
 
 /**
  * The Mosquitto configuration of compose.yaml (deploy/compose/mosquitto.conf and its ACLs) run by the local
  * mosquitto binary on free ports, with the password file written as the compose service writes it: the platform's
- * user reads every point's readings through its shared subscription, a device writes its own point only, anonymous
+ * user reads every point's readings through its subscription (either mode), a device writes its own point only, anonymous
  * clients are refused, and the health-check listener reads $SYS and nothing else.
  */
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -94,17 +96,19 @@ describe('the Mosquitto configuration of compose.yaml', () => {
     await expect(connect(main, { username: 'smarthydro-ingest', password: 'wrong' })).rejects.toThrow();
   });
 
-  it("lets the platform's user read, through its shared subscription, what a device writes to its own point only", async () => {
+  it.each(MQTT_SUBSCRIPTION_MODES)("lets the platform's user read, through its %s subscription, what a device writes to its own point only", async (mode) => {
     const ingest = await connect(main, { username: 'smarthydro-ingest', password: 'ingest-password' });
     const got: string[] = [];
     received(ingest, got);
-    await ingest.subscribeAsync('$share/smarthydro/smarthydro/points/+/readings', { qos: 1 });
+    const granted = await ingest.subscribeAsync(readingsSubscription('smarthydro', mode), { qos: 1 });
+    expect(granted.map((g) => g.qos)).toEqual([1]);
     const device = await connect(main, { username: '7', password: 'device-password' });
-    await device.publishAsync('smarthydro/points/8/readings', 'not my point', { qos: 1 }).catch(() => undefined);
-    await device.publishAsync('smarthydro/points/7/readings', 'my point', { qos: 1 });
+    await device.publishAsync('smarthydro/points/8/readings', `not my point (${mode})`, { qos: 1 }).catch(() => undefined);
+    await device.publishAsync('smarthydro/points/7/readings', `my point (${mode})`, { qos: 1 });
     for (let i = 0; i < 40 && got.length === 0; i++) await settle();
     await settle();
-    expect(got).toEqual(['smarthydro/points/7/readings my point']);
+    expect(got).toEqual([`smarthydro/points/7/readings my point (${mode})`]);
+    ingest.end(true);
   });
 
   it('the health-check listener answers anonymous $SYS reads and nothing else', async () => {

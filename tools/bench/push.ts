@@ -4,7 +4,7 @@ import { buildContainer, type Container } from '../../src/container.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { startApi } from '../../src/roles/api.js';
 import { startProcessor } from '../../src/roles/processor.js';
-import { MqttIngest } from '../../src/telemetry/ingest/mqtt.ingest.js';
+import { MqttIngest, sessionClientIds } from '../../src/telemetry/ingest/mqtt.ingest.js';
 import { bareCopyRate, createBenchPoints } from './ingest.js';
 import { result, type BenchResult } from './stats.js';
 
@@ -46,7 +46,7 @@ export async function benchPush(c: Container, opts: PushBenchOptions): Promise<B
       const mqtt = await runMqtt(own, c.config.mqttUrl, opts);
       const mqttCopy = await bareCopyRate(c, mqtt.points);
       opts.progress(`MQTT ingest: ${mqtt.readings} readings stored in ${(mqtt.ms / 1000).toFixed(1)} s; bare COPY of the same rows ${Math.round(mqttCopy)} rows/s`);
-      results.push(result(`MQTT ingest (${where}, ${PER_REQUEST} readings per message, stored)`, mqtt.readings / (mqtt.ms / 1000), 'readings/s', target(mqttCopy), mqttCopy, 'higher'));
+      results.push(result(`MQTT ingest (${where}, ${mqtt.label}, ${PER_REQUEST} readings per message, stored)`, mqtt.readings / (mqtt.ms / 1000), 'readings/s', target(mqttCopy), mqttCopy, 'higher'));
     }
   } finally {
     await processor.stop();
@@ -125,27 +125,31 @@ async function runHttp(c: Container, opts: PushBenchOptions): Promise<Run> {
   }
 }
 
-async function runMqtt(c: Container, url: string, opts: PushBenchOptions): Promise<Run> {
+/** The ingest as configured (MQTT_SUBSCRIPTION): exclusive, one connection; or shared over SHARED_CONNECTIONS. */
+async function runMqtt(c: Container, url: string, opts: PushBenchOptions): Promise<Run & { label: string }> {
   const points = await createBenchPoints(c, opts.points ?? 50);
   const work = bodies(points, opts.readings);
   const expected = work.reduce((n, w) => n + (JSON.parse(w.body) as { readings: unknown[] }).readings.length, 0);
   const prefix = `bench${randomBytes(4).toString('hex')}`;
+  const subscription = c.config.mqttSubscription;
   const ingest = new MqttIngest({
-    url, topicPrefix: prefix, clientId: `${prefix}-ingest`, connections: 2, push: c.push,
+    url, topicPrefix: prefix, clientId: `${prefix}-ingest`, subscription, push: c.push,
     recordDeadLetters: (dead) => c.processor.recordDeadLetters(dead), logger: c.logger,
   });
+  const sessions = sessionClientIds(`${prefix}-ingest`, subscription);
+  const label = `${subscription} subscription, ${sessions.length} connection${sessions.length > 1 ? 's' : ''}`;
   await ingest.start();
   const device = await connectAsync(url, { clientId: `${prefix}-device`, clean: true });
-  opts.progress(`MQTT ingest: ${expected} readings, ${work.length} QoS 1 messages of ${PER_REQUEST} …`);
+  opts.progress(`MQTT ingest (${label}): ${expected} readings, ${work.length} QoS 1 messages of ${PER_REQUEST} …`);
   try {
     const t0 = performance.now();
     await Promise.all(work.map((w) => device.publishAsync(`${prefix}/points/${w.pointId}/readings`, w.body, { qos: 1 })));
     await untilStored(c, points, expected);
-    return { points, readings: expected, ms: performance.now() - t0 };
+    return { points, readings: expected, ms: performance.now() - t0, label };
   } finally {
     await device.endAsync();
     await ingest.stop();
     // The bench's sessions are of no further use: drop them from the broker.
-    for (const i of [0, 1]) await (await connectAsync(url, { clientId: `${prefix}-ingest-${i}`, clean: true })).endAsync();
+    for (const id of sessions) await (await connectAsync(url, { clientId: id, clean: true })).endAsync();
   }
 }
