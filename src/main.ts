@@ -122,7 +122,9 @@ async function start(args: string[]): Promise<number> {
   const running: RunningRole[] = [];
   const shutdown = installShutdown(c, running, simulators);
   try {
-    const admin = await ensureFirstAdmin(c, values.demo);
+    // Only a process that serves logins creates the first admin: hashing its password takes scrypt's 128 MiB, which
+    // a worker-only process (a processor sized for 256 MB) has no reason to spend.
+    const admin = roles.includes('api') || values.demo ? await ensureFirstAdmin(c, values.demo) : { email: '', created: false };
     if (values.demo && simulators) {
       const seeded = await seedDemo(c);
       if (seeded.seeded) c.logger.info({ points: seeded.points }, 'demo data seeded');

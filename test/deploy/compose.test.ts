@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
 import { readRepoFile, readYaml, roleNames, ROOT } from './support.js';
 
 /**
@@ -129,6 +130,11 @@ describe('compose.yaml', () => {
     expect([api.adminEmail, api.adminPassword]).toEqual([ENV.ADMIN_EMAIL, ENV.ADMIN_PASSWORD]);
     // The PostgreSQL server gets the same password the roles use.
     expect(environmentOf(services.postgres).POSTGRES_PASSWORD).toBe(ENV.POSTGRES_PASSWORD);
+  });
+
+  it('the processor runs with the V8 heap settings the bench measured it with; the api alone holds the admin password', () => {
+    expect(environmentOf(services.processor).NODE_OPTIONS).toBe(PROCESSOR_NODE_OPTIONS);
+    for (const role of roles.filter((r) => r !== 'api')) expect(environmentOf(services[role]).ADMIN_PASSWORD, role).toBeUndefined();
   });
 
   it('refuses to start without the secrets (no default SECRET_KEY or password)', () => {

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { busNames } from '../../src/infra/bus/bus.js';
 import { Metrics } from '../../src/infra/metrics.js';
+import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
 import { readRepoFile, readYaml, readYamlDocuments, roleNames, ROOT } from './support.js';
 
 /**
@@ -179,6 +180,11 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(m.external.metric.selector.matchLabels).toEqual({ group: busNames('').processorGroup });
     // The adapter rule documented beside the manifests serves that metric name.
     expect(readRepoFile(`${DIR}/README.md`)).toContain(`name: { as: "${m.external.metric.name}" }`);
+  });
+
+  it('the processor runs with the V8 heap settings the bench measured it with', () => {
+    const [container] = workload('processor').spec.template.spec.containers;
+    expect(container.env).toContainEqual({ name: 'NODE_OPTIONS', value: PROCESSOR_NODE_OPTIONS });
   });
 
   it('the ConfigMap and a filled-in Secret make a configuration the loader accepts; the Secret template holds no secret', () => {

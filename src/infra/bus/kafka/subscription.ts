@@ -11,6 +11,20 @@ import type { IncomingMessage } from '../bus.js';
 import { Wakeup, pauseUnlessStopped, retryDelay } from '../consumer-loop.js';
 import { forceClose } from './clients.js';
 
+/**
+ * What a member holds besides the batch it handles is bounded in bytes, not in messages (a message holds 3 readings or
+ * 2,000): one fetch brings at most half a batch of compressed bytes (`maxBytes` counts bytes on the wire, and JSON
+ * compresses more than 2×, so that is still about a whole batch; a record batch larger than that comes whole, and the
+ * producer keeps those under 4 MiB), and the stream fetches again only once fewer than `highWaterMark` messages wait.
+ * So a member keeps about one batch ahead of its handler.
+ */
+export function fetchBounds(maxBatchChars: number): { maxBytes: number; highWaterMark: number } {
+  return { maxBytes: Math.round(Math.max(MIN_FETCH_BYTES, Math.min(MAX_FETCH_BYTES, maxBatchChars / 2))), highWaterMark: FETCH_AHEAD_MESSAGES };
+}
+const MIN_FETCH_BYTES = 64 * 1024;
+const MAX_FETCH_BYTES = 1024 * 1024;
+const FETCH_AHEAD_MESSAGES = 16;
+
 type StringConsumer = Consumer<string, string, string, string>;
 type StringStream = MessagesStream<string, string, string, string>;
 
@@ -127,7 +141,7 @@ export class KafkaSubscription {
       fallbackMode: MessagesStreamFallbackModes.EARLIEST,
       autocommit: false,
       maxWaitTime: 500,
-      highWaterMark: Math.max(1024, this.opts.maxBatch),
+      ...fetchBounds(this.opts.maxBatchChars),
     });
     this.streamFailure = undefined;
     this.delivered = new Map();
