@@ -26,6 +26,7 @@ import { InformantPacingRepository } from './dga/informant-pacing.repository.js'
 import { DgaPointRepository } from './dga/dga-point.repository.js';
 import { DgaReporter, type DgaReporterOptions } from './dga/reporter.service.js';
 import { SubmissionRepository } from './dga/submission.repository.js';
+import { SlotTallyRepository } from './dga/slot-tally.repository.js';
 import { busNames, createBus, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection/collection.service.js';
@@ -120,7 +121,7 @@ export async function buildContainer(
   metrics.countDgaQueueWith(() => dgaSubmissions.queueCounts());
   const dgaPoints = new DgaPointRepository(db);
   const dgaPacing = new InformantPacingRepository(db);
-  const dga = new DgaService({ submissions: dgaSubmissions, points: dgaPoints, tz: config.reportTimezone, variables, clock });
+  const dga = new DgaService({ submissions: dgaSubmissions, tallies: new SlotTallyRepository(db), points: dgaPoints, tz: config.reportTimezone, variables, clock });
   const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
     new DgaReporter(
       {

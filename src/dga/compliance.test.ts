@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { complianceCsv, emptyCounts, ON_TIME_GRACE_MS, owedSlots, pointCompliance, type SlotRecord } from './compliance.js';
+import { calendarCounter, complianceCsv, countOwedSlots, emptyCounts, ON_TIME_GRACE_MS, owedSlots, pointCompliance, type SlotRecord } from './compliance.js';
 import { DAY_MS, HOUR_MS } from '../lib/time.js';
 
 const TZ = 'Etc/GMT+4';
@@ -137,5 +137,29 @@ describe('compliance counted arithmetically', () => {
     // The walk itself got cheap once toLocal stopped calling Intl per instant (lib/timezone.ts): counting
     // is still several times faster (5–7× measured alone), 3× leaves room for a loaded machine.
     expect(counted).toBeLessThan(walk / 3);
+  });
+});
+
+describe('calendarCounter', () => {
+  it('counts owed slots of any window inside the period as countOwedSlots does, across DST changes', () => {
+    const tz = 'America/Santiago';
+    const from = new Date('2026-01-01T00:00:00Z');
+    const to = new Date('2026-12-01T00:00:00Z');
+    const now = new Date('2026-11-20T12:34:00Z');
+    const standards = ['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS'] as const;
+    const count = calendarCounter(standards.flatMap((standard) =>
+      owedSlots(standard, { from, to, startDate: from, now, tz, limit: 1e9 }).map((at) => ({ standard, at }))));
+    let seed = 7;
+    const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) / 2_147_483_648);
+    const upper = now.getTime();
+    for (let i = 0; i < 200; i++) {
+      const standard = standards[i % standards.length]!;
+      const startDate = new Date(from.getTime() + Math.floor(random() * (upper - from.getTime())));
+      const lower = Math.max(from.getTime(), startDate.getTime());
+      expect(count(standard, lower, upper), `${standard} from ${startDate.toISOString()}`).toBe(
+        countOwedSlots(standard, { from, to, startDate, now, tz }),
+      );
+    }
+    expect(count('MAYOR', upper + 1, upper)).toBe(0);
   });
 });

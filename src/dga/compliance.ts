@@ -221,24 +221,63 @@ export function tallySlots(input: {
   return t;
 }
 
+/** How many slots of `standard` lie in [lower, upper] (epoch ms, inclusive). */
+export type OwedCounter = (standard: DgaStandard, lower: number, upper: number) => number;
+
+/**
+ * An OwedCounter by binary search in a list of every slot of a period (`owedSlots` of each standard):
+ * exact for windows inside that period, and a lookup instead of a walk over each point's days.
+ */
+export function calendarCounter(calendar: readonly { standard: DgaStandard; at: Date }[]): OwedCounter {
+  const byStandard = new Map<DgaStandard, number[]>();
+  for (const c of calendar) {
+    let list = byStandard.get(c.standard);
+    if (!list) byStandard.set(c.standard, (list = []));
+    list.push(c.at.getTime());
+  }
+  for (const list of byStandard.values()) list.sort((a, b) => a - b);
+  // Index of the first element > t.
+  const above = (list: readonly number[], t: number) => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return (standard, lower, upper) => {
+    const list = byStandard.get(standard);
+    return !list || upper < lower ? 0 : above(list, upper) - above(list, lower - 1);
+  };
+}
+
 /**
  * Counts each owed slot in one bucket. Slots with a submission are classified by it (the tally); the
- * others are counted arithmetically: pending while their on-time grace runs, missing after it.
+ * others are counted arithmetically: pending while their on-time grace runs, missing after it. `count`
+ * may answer the owed counts from a calendar of the period (calendarCounter).
  */
 export function complianceOfTally(
   input: { standard: DgaStandard; startDate: Date; from: Date; to: Date; now: Date; tz: string },
   tally: SlotTally,
   offsets = dayOffsets(input.tz),
+  count?: OwedCounter,
 ): ComplianceCounts {
-  const { upper, graceFrom } = owedWindow(input);
+  const { lower, upper, graceFrom } = owedWindow(input);
   const counts = emptyCounts();
-  counts.due = countOwedSlots(input.standard, input, offsets);
+  counts.due = count ? count(input.standard, lower, upper) : countOwedSlots(input.standard, input, offsets);
   counts.sent_on_time = tally.sent_on_time;
   counts.sent_late = tally.sent_late;
   counts.pending = tally.pending;
   counts.failed = tally.failed;
   counts.needs_attention = tally.needs_attention;
-  const recent = graceFrom > upper ? 0 : countOwedSlots(input.standard, { ...input, from: new Date(Math.max(graceFrom, input.from.getTime())) }, offsets);
+  let recent = 0;
+  if (graceFrom <= upper) {
+    recent = count
+      ? count(input.standard, Math.max(graceFrom, lower), upper)
+      : countOwedSlots(input.standard, { ...input, from: new Date(Math.max(graceFrom, input.from.getTime())) }, offsets);
+  }
   const recentWithoutRow = recent - tally.recent_with_row;
   counts.pending += recentWithoutRow;
   counts.missing = counts.due - tally.with_row - recentWithoutRow;

@@ -8,14 +8,16 @@ import { systemClock, type Clock } from '../lib/clock.js';
 import { DAY_MS, HOUR_MS } from '../lib/time.js';
 import { localMidnight } from '../lib/timezone.js';
 import {
-  addCounts, complianceCsv, complianceOfTally, emptyCounts, emptyTally, onTimePercent, owedSlots, owedWindow, ON_TIME_GRACE_MS,
-  type ComplianceClientLine, type CompliancePointLine,
+  addCounts, calendarCounter, complianceCsv, complianceOfTally, emptyCounts, emptyTally, onTimePercent, owedSlots, owedWindow, ON_TIME_GRACE_MS,
+  type ComplianceClientLine, type CompliancePointLine, type OwedCounter, type SlotTally,
 } from './compliance.js';
+import { addOutcomes, splitByMonths } from './tally-months.js';
+import type { SlotTallyRepository } from './slot-tally.repository.js';
 import {
   SUBMISSION_STATUSES, type ComplianceFilter, type ComplianceReport, type DgaStatusSummary, type SubmissionStatus,
   type SubmissionView,
 } from './dga.schemas.js';
-import type { DgaPointRepository, DgaPointRow } from './dga-point.repository.js';
+import type { CompliancePointRow, DgaPointRepository, DgaPointRow } from './dga-point.repository.js';
 import { preparePoint } from './point-config.js';
 import { mayBeHeldByDga } from './response.js';
 import type { DgaStandard } from './types.js';
@@ -28,6 +30,8 @@ const CONFIG_CHECK_BATCH = 64;
 
 export interface DgaServiceDeps {
   submissions: SubmissionRepository;
+  /** The compliance report's counting (monthly tallies and rows). */
+  tallies: SlotTallyRepository;
   points: DgaPointRepository;
   tz: string;
   /** The merged variables_config of a point, for configuration checks in the status summary. */
@@ -53,11 +57,13 @@ export function parsePeriodBound(value: string, tz: string, field: string): Date
 
 export class DgaService {
   private readonly repo: SubmissionRepository;
+  private readonly tallies: SlotTallyRepository;
   private readonly points: DgaPointRepository;
   private readonly clock: Clock;
 
   constructor(private readonly deps: DgaServiceDeps) {
     this.repo = deps.submissions;
+    this.tallies = deps.tallies;
     this.points = deps.points;
     this.clock = deps.clock ?? systemClock;
   }
@@ -192,29 +198,14 @@ export class DgaService {
       throw new ValidationError('the period may span at most 366 days', 'to');
     }
     const points = await this.points.compliancePoints({ tenant: tenantOf(actor), client_id: q.client_id, point_id: q.point_id });
-    // Every slot of each standard in the period, once: rows are matched against it in the database.
-    const calendar = [...new Set(points.map((p) => p.dga_standard))].flatMap((standard) =>
-      owedSlots(standard, { from, to, startDate: from, now, tz, limit: Number.MAX_SAFE_INTEGER }).map((at) => ({ standard, at })),
-    );
-    const windows = points.map((p) => {
-      const startDate = localMidnight(p.dga_start_date, tz);
-      return { point: p, startDate, window: owedWindow({ standard: p.dga_standard, startDate, from, to, now }) };
-    });
-    const tallies = await this.repo.slotTallies(
-      windows.map(({ point, window }) => ({
-        id: point.id, standard: point.dga_standard, lower: new Date(window.lower), graceFrom: new Date(window.graceFrom),
-        graceMs: ON_TIME_GRACE_MS[point.dga_standard],
-      })),
-      calendar,
-      { from, to, upper: new Date(Math.min(to.getTime() - 1, now.getTime())) },
-    );
+    const { tallies, owedCount } = await this.slotTallies(points, { from, to, now });
 
     const lines: CompliancePointLine[] = [];
     const clients = new Map<number, ComplianceClientLine>();
     const totals = emptyCounts();
-    for (const { point: p, startDate } of windows) {
-      const tally = tallies.get(p.id) ?? { ...emptyTally(), superseded: 0 };
-      const counts = complianceOfTally({ standard: p.dga_standard, startDate, from, to, now, tz }, tally);
+    for (const p of points) {
+      const { tally, startDate, superseded } = tallies.get(p.id)!;
+      const counts = complianceOfTally({ standard: p.dga_standard, startDate, from, to, now, tz }, tally, undefined, owedCount);
       lines.push({
         point_id: p.id,
         point_title: p.title,
@@ -224,7 +215,7 @@ export class DgaService {
         standard: p.dga_standard,
         ...counts,
         on_time_pct: onTimePercent(counts),
-        receipted_with_superseded_data: tally.superseded,
+        receipted_with_superseded_data: superseded,
       });
       const client = clients.get(p.client_id) ?? {
         client_id: p.client_id,
@@ -252,6 +243,66 @@ export class DgaService {
       clients: [...clients.values()],
       totals: { ...totals, on_time_pct: onTimePercent(totals) },
     };
+  }
+
+  /**
+   * `tallySlots` of every point over [from, to), counted in the database: whole months past their grace
+   * from the monthly tallies (see tally-months.ts), the rest of the period from the rows, every slot
+   * matched against the calendar of the point's standard.
+   */
+  private async slotTallies(
+    points: readonly CompliancePointRow[],
+    period: { from: Date; to: Date; now: Date },
+  ): Promise<{ tallies: Map<number, { tally: SlotTally; startDate: Date; superseded: number }>; owedCount: OwedCounter }> {
+    const tz = this.deps.tz;
+    const { from, to, now } = period;
+    const upper = new Date(Math.min(to.getTime() - 1, now.getTime()));
+    const standards = [...new Set(points.map((p) => p.dga_standard))];
+    // Every slot of each standard in the period, once: rows are matched against it in the database.
+    const calendar = standards.flatMap((standard) =>
+      owedSlots(standard, { from, to, startDate: from, now, tz, limit: Number.MAX_SAFE_INTEGER }).map((at) => ({ standard, at })),
+    );
+    await this.tallies.keepZone(tz);
+    const months = points.length === 0 || upper < from ? [] : await this.tallies.months(tz, standards, calendar, from, upper);
+    const plans = points.map((p) => {
+      const startDate = localMidnight(p.dga_start_date, tz);
+      const window = owedWindow({ standard: p.dga_standard, startDate, from, to, now });
+      return { point: p, startDate, window, split: splitByMonths(window, months) };
+    });
+    const [byMonth, byRange, superseded] = await Promise.all([
+      this.tallies.monthOutcomes(
+        tz,
+        plans.flatMap(({ point, split }) => (split.months ? [{ id: point.id, standard: point.dga_standard, ...split.months, skip: split.skip }] : [])),
+      ),
+      this.tallies.rangeTallies(
+        tz,
+        plans.flatMap(({ point, window, split }) =>
+          split.scan.map((r) => ({
+            id: point.id, standard: point.dga_standard, lower: new Date(window.lower), graceFrom: new Date(window.graceFrom),
+            graceMs: ON_TIME_GRACE_MS[point.dga_standard], from: r.from, to: r.to,
+            first: split.months?.first ?? null, last: split.months?.last ?? null, skip: split.skip, end: split.end,
+          })),
+        ),
+        calendar,
+        months.filter((m) => m.differs).map((m) => m.month),
+        upper,
+      ),
+      this.tallies.superseded(points.map((p) => p.id), from, to),
+    ]);
+    const tallies = new Map(
+      plans.map(({ point, startDate }) => {
+        const tally = emptyTally();
+        const ranges = byRange.get(point.id);
+        if (ranges) {
+          Object.assign(tally, ranges.counted);
+          addOutcomes(tally, ranges.subtracted, -1);
+        }
+        const months = byMonth.get(point.id);
+        if (months) addOutcomes(tally, months, 1);
+        return [point.id, { tally, startDate, superseded: superseded.get(point.id) ?? 0 }];
+      }),
+    );
+    return { tallies, owedCount: calendarCounter(calendar) };
   }
 
   complianceCsv(report: ComplianceReport): string {

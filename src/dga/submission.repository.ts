@@ -1,6 +1,5 @@
 import type { Db, Queryable } from '../infra/db/index.js';
 import type { DgaStandard } from './types.js';
-import type { SlotTally } from './compliance.js';
 import type { TimeRange } from './dga-point.repository.js';
 import type { NeedsAttentionLine, SubmissionStatus, SubmissionView } from './dga.schemas.js';
 
@@ -52,7 +51,7 @@ export interface SubmissionFilter {
  * times of the totalizer and water table. Such a slot is never sent again; the operator rectifies it
  * with the DGA.
  */
-const SUPERSEDED = `(s.status = 'sent' AND s.sent_at IS NOT NULL AND EXISTS (
+export const SUPERSEDED = `(s.status = 'sent' AND s.sent_at IS NOT NULL AND EXISTS (
   SELECT 1 FROM measurement_corrections c
   WHERE c.point_id = s.point_id AND c.created_at > s.sent_at
     AND c.ts_from <= coalesce((s.reading->'window'->>'to')::timestamptz, s.slot_at)
@@ -330,56 +329,5 @@ export class SubmissionRepository {
       tenant === null ? [] : [tenant],
     );
     return rows.map((r) => ({ ...r, point_id: Number(r.point_id) }));
-  }
-
-  /**
-   * `tallySlots` of every given point, counted in the database: the rows of each point with a slot in
-   * [from, to) that is one of `calendar`'s slots of the point's standard in [lower, upper], by outcome,
-   * and how many rows were sent and their data corrected since (over every row in [from, to), as
-   * slotRecords says). `calendar` lists every slot of each standard in the period (owedSlots). One
-   * query and one row per point instead of every submission row to the server.
-   */
-  async slotTallies(
-    points: readonly { id: number; standard: DgaStandard; lower: Date; graceFrom: Date; graceMs: number }[],
-    calendar: readonly { standard: DgaStandard; at: Date }[],
-    period: { from: Date; to: Date; upper: Date },
-  ): Promise<Map<number, SlotTally & { superseded: number }>> {
-    if (points.length === 0) return new Map();
-    const owed = 'c.at IS NOT NULL';
-    const { rows } = await this.db.query<Record<keyof SlotTally | 'superseded' | 'sent', number> & { point_id: number }>(
-      `WITH p AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[])
-                    AS p(id, standard, lower, grace_from, grace_ms)),
-            cal AS (SELECT * FROM unnest($6::text[], $7::timestamptz[]) AS c(standard, at)),
-            k AS (SELECT point_id, max(created_at) AS last FROM measurement_corrections WHERE point_id = ANY($1::bigint[]) GROUP BY point_id)
-       SELECT s.point_id,
-              count(*) FILTER (WHERE CASE WHEN k.last > s.sent_at THEN ${SUPERSEDED} ELSE false END)::int AS superseded,
-              count(*) FILTER (WHERE ${owed})::int AS with_row,
-              count(*) FILTER (WHERE ${owed} AND s.slot_at >= p.grace_from)::int AS recent_with_row,
-              count(*) FILTER (WHERE ${owed} AND s.status = 'sent')::int AS sent,
-              count(*) FILTER (WHERE ${owed} AND s.status = 'sent' AND s.sent_at IS NOT NULL
-                AND floor(extract(epoch FROM s.sent_at) * 1000) - floor(extract(epoch FROM s.slot_at) * 1000) <= p.grace_ms)::int AS sent_on_time,
-              count(*) FILTER (WHERE ${owed} AND s.status IN ('pending', 'sending'))::int AS pending,
-              count(*) FILTER (WHERE ${owed} AND s.status = 'failed')::int AS failed,
-              count(*) FILTER (WHERE ${owed} AND s.status = 'needs_attention')::int AS needs_attention
-       FROM dga_submissions s
-       JOIN p ON p.id = s.point_id
-       LEFT JOIN cal c ON c.standard = p.standard AND c.at = s.slot_at AND s.slot_at >= p.lower AND s.slot_at <= $10
-       LEFT JOIN k ON k.point_id = s.point_id
-       WHERE s.slot_at >= $8 AND s.slot_at < $9
-       GROUP BY s.point_id`,
-      [
-        points.map((p) => p.id), points.map((p) => p.standard), points.map((p) => p.lower), points.map((p) => p.graceFrom),
-        points.map((p) => p.graceMs), calendar.map((c) => c.standard), calendar.map((c) => c.at), period.from, period.to, period.upper,
-      ],
-    );
-    return new Map(
-      rows.map((r) => [
-        Number(r.point_id),
-        {
-          sent_on_time: r.sent_on_time, sent_late: r.sent - r.sent_on_time, pending: r.pending, failed: r.failed,
-          needs_attention: r.needs_attention, with_row: r.with_row, recent_with_row: r.recent_with_row, superseded: r.superseded,
-        },
-      ]),
-    );
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The compliance report counts slots in the database (SubmissionRepository.slotTallies); these tests
+ * The compliance report counts slots in the database (SlotTallyRepository: monthly tallies and rows); these tests
  * hold it to the row-by-row counting it replaced (pointCompliance over every row), on random rows of
  * three standards in a zone with daylight saving, with rows off the calendar, before the start date,
  * outside the period, still within their grace, and sent rows whose data was corrected since.
