@@ -14,14 +14,16 @@ export class SlotTallyRepository {
   /**
    * Keeps the tallies of `zone` from now on. The first call in a zone adds it and counts every existing
    * row, with writers held back (SHARE lock) so no row is missed or counted twice; later calls only look.
+   * True when this call built them. Run by buildContainer after the migrations for the report zone.
    */
-  async keepZone(zone: string): Promise<void> {
+  async keepZone(zone: string): Promise<boolean> {
     const { rows } = await this.db.query('SELECT 1 FROM dga_tally_zones WHERE zone = $1', [zone]);
-    if (rows.length > 0) return;
-    await this.db.transaction(async (tx) => {
+    if (rows.length > 0) return false;
+    return this.db.transaction(async (tx) => {
       await tx.query('LOCK TABLE dga_submissions IN SHARE MODE');
       const { rowCount } = await tx.query('INSERT INTO dga_tally_zones (zone) VALUES ($1) ON CONFLICT DO NOTHING', [zone]);
       if (rowCount === 1) await tx.query('SELECT sh_dga_tally_backfill($1)', [zone]);
+      return rowCount === 1;
     });
   }
 
