@@ -150,7 +150,10 @@ export async function buildContainer(
   const providerAccounts = new ProviderAccountService({ db, secrets, events, hostAllowlist: config.providerHostAllowlist });
   const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock, metrics });
   const visibility = new PointVisibility({ db, cache });
-  const latest = new LatestValuesService({ db, cache, visibility });
+  const latest = new LatestValuesService({
+    db, cache, visibility, clock,
+    onError: (err) => logger.warn({ err }, 'rebuilding the latest-values snapshot failed; the previous one is served until it is too old'),
+  });
   const processor = new ProcessorService({
     db, bus, topics, schemas, logger, clock, metrics, retentionDays: config.retentionDays,
     // Rollups inside the processor's transaction; the latest-value cache after its commit.

@@ -13,11 +13,12 @@ const WRITE = `local g = redis.call('GET', KEYS[1]) or '0'
 if g == ARGV[2] then redis.call('SET', KEYS[1] .. ':' .. g .. ':' .. ARGV[1], ARGV[3], 'EX', ARGV[4]) return 1 end
 return 0`;
 
+// Returns the new generation (0: not swapped), so the swapping process keeps the value as its local copy.
 const SWAP = `local g = redis.call('GET', KEYS[1]) or '0'
 if g ~= ARGV[1] then return 0 end
 local n = redis.call('INCR', KEYS[1])
 redis.call('SET', KEYS[1] .. ':' .. n .. ':' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
-return 1`;
+return n`;
 
 type Client = Redis | Cluster;
 export type RedisClient = Client;
@@ -110,9 +111,11 @@ export class RedisCache implements Cache {
   }
 
   async write(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {
-    await (this.client as unknown as {
+    const written = await (this.client as unknown as {
       shWrite(k: string, f: string, g: string, v: string, ttl: number): Promise<number>;
     }).shWrite(this.genKey(ns), field, gen, value, ttlSeconds);
+    // The writer reads it next (a shard it just loaded): only the generation needs to travel then.
+    if (written === 1) this.remember(`${ns}\u0000${field}`, gen, value);
   }
 
   async generation(ns: string) {
@@ -123,7 +126,8 @@ export class RedisCache implements Cache {
     const swapped = await (this.client as unknown as {
       shSwap(k: string, g: string, f: string, v: string, ttl: number): Promise<number>;
     }).shSwap(this.genKey(ns), gen, field, value, ttlSeconds);
-    if (swapped !== 1) return false;
+    if (!swapped) return false;
+    this.remember(`${ns}\u0000${field}`, String(swapped), value);
     await this.client.publish(this.channel, ns);
     return true;
   }

@@ -87,18 +87,20 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
     schema: {
       tags: ['telemetry'],
       summary: 'Latest values of every point you may see, or of point_ids (comma-separated); {"items":[{point_id, variables}],"total"}',
+      description:
+        'Served from a snapshot rebuilt at most once a second while values change, never older than 2 seconds: a stored value ' +
+        'shows here within about 2 s (GET /points/{id}/latest shows it at once). The x-snapshot-at header is when the snapshot ' +
+        'was taken. The points listed are always those you may see at the time of the request.',
       querystring: Type.Object({ point_ids: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+)*$', maxLength: 100_000 })) }),
-      // Documents the answer; the handler sends the cached JSON text (or its gzip) as it is.
+      // Documents the answer; the handler sends the snapshot's JSON text (or its gzip) as it is.
       response: { 200: Type.Object({ items: Type.Array(PointLatest), total: Type.Integer() }), ...errorResponses },
     },
     handler: async (req, reply) => {
       const ids = req.query.point_ids?.split(',').map(Number);
-      reply.type('application/json').header('vary', 'accept-encoding');
-      if (/\bgzip\b/.test(req.headers['accept-encoding'] ?? '')) {
-        const gz = await q.latest.forPointsGzip(req.principal, ids);
-        if (gz) return reply.header('content-encoding', 'gzip').send(gz);
-      }
-      return reply.send(await q.latest.forPointsJson(req.principal, ids));
+      const a = await q.latest.answer(req.principal, ids, /\bgzip\b/.test(req.headers['accept-encoding'] ?? ''));
+      reply.type('application/json').header('vary', 'accept-encoding').header('x-snapshot-at', a.snapshotAt.toISOString());
+      if (a.gzipped) reply.header('content-encoding', 'gzip');
+      return reply.send(a.body);
     },
   });
 
