@@ -78,6 +78,7 @@ export class FaultWorld {
     if (migrated.code !== 0) throw new Error(`migrate failed: ${migrated.stderr}`);
     const served = 3 * o.perProvider * 3 * o.hours * 60;
     const world = new FaultWorld(db, env, served);
+    world.points = 3 * o.perProvider;
     Object.assign(world, { namespace });
     await world.client.connect();
     const c = world.client;
@@ -144,6 +145,8 @@ export class FaultWorld {
   }
 
   private pushedReadings = 0;
+  /** Collected points (perProvider of each provider). */
+  points = 0;
 
   /** Readings the simulators served plus those pushed over HTTP. */
   get served(): number {
