@@ -199,7 +199,10 @@ export class FaultWorld {
 
   async health(r: Role): Promise<{ status: number; body: { status: string; checks: Record<string, { status: string; detail?: string }> } | undefined }> {
     try {
-      const res = await fetch(`${await r.url}/health`, { signal: AbortSignal.timeout(5000) });
+      // An api that has not printed its URL yet (still starting) answers nothing: never wait for it here.
+      const base = await Promise.race([r.url, sleep(5000).then(() => undefined)]);
+      if (base === undefined) return { status: 0, body: undefined };
+      const res = await fetch(`${base}/health`, { signal: AbortSignal.timeout(5000) });
       return { status: res.status, body: (await res.json()) as never };
     } catch {
       return { status: 0, body: undefined };

@@ -122,6 +122,7 @@ describe('faults mid-stream, roles in separate processes', () => {
     const api = w.start('api');
     const processor = w.start('processor,scheduler');
     const collector = w.start('collector');
+    await api.url; // the api up before the cut (it creates the first admin at start: a slow password hash)
     await waitFor('a fifth stored', async () => (await w.stored()) > w.served * 0.2, 90_000, 100);
     const cut = await w.cutDatabase();
     const outageStarted = Date.now();
