@@ -73,7 +73,7 @@ describe('registry and DGA screens in chromium against smarthydro start --demo',
     await page.goto(`${demo.url}/admin/points`);
     await page.getByRole('link', { name: `Editar ${target.title}`, exact: true }).click();
     const field = page.getByTestId('point-form-title');
-    await expect.poll(() => field.inputValue()).toBe(target.title);
+    await expect.poll(() => field.inputValue(), { timeout: 15_000 }).toBe(target.title);
     await field.fill(title);
     await page.getByTestId('point-form-save').click();
     await page.getByTestId('point-form-saved').waitFor();
@@ -81,7 +81,7 @@ describe('registry and DGA screens in chromium against smarthydro start --demo',
     expect(after.body.title).toBe(title);
     expect([after.body.latitude, after.body.longitude]).toEqual([target.latitude, target.longitude]);
     await page.reload();
-    await expect.poll(() => page.getByTestId('point-form-title').inputValue()).toBe(title);
+    await expect.poll(() => page.getByTestId('point-form-title').inputValue(), { timeout: 15_000 }).toBe(title);
 
     // The API refuses a latitude that is no number: its message sits beside the latitude field, nothing is stored.
     await page.getByTestId('point-form-latitude').fill('treinta sur');
@@ -101,7 +101,7 @@ describe('registry and DGA screens in chromium against smarthydro start --demo',
     await picker.locator('canvas').waitFor({ timeout: 90_000 });
     const box = (await picker.boundingBox())!;
     await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
-    await expect.poll(() => page.getByTestId('point-form-latitude').inputValue()).toMatch(/^-\d+(\.\d+)?$/);
+    await expect.poll(() => page.getByTestId('point-form-latitude').inputValue(), { timeout: 15_000 }).toMatch(/^-\d+(\.\d+)?$/);
     expect(Number(await page.getByTestId('point-form-longitude').inputValue())).toBeLessThan(-60);
     expect(errors).toEqual([]);
     await context.close();

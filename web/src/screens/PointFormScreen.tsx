@@ -111,15 +111,17 @@ export default function PointFormScreen() {
   const projects = useApi((signal) => allPages<ProjectRow>('/projects', {}, signal), []);
   const clients = useApi((signal) => allPages<ClientRow>('/clients', {}, signal), []);
   const original = useMemo(() => (point.data ? draftOf(point.data) : null), [point.data]);
-  const [draft, setDraft] = useState<Draft>(() => draftOf(null));
+  const blank = useMemo(() => draftOf(null), []);
+  // What the user typed, over the stored point: never a render of empty fields once the point is loaded.
+  const [edits, setEdits] = useState<Draft | null>(null);
+  const draft = edits ?? original ?? blank;
   const [showMap, setShowMap] = useState(false);
   const submit = useSubmit();
 
-  useEffect(() => {
-    if (original) setDraft(original);
-  }, [original]);
+  // A reload after saving brings the stored values: they replace the edits that were saved.
+  useEffect(() => setEdits(null), [original]);
 
-  const set = (name: string, v: string | boolean) => setDraft((d) => ({ ...d, [name]: v }));
+  const set = (name: string, v: string | boolean) => setEdits((d) => ({ ...(d ?? draft), [name]: v }));
   const clientName = new Map((clients.data ?? []).map((c) => [c.id, c.name]));
   const lat = numberOrNull(String(draft.latitude));
   const lon = numberOrNull(String(draft.longitude));
@@ -217,7 +219,7 @@ export default function PointFormScreen() {
                       styleUrl={meta.map_style_url}
                       label={t('registry.point.pickOnMap')}
                       unavailable={t('registry.point.mapUnavailable')}
-                      onPick={(la, lo) => setDraft((d) => ({ ...d, latitude: String(la), longitude: String(lo) }))}
+                      onPick={(la, lo) => setEdits((d) => ({ ...(d ?? draft), latitude: String(la), longitude: String(lo) }))}
                     />
                   </Suspense>
                 )}
