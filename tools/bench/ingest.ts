@@ -66,10 +66,26 @@ export async function benchIngestion(c: Container, opts: IngestOptions): Promise
 
   const where = `${c.db.kind === 'postgres' ? 'PostgreSQL' : 'PGlite'} + ${c.config.kafkaBrokers ? 'Kafka' : 'in-process bus'}`;
   return [
-    result(`ingestion rate (${where}, ${perMessage} readings per message)`, rate, 'measurements/s', c.db.kind === 'postgres' && c.config.kafkaBrokers ? 50_000 : null, copyRate, 'higher'),
+    result(
+      `ingestion rate (${where}, ${perMessage} readings per message; target ${ingestShareOfCopy(perMessage)}× bare COPY)`,
+      rate,
+      'measurements/s',
+      c.db.kind === 'postgres' && c.config.kafkaBrokers ? Math.round(copyRate * ingestShareOfCopy(perMessage)) : null,
+      copyRate,
+      'higher',
+    ),
     result(`bare COPY of the same rows (${where.split(' +')[0]}, ${perMessage} per message run)`, copyRate, 'rows/s', null, null, 'higher'),
     result(`${run.rssLabel}, peak (${perMessage} readings per message)`, run.peakRssMb, 'MB', run.rssTargetMb, null),
   ];
+}
+
+/**
+ * Quality bar (SPEC §11): the pipeline (bus, processor, rollups, latest values) stores at least this share of
+ * what a bare COPY of the same rows into the same table achieves in the same run: 0.9× for catch-up
+ * messages of 2,000 readings, 0.8× for the 3-reading messages of steady 1-minute collection.
+ */
+export function ingestShareOfCopy(perMessage: number): number {
+  return perMessage >= MAX_READINGS_PER_MESSAGE ? 0.9 : 0.8;
 }
 
 /** Baseline: the points' stored rows, already processed, COPYed back into the same (emptied) table; rows/s. */
