@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN, createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { ADMIN, createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 
 let t: TestContext;
 beforeAll(async () => {
@@ -34,8 +34,7 @@ describe('authentication', () => {
 
   it('issues API keys that work like tokens until revoked', async () => {
     const { clientId } = await seedTenant(t, 'keys', 1);
-    await t.as(t.adminToken, { method: 'POST', url: '/api/v1/users', payload: { email: 'm@keys.cl', password: 'machine-pw', role: 'client', client_id: clientId } });
-    const token = await t.login('m@keys.cl', 'machine-pw');
+    const { token } = await seedClientUser(t, clientId, 'm@keys.cl', 'machine-pw');
     const created = await t.as(token, { method: 'POST', url: '/api/v1/api-keys', payload: { name: 'scada' } });
     expect(created.status).toBe(201);
     const key = created.body.key as string;

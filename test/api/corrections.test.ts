@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { templateConfig } from '../../src/demo/seed.js';
 import { startProcessor } from '../../src/roles/processor.js';
 import type { RunningRole } from '../../src/roles/api.js';
@@ -51,11 +51,9 @@ beforeAll(async () => {
   for (const id of [p, other]) {
     await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${id}/schema`, payload: { template_id: tpl.body.id } });
   }
-  await t.c.auth.createUser('system', { email: 'client@corr-a.local', password: 'client-password', role: 'client', client_id: a.clientId });
-  await t.c.auth.createUser('system', { email: 'client@corr-b.local', password: 'client-password', role: 'client', client_id: b.clientId });
+  ({ token: clientToken } = await seedClientUser(t, a.clientId, 'client@corr-a.local', 'client-password'));
+  ({ token: otherClientToken } = await seedClientUser(t, b.clientId, 'client@corr-b.local', 'client-password'));
   await t.c.auth.createUser('system', { email: 'op@corr.local', password: 'operator-password', role: 'operator' });
-  clientToken = await t.login('client@corr-a.local', 'client-password');
-  otherClientToken = await t.login('client@corr-b.local', 'client-password');
   operatorToken = await t.login('op@corr.local', 'operator-password');
   processor = await startProcessor(t.c);
   const readings = [

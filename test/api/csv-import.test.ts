@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { templateConfig } from '../../src/demo/seed.js';
 import { startProcessor } from '../../src/roles/processor.js';
 import type { RunningRole } from '../../src/roles/api.js';
@@ -31,8 +31,7 @@ beforeAll(async () => {
     await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${id}/schema`, payload: { template_id: tpl.body.id } });
   }
   await t.as(t.adminToken, { method: 'PATCH', url: `/api/v1/points/${pointId}`, payload: { level_sensor_position: 80 } });
-  await t.as(t.adminToken, { method: 'POST', url: '/api/v1/users', payload: { email: 'csv@mine.cl', password: 'csv-user-password', role: 'client', client_id: mine.clientId } });
-  clientToken = await t.login('csv@mine.cl', 'csv-user-password');
+  ({ token: clientToken } = await seedClientUser(t, mine.clientId, 'csv@mine.cl', 'csv-user-password'));
   processor = await startProcessor(t.c);
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { ADMIN_ACTOR, configureDgaPoint } from '../support/dga-fixtures.js';
 
 /**
@@ -75,13 +75,7 @@ beforeAll(async () => {
   ids.daily = await insertRow({ point: p1, slot: '2026-06-01T04:00:00Z', status: 'sent', standard: 'MEDIO', sentAfterMs: 20 * HOUR });
   ids.theirs = await insertRow({ point: theirs.points[0]!, slot: '2026-06-01T04:00:00Z', status: 'failed', errorCode: 'DGA_REJECTED' });
 
-  const user = await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'dga@mia.cl', password: 'client-password', role: 'client', client_id: mine.clientId },
-  });
-  expect(user.status).toBe(201);
-  clientToken = await t.login('dga@mia.cl', 'client-password');
+  ({ token: clientToken } = await seedClientUser(t, mine.clientId, 'dga@mia.cl', 'client-password'));
 });
 afterAll(async () => t.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { formatLocal } from '../../src/lib/timezone.js';
 
 /**
@@ -17,8 +17,7 @@ beforeAll(async () => {
   const mine = await seedTenant(t, 'Cliente Propio', 1);
   const theirs = await seedTenant(t, 'Cliente Ajeno', 1);
   today = formatLocal(new Date(), t.c.config.reportTimezone).date;
-  await t.as(t.adminToken, { method: 'POST', url: '/api/v1/users', payload: { email: 'lector@propio.cl', password: 'lector-password', role: 'client', client_id: mine.clientId } });
-  clientToken = await t.login('lector@propio.cl', 'lector-password');
+  ({ token: clientToken } = await seedClientUser(t, mine.clientId, 'lector@propio.cl', 'lector-password'));
   const admin = async (method: 'POST', url: string, payload: object) => {
     const r = await t.as(t.adminToken, { method, url, payload });
     if (r.status >= 300) throw new Error(`${url}: ${r.text}`);

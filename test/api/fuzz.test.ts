@@ -4,7 +4,7 @@
  * ids in the path, the query and the body: no answer may be a 5xx.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 
 interface Schema {
   type?: string | string[];
@@ -33,13 +33,7 @@ beforeAll(async () => {
   const b = await seedTenant(t, 'Fuzz B', 1);
   Object.assign(own, { client: a.clientId, project: a.projectId, point: a.points[0] });
   Object.assign(other, { client: b.clientId, project: b.projectId, point: b.points[0] });
-  const user = await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'fuzz-client@a.cl', password: 'fuzz-password-1', role: 'client', client_id: a.clientId },
-  });
-  if (user.status !== 201) throw new Error(user.text);
-  clientToken = await t.login('fuzz-client@a.cl', 'fuzz-password-1');
+  ({ token: clientToken } = await seedClientUser(t, a.clientId, 'fuzz-client@a.cl', 'fuzz-password-1'));
   const template = await t.as(t.adminToken, { method: 'POST', url: '/api/v1/schema-templates', payload: { name: 'fuzz' } });
   own.template = template.body.id;
   const account = await t.as(t.adminToken, {

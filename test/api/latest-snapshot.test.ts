@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { FixedClock } from '../../src/lib/clock.js';
 import type { Principal } from '../../src/auth/principal.js';
 import { LATEST_SHARD_SIZE, LATEST_SNAPSHOT_TIMING, LatestValuesService } from '../../src/telemetry/query/latest.service.js';
@@ -33,13 +33,7 @@ beforeAll(async () => {
   t = await createTestContext();
   mine = await seedTenant(t, 'mine', 2);
   theirs = await seedTenant(t, 'theirs', 1);
-  const user = await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'snapshot@mine.cl', password: 'reader-password', role: 'client', client_id: mine.clientId },
-  });
-  expect(user.status).toBe(201);
-  clientToken = await t.login('snapshot@mine.cl', 'reader-password');
+  ({ token: clientToken } = await seedClientUser(t, mine.clientId, 'snapshot@mine.cl', 'reader-password'));
   await writeFlow(mine.points[0]!, 1);
   await writeFlow(theirs.points[0]!, 100);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { ADMIN_ACTOR, configureDgaPoint } from '../support/dga-fixtures.js';
 import { localMidnight, toLocal } from '../../src/lib/timezone.js';
 import { TickClaimRepository } from '../../src/telemetry/collection/tick.repository.js';
@@ -70,13 +70,7 @@ beforeAll(async () => {
   await latest(mine.points[2]!, 'nivel', 20 * HOUR, 0.5);
   await latest(p3, 'nivel', 26 * HOUR, 0); // flagged but older than 24 h
 
-  const user = await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'estado@agricola.cl', password: 'estado-password', role: 'client', client_id: mine.clientId },
-  });
-  expect(user.status).toBe(201);
-  clientToken = await t.login('estado@agricola.cl', 'estado-password');
+  ({ token: clientToken } = await seedClientUser(t, mine.clientId, 'estado@agricola.cl', 'estado-password'));
 });
 afterAll(async () => t.close());
 

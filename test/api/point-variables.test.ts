@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { store } from './query.support.js';
 import { dgaVariables } from '../../src/dga/slot-reading.js';
 import { parseVariables } from '../../src/registry/variables.js';
@@ -101,8 +101,7 @@ describe('GET /points/{id}/variables', () => {
       total: 3,
     });
     const other = await seedTenant(t, 'variables-other', 1);
-    await t.as(t.adminToken, { method: 'POST', url: '/api/v1/users', payload: { email: 'var-client@test.local', password: 'client-password-1', role: 'client', client_id: other.clientId } });
-    const token = await t.login('var-client@test.local', 'client-password-1');
+    const { token } = await seedClientUser(t, other.clientId, 'var-client@test.local', 'client-password-1');
     const hidden = await t.as(token, { method: 'GET', url: `/api/v1/points/${p}/variables` });
     expect(hidden.status).toBe(404);
     expect((await t.as(null, { method: 'GET', url: `/api/v1/points/${p}/variables` })).status).toBe(401);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { templateConfig } from '../../src/demo/seed.js';
 import { startProcessor } from '../../src/roles/processor.js';
 import type { RunningRole } from '../../src/roles/api.js';
@@ -39,9 +39,8 @@ beforeAll(async () => {
     await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${id}/schema`, payload: { template_id: tpl.body.id } });
   }
   await t.as(t.adminToken, { method: 'PATCH', url: `/api/v1/points/${mine[2]}`, payload: { provider: 'push', provider_device: null } });
-  await t.c.auth.createUser('system', { email: 'client@push.local', password: 'client-password', role: 'client', client_id: a.clientId });
+  ({ token: clientToken } = await seedClientUser(t, a.clientId, 'client@push.local', 'client-password'));
   await t.c.auth.createUser('system', { email: 'op@push.local', password: 'operator-password', role: 'operator' });
-  clientToken = await t.login('client@push.local', 'client-password');
   operatorToken = await t.login('op@push.local', 'operator-password');
   processor = await startProcessor(t.c);
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { MemoryCache } from '../../src/infra/cache/memory.js';
 import { rebuildRollups } from '../../src/telemetry/query/rollup.repository.js';
 import { emptyTotalizerState, processSeries, type VariableConfig } from '../../src/telemetry/processing/index.js';
@@ -31,13 +31,7 @@ beforeAll(async () => {
   t = await createTestContext();
   mine = await seedTenant(t, 'mine', 2);
   theirs = await seedTenant(t, 'theirs', 1);
-  const user = await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'reader@mine.cl', password: 'reader-password', role: 'client', client_id: mine.clientId },
-  });
-  expect(user.status).toBe(201);
-  clientToken = await t.login('reader@mine.cl', 'reader-password');
+  ({ token: clientToken } = await seedClientUser(t, mine.clientId, 'reader@mine.cl', 'reader-password'));
 });
 afterAll(async () => t.close());
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, nextRut, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, nextRut, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { hashPassword } from '../../src/auth/password.js';
 import { store } from './query.support.js';
 
@@ -16,9 +16,8 @@ let seq = 0;
 async function clientUser() {
   const { clientId, points } = await seedTenant(t, `sess-${++seq}`, 1);
   const email = `u${seq}@sess.cl`;
-  const created = await t.as(t.adminToken, { method: 'POST', url: '/api/v1/users', payload: { email, password: 'user-password-1', role: 'client', client_id: clientId } });
-  expect(created.status).toBe(201);
-  return { id: created.body.id as number, email, clientId, points, token: await t.login(email, 'user-password-1') };
+  const { id, token } = await seedClientUser(t, clientId, email, 'user-password-1');
+  return { id, email, clientId, points, token };
 }
 
 const listPoints = (token: string) => t.as(token, { method: 'GET', url: '/api/v1/points' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 import { store } from './query.support.js';
 
 /** GET /stats (staff only) and GET /metrics (Prometheus text). */
@@ -10,12 +10,7 @@ let clientToken: string;
 beforeAll(async () => {
   t = await createTestContext();
   tenant = await seedTenant(t, 'ops', 2);
-  await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'client@ops.cl', password: 'client-password', role: 'client', client_id: tenant.clientId },
-  });
-  clientToken = await t.login('client@ops.cl', 'client-password');
+  ({ token: clientToken } = await seedClientUser(t, tenant.clientId, 'client@ops.cl', 'client-password'));
 
   const db = t.c.db;
   const now = Date.now();

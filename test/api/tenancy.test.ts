@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestContext, nextRut, seedTenant, type TestContext } from '../support/context.js';
+import { createTestContext, nextRut, seedClientUser, seedTenant, type TestContext } from '../support/context.js';
 
 /**
  * A client user must never read or change another client's clients, projects, points or schemas,
@@ -15,15 +15,10 @@ beforeAll(async () => {
   t = await createTestContext();
   mine = await seedTenant(t, 'mine', 3, [-33.45, -70.66]);
   theirs = await seedTenant(t, 'theirs', 3, [-33.46, -70.67]);
-  const user = await t.as(t.adminToken, {
-    method: 'POST',
-    url: '/api/v1/users',
-    payload: { email: 'viewer@mine.cl', password: 'viewer-password', role: 'client', client_id: mine.clientId },
-  });
-  expect(user.status).toBe(201);
-  expect(user.text).not.toContain('viewer-password');
-  expect(user.body).not.toHaveProperty('password_hash');
-  clientToken = await t.login('viewer@mine.cl', 'viewer-password');
+  const user = await seedClientUser(t, mine.clientId, 'viewer@mine.cl', 'viewer-password');
+  expect(user.created.text).not.toContain('viewer-password');
+  expect(user.created.body).not.toHaveProperty('password_hash');
+  clientToken = user.token;
   const tpl = await t.as(t.adminToken, {
     method: 'POST',
     url: '/api/v1/schema-templates',

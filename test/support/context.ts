@@ -99,3 +99,14 @@ export async function seedTenant(t: TestContext, name: string, n = 2, coords: [n
   }
   return { clientId: client.body.id as number, projectId: project.body.id as number, points };
 }
+
+/** Creates, through the admin, a user with role client for `clientId` and logs it in. */
+export async function seedClientUser(t: TestContext, clientId: number, email: string, password: string) {
+  const created = await t.as(t.adminToken, {
+    method: 'POST',
+    url: '/api/v1/users',
+    payload: { email, password, role: 'client', client_id: clientId },
+  });
+  if (created.status !== 201) throw new Error(created.text);
+  return { id: created.body.id as number, token: await t.login(email, password), created };
+}

@@ -1,5 +1,5 @@
 /**
- * The compliance report's fast path (monthly tallies kept by the triggers of migrations/0021, rows for
+ * The compliance report's fast path (monthly tallies of migrations/0021, kept by the trigger of 0022; rows for
  * the rest) against the row-by-row rule (pointCompliance over every row), on random rows written the
  * ways the product writes them: bulk and single inserts, INSERT … ON CONFLICT DO UPDATE, status and
  * send-time updates, slots moved, rows deleted. Shared by the PGlite API test and the PostgreSQL
