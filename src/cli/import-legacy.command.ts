@@ -45,8 +45,22 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
   let rows = 0;
   let drawn = 0;
   const perModel = new Map<string, number>();
+  // Not a terminal: a line when a model's run of rows ends — once per model, or again after 5 s when the
+  // models interleave (a point, its DGA row, the next point …) — and at the end every count not yet shown.
+  const shown = new Map<string, number>();
   let currentModel: string | undefined;
-  const lineFor = (model: string) => `${model}: ${perModel.get(model)!.toLocaleString('en-US')} row(s) read\n`;
+  let lastLine = 0;
+  const showModel = (model: string) => {
+    const n = perModel.get(model)!;
+    shown.set(model, n);
+    lastLine = Date.now();
+    io.err.write(`${model}: ${n.toLocaleString('en-US')} row(s) read\n`);
+  };
+  const endOfReading = () => {
+    if (io.tty) io.err.write('\n');
+    else for (const [model, n] of perModel) if (shown.get(model) !== n) showModel(model);
+    currentModel = undefined;
+  };
   const onRow = (model: string) => {
     rows++;
     perModel.set(model, (perModel.get(model) ?? 0) + 1);
@@ -55,7 +69,7 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
       drawn = Date.now();
       io.err.write(`\r${formatProgress({ lines: rows, bytes, totalBytes, elapsedMs: Date.now() - started }, 24, 'rows')}`);
     } else if (model !== currentModel) {
-      if (currentModel !== undefined) io.err.write(lineFor(currentModel));
+      if (currentModel !== undefined && (!shown.has(currentModel) || Date.now() - lastLine >= 5000)) showModel(currentModel);
       currentModel = model;
     }
   };
@@ -99,12 +113,8 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
       report = await c.legacyImport.run(allRows(), {
         files, dryRun: values['dry-run'] === true, onRow,
         onStored: (done, total) => {
-          if (done === 0 || storeStarted === 0) {
-            // Reading is over: close its progress line first.
-            if (io.tty) io.err.write('\n');
-            else if (currentModel !== undefined) io.err.write(lineFor(currentModel));
-            currentModel = undefined;
-          }
+          // Reading is over: close its progress first.
+          if (storeStarted === 0) endOfReading();
           onStored(done, total);
         },
       });
@@ -114,8 +124,8 @@ export async function importLegacyCommand(args: string[], deps: { config: Config
       }
       throw err;
     }
-    if (io.tty) io.err.write('\n');
-    else if (currentModel !== undefined) io.err.write(lineFor(currentModel));
+    if (storeStarted === 0) endOfReading();
+    else if (io.tty) io.err.write('\n');
     io.out.write(summarize(report));
     if (values.report) {
       await writeFile(values.report, `${JSON.stringify(report, null, 2)}\n`);

@@ -100,6 +100,27 @@ describe('smarthydro import-legacy (embedded)', () => {
     expect(r.err).toContain('manage.py dumpdata');
   });
 
+  it('prints a progress line per model, not one per row, when the models interleave', async () => {
+    // A point, its DGA row, the next point …: the run of rows of a model changes 80 times.
+    const rows = [
+      { model: 'core.client', pk: 901, fields: { name: 'Intercalado', rut: '76.086.428-5' } },
+      { model: 'core.projectcatchments', pk: 901, fields: { name: 'P', client: 901, code_internal: 'I-1' } },
+    ];
+    for (let i = 0; i < 40; i++) {
+      rows.push({ model: 'core.catchmentpoint', pk: 9000 + i, fields: { project: 901, title: `Pozo ${i}`, is_tdata: true, frecuency: '1' } } as never);
+      rows.push({ model: 'core.dgadataconfigcatchment', pk: 9000 + i, fields: { point_catchment: 9000 + i, standard: 'MAYOR', code_dga: `OB-09${i}-1` } } as never);
+    }
+    const file = join(dir, 'interleaved.json');
+    writeFileSync(file, JSON.stringify(rows));
+    const r = await run([file, '--dry-run']);
+    expect(r.code).toBe(0);
+    const lines = r.err.split('\n').filter((l) => l.includes('row(s) read'));
+    expect(lines.length).toBeLessThanOrEqual(6);
+    // The last line of each model carries its whole count.
+    expect(lines.filter((l) => l.startsWith('core.catchmentpoint:')).at(-1)).toBe('core.catchmentpoint: 40 row(s) read');
+    expect(lines.filter((l) => l.startsWith('core.dgadataconfigcatchment:')).at(-1)).toBe('core.dgadataconfigcatchment: 40 row(s) read');
+  });
+
   it('refuses a report path it cannot write', async () => {
     const r = await run([registryFile, '--report', join(dir, 'no-such-dir', 'r.json')]);
     expect(r.code).toBe(73);
