@@ -1,4 +1,5 @@
 import type { Config } from './config.js';
+import { connectFix, describeDatabaseUrl, waitForDatabase } from './infra/db/reachable.js';
 import { openDb, type Db } from './infra/db/index.js';
 import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
@@ -91,12 +92,23 @@ export interface Container {
 
 export async function buildContainer(
   config: Config,
-  /** `lowMemory`: an embedded database with small buffers, for batch commands (import-legacy). */
-  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean; lowMemory?: boolean } = {},
+  /**
+   * `lowMemory`: an embedded database with small buffers, for batch commands (import-legacy).
+   * `waitForDatabase`: a PostgreSQL that is not up yet is waited for (roles); commands fail at once.
+   */
+  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean; lowMemory?: boolean; waitForDatabase?: boolean } = {},
 ): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb, lowMemory: opts.lowMemory });
+  if (opts.waitForDatabase && config.databaseUrl) {
+    const target = describeDatabaseUrl(config.databaseUrl);
+    await waitForDatabase(db, {
+      onRetry: ({ attempt, delayMs, err }) =>
+        logger.warn({ database: target, attempt, retry_in_ms: delayMs, err: (err as { code?: string }).code ?? (err as Error).message },
+          `PostgreSQL is not reachable yet; waiting for it (${connectFix(err)})`),
+    });
+  }
   if (opts.migrate !== false) {
     const applied = await migrate(db, { onApply: (name) => logger.info({ migration: name }, 'applying migration') });
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');

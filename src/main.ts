@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildContainer, type Container } from './container.js';
 import { openDb } from './infra/db/index.js';
+import { connectFix, describeDatabaseUrl, isDatabaseConnectError } from './infra/db/reachable.js';
 import { migrate } from './infra/db/migrate.js';
 import { ensureFirstAdmin } from './auth/bootstrap.js';
 import { seedDemo } from './demo/seed.js';
@@ -118,7 +119,8 @@ async function start(args: string[]): Promise<number> {
     simulators = await startSimulators({ dgaTimeZone: cfg.reportTimezone });
     if (!cfg.dgaApiUrlExplicit) cfg.dgaApiUrl = `${simulators.url}/dga`;
   }
-  const c = await buildContainer(cfg);
+  // A role started before PostgreSQL (compose, Kubernetes) waits for it instead of exiting.
+  const c = await buildContainer(cfg, { waitForDatabase: true });
   const running: RunningRole[] = [];
   const shutdown = installShutdown(c, running, simulators);
   try {
@@ -235,6 +237,12 @@ main(process.argv.slice(2)).then(
     if (err instanceof ConfigError) {
       console.error(err.message);
       process.exit(78);
+    }
+    const databaseUrl = process.env['DATABASE_URL'];
+    if (databaseUrl && isDatabaseConnectError(err)) {
+      // EX_UNAVAILABLE: a command run while PostgreSQL is down, or a refused login — said without a stack.
+      console.error(`smarthydro: cannot use PostgreSQL at ${describeDatabaseUrl(databaseUrl)} (${(err as { code?: string }).code ?? (err as Error).message}): ${connectFix(err)}`);
+      process.exit(69);
     }
     console.error(err instanceof Error ? (err.stack ?? err.message) : err);
     process.exit(1);
