@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import { connectFix, describeDatabaseUrl, waitForDatabase } from './infra/db/reachable.js';
+import { connectFix, describeDatabaseUrl, waitForDatabase, waitUntilUp } from './infra/db/reachable.js';
 import { openDb, type Db } from './infra/db/index.js';
 import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';
@@ -94,14 +94,14 @@ export async function buildContainer(
   config: Config,
   /**
    * `lowMemory`: an embedded database with small buffers, for batch commands (import-legacy).
-   * `waitForDatabase`: a PostgreSQL that is not up yet is waited for (roles); commands fail at once.
+   * `waitForServices`: a PostgreSQL or Kafka that is not up yet is waited for (roles); commands fail at once.
    */
-  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean; lowMemory?: boolean; waitForDatabase?: boolean } = {},
+  opts: { logger?: Logger; clock?: Clock; memoryDb?: boolean; migrate?: boolean; lowMemory?: boolean; waitForServices?: boolean } = {},
 ): Promise<Container> {
   const logger = opts.logger ?? createLogger(config.logLevel);
   const clock = opts.clock ?? systemClock;
   const db = await openDb({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, memory: opts.memoryDb, lowMemory: opts.lowMemory });
-  if (opts.waitForDatabase && config.databaseUrl) {
+  if (opts.waitForServices && config.databaseUrl) {
     const target = describeDatabaseUrl(config.databaseUrl);
     await waitForDatabase(db, {
       onRetry: ({ attempt, delayMs, err }) =>
@@ -158,7 +158,17 @@ export async function buildContainer(
     );
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
-  await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
+  const ensureTopics = () => bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
+  if (opts.waitForServices && config.kafkaBrokers) {
+    // A role started before its Kafka brokers waits for them, like for PostgreSQL.
+    await waitUntilUp(ensureTopics, () => true, {
+      onRetry: ({ attempt, delayMs, err }) =>
+        logger.warn({ brokers: config.kafkaBrokers, attempt, retry_in_ms: delayMs, err: (err as Error).message },
+          'Kafka is not reachable yet; waiting for it (start the brokers or fix KAFKA_BROKERS)'),
+    });
+  } else {
+    await ensureTopics();
+  }
   const providerAccounts = new ProviderAccountService({ db, secrets, events, hostAllowlist: config.providerHostAllowlist });
   const collection = new CollectionService({ db, cache, bus, topics, schemas, secrets, accounts: providerAccounts, logger, clock, metrics });
   const visibility = new PointVisibility({ db, cache });

@@ -119,8 +119,8 @@ async function start(args: string[]): Promise<number> {
     simulators = await startSimulators({ dgaTimeZone: cfg.reportTimezone });
     if (!cfg.dgaApiUrlExplicit) cfg.dgaApiUrl = `${simulators.url}/dga`;
   }
-  // A role started before PostgreSQL (compose, Kubernetes) waits for it instead of exiting.
-  const c = await buildContainer(cfg, { waitForDatabase: true });
+  // A role started before PostgreSQL or Kafka (compose, Kubernetes) waits for them instead of exiting.
+  const c = await buildContainer(cfg, { waitForServices: true });
   const running: RunningRole[] = [];
   const shutdown = installShutdown(c, running, simulators);
   try {

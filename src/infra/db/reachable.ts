@@ -52,28 +52,30 @@ export interface WaitOptions {
   /** Delays grow from `firstDelayMs` (doubling) up to `maxDelayMs`. */
   firstDelayMs?: number;
   maxDelayMs?: number;
-  /** Stop waiting (SIGTERM while waiting): the last error is thrown. */
-  signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
 }
 
 /**
- * Resolves once the database answers `SELECT 1`; waits through transient errors with a growing delay,
- * for as long as it takes (an orchestrator decides when to give up), and throws at once on anything else.
+ * Runs `attempt` until it succeeds, waiting through errors `isTransient` accepts with a growing delay, for
+ * as long as it takes (an orchestrator decides when to give up); any other error is thrown at once.
  */
-export async function waitForDatabase(db: Db, opts: WaitOptions): Promise<void> {
+export async function waitUntilUp<T>(attempt: () => Promise<T>, isTransient: (err: unknown) => boolean, opts: WaitOptions): Promise<T> {
   const first = opts.firstDelayMs ?? 500;
   const max = opts.maxDelayMs ?? 5_000;
   const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let attempt = 1; ; attempt++) {
+  for (let n = 1; ; n++) {
     try {
-      await db.query('SELECT 1');
-      return;
+      return await attempt();
     } catch (err) {
-      if (!isTransientConnectError(err) || opts.signal?.aborted) throw err;
-      const delayMs = Math.min(max, first * 2 ** Math.min(attempt - 1, 16));
-      opts.onRetry({ attempt, delayMs, err });
+      if (!isTransient(err)) throw err;
+      const delayMs = Math.min(max, first * 2 ** Math.min(n - 1, 16));
+      opts.onRetry({ attempt: n, delayMs, err });
       await sleep(delayMs);
     }
   }
+}
+
+/** Resolves once the database answers `SELECT 1`, waiting through a server that is down or starting. */
+export async function waitForDatabase(db: Db, opts: WaitOptions): Promise<void> {
+  await waitUntilUp(() => db.query('SELECT 1'), isTransientConnectError, opts);
 }
