@@ -1,5 +1,6 @@
 import type { Config } from './config.js';
-import { connectFix, describeDatabaseUrl, waitForDatabase, waitUntilUp } from './infra/db/reachable.js';
+import { connectFix, describeDatabaseUrl, waitForDatabase } from './infra/db/reachable.js';
+import { waitUntilUp } from './lib/wait-until-up.js';
 import { openDb, type Db } from './infra/db/index.js';
 import { migrate } from './infra/db/migrate.js';
 import { createCache, type Cache } from './infra/cache/index.js';

@@ -239,7 +239,7 @@ main(process.argv.slice(2)).then(
       process.exit(78);
     }
     const databaseUrl = process.env['DATABASE_URL'];
-    if (databaseUrl && isDatabaseConnectError(err)) {
+    if (databaseUrl && isDatabaseConnectError(err, databaseUrl)) {
       // EX_UNAVAILABLE: a command run while PostgreSQL is down, or a refused login — said without a stack.
       console.error(`smarthydro: cannot use PostgreSQL at ${describeDatabaseUrl(databaseUrl)} (${(err as { code?: string }).code ?? (err as Error).message}): ${connectFix(err)}`);
       process.exit(69);

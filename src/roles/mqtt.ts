@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import type { Container } from '../container.js';
 import { MqttIngest } from '../telemetry/ingest/mqtt.ingest.js';
+import { isTransientNetError, waitUntilUp } from '../lib/wait-until-up.js';
 import type { RunningRole } from './api.js';
 
 /**
@@ -21,6 +22,10 @@ export async function startMqtt(c: Container, opts: { clientId?: string; connect
     recordDeadLetters: (dead) => c.processor.recordDeadLetters(dead),
     logger: c.logger,
   });
-  await ingest.start();
+  // A role started before its broker (compose, Kubernetes) waits for it instead of exiting.
+  await waitUntilUp(() => ingest.start(), isTransientNetError, {
+    onRetry: ({ attempt, delayMs, err }) =>
+      c.logger.warn({ url, attempt, retry_in_ms: delayMs, err: (err as Error).message }, 'MQTT broker is not reachable yet; waiting for it (start it or fix MQTT_URL)'),
+  });
   return { name: 'mqtt', ingest, stop: () => ingest.stop() };
 }

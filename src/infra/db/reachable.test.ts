@@ -42,7 +42,18 @@ describe('connection errors for the operator', () => {
     expect(connectFix(coded('ECONNREFUSED'))).toBe('start PostgreSQL or fix DATABASE_URL');
     expect(describeDatabaseUrl('postgres://app:s3cret@db.internal:6432/smarthydro')).toBe('db.internal:6432/smarthydro');
     expect(describeDatabaseUrl('postgres://app:s3cret@db/smarthydro')).not.toContain('s3cret');
-    expect(isDatabaseConnectError(coded('ECONNREFUSED'))).toBe(true);
-    expect(isDatabaseConnectError(coded('23505'))).toBe(false);
+  });
+
+  it('blame the database only for errors that name it', () => {
+    const url = 'postgres://app:pw@db.internal:6432/smarthydro';
+    const refused = (port: number) => Object.assign(coded('ECONNREFUSED'), { address: '10.0.0.5', port });
+    expect(isDatabaseConnectError(refused(6432), url)).toBe(true);
+    expect(isDatabaseConnectError(new AggregateError([refused(6432), refused(6432)]), url)).toBe(true);
+    // Mosquitto or Kafka refusing: not the database.
+    expect(isDatabaseConnectError(refused(1883), url)).toBe(false);
+    expect(isDatabaseConnectError(Object.assign(coded('ENOTFOUND'), { hostname: 'db.internal' }), url)).toBe(true);
+    expect(isDatabaseConnectError(Object.assign(coded('ENOTFOUND'), { hostname: 'mqtt.internal' }), url)).toBe(false);
+    expect(isDatabaseConnectError(coded('3D000'), url)).toBe(true);
+    expect(isDatabaseConnectError(coded('23505'), url)).toBe(false);
   });
 });

@@ -1,18 +1,18 @@
+import { isTransientNetError, waitUntilUp, type WaitOptions } from '../../lib/wait-until-up.js';
 import type { Db } from './db.js';
 
+/** cannot_connect_now (starting up, shutting down, in recovery), too_many_connections, admin_shutdown, crash_shutdown. */
+const TRANSIENT_SQLSTATE = new Set(['57P03', '53300', '57P01', '57P02']);
+
 /**
- * Errors that mean "the server is not there yet" (down, starting, its name not in DNS yet, out of slots):
+ * Errors that mean "the database is not there yet" (down, starting, its name not in DNS yet, out of slots):
  * a role started before its database — a fresh `docker compose up`, a Kubernetes pod scheduled before the
  * PostgreSQL one — waits for it. Anything else (a wrong password, a database that does not exist) does not
  * get better by waiting.
  */
-const TRANSIENT_NET = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
-/** cannot_connect_now (starting up, shutting down, in recovery), too_many_connections, admin_shutdown, crash_shutdown. */
-const TRANSIENT_SQLSTATE = new Set(['57P03', '53300', '57P01', '57P02']);
-
 export function isTransientConnectError(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && (TRANSIENT_NET.has(code) || TRANSIENT_SQLSTATE.has(code))) return true;
+  if (isTransientNetError(err) || (typeof code === 'string' && TRANSIENT_SQLSTATE.has(code))) return true;
   // pg's own connection timeout has no code; a database closed to connections (ALLOW_CONNECTIONS false,
   // a restore in progress) answers 55000, a code other statements share, hence the message.
   return err instanceof Error && /timeout expired|Connection terminated|is not currently accepting connections/i.test(err.message);
@@ -21,10 +21,28 @@ export function isTransientConnectError(err: unknown): boolean {
 /** SQLSTATEs of a refused login or a missing database: the connection string is wrong. */
 const CONNECT_REFUSED_SQLSTATE = new Set(['28P01', '28000', '3D000']);
 
-/** A failure to connect at all (transient or refused), as opposed to an error of a statement. */
-export function isDatabaseConnectError(err: unknown): boolean {
-  const code = (err as { code?: unknown } | null)?.code;
-  return isTransientConnectError(err) || (typeof code === 'string' && CONNECT_REFUSED_SQLSTATE.has(code));
+/**
+ * A failure to reach the database at `databaseUrl` (transient or refused), as opposed to an error of a
+ * statement or of another server: a network error counts only when it names the database's host or port.
+ */
+export function isDatabaseConnectError(err: unknown, databaseUrl: string): boolean {
+  const e = err as { code?: unknown; port?: unknown; hostname?: unknown; address?: unknown; errors?: unknown } | null;
+  if (err instanceof AggregateError && Array.isArray(e?.errors)) return e.errors.some((inner) => isDatabaseConnectError(inner, databaseUrl));
+  const code = e?.code;
+  if (typeof code === 'string' && (CONNECT_REFUSED_SQLSTATE.has(code) || TRANSIENT_SQLSTATE.has(code))) return true;
+  if (isTransientNetError(err)) {
+    let host = '';
+    let port = 5432;
+    try {
+      const u = new URL(databaseUrl);
+      host = u.hostname;
+      port = Number(u.port || 5432);
+    } catch {
+      return false;
+    }
+    return e?.port === port || e?.hostname === host || (e?.address === host && e?.port === undefined);
+  }
+  return err instanceof Error && /is not currently accepting connections|timeout expired/i.test(err.message);
 }
 
 /** What to do about a connection error, for the operator. */
@@ -43,35 +61,6 @@ export function describeDatabaseUrl(url: string): string {
     return `${u.hostname}:${u.port || '5432'}${u.pathname}`;
   } catch {
     return 'DATABASE_URL';
-  }
-}
-
-export interface WaitOptions {
-  /** Called before each wait with the error and the delay. */
-  onRetry: (info: { attempt: number; delayMs: number; err: unknown }) => void;
-  /** Delays grow from `firstDelayMs` (doubling) up to `maxDelayMs`. */
-  firstDelayMs?: number;
-  maxDelayMs?: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
-/**
- * Runs `attempt` until it succeeds, waiting through errors `isTransient` accepts with a growing delay, for
- * as long as it takes (an orchestrator decides when to give up); any other error is thrown at once.
- */
-export async function waitUntilUp<T>(attempt: () => Promise<T>, isTransient: (err: unknown) => boolean, opts: WaitOptions): Promise<T> {
-  const first = opts.firstDelayMs ?? 500;
-  const max = opts.maxDelayMs ?? 5_000;
-  const sleep = opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  for (let n = 1; ; n++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      if (!isTransient(err)) throw err;
-      const delayMs = Math.min(max, first * 2 ** Math.min(n - 1, 16));
-      opts.onRetry({ attempt: n, delayMs, err });
-      await sleep(delayMs);
-    }
   }
 }
 

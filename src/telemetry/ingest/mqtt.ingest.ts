@@ -94,7 +94,13 @@ export class MqttIngest {
   async start(): Promise<void> {
     const filter = readingsSubscription(this.opts.topicPrefix, this.mode);
     const ids = sessionClientIds(this.opts.clientId, this.mode, this.opts.connections);
-    for (const id of ids) this.sessions.push(await this.open(id, filter));
+    try {
+      for (const id of ids) this.sessions.push(await this.open(id, filter));
+    } catch (err) {
+      // The broker is not there (yet): the sessions opened so far are closed, so a later start begins afresh.
+      await Promise.all(this.sessions.splice(0).map((s) => s.client.endAsync().catch(() => undefined)));
+      throw err;
+    }
     this.opts.logger.info({ url: this.opts.url, subscription: filter, mode: this.mode, connections: ids.length }, 'MQTT ingest subscribed');
     const other: MqttSubscriptionMode = this.mode === 'exclusive' ? 'shared' : 'exclusive';
     this.retiring = this.retire(sessionClientIds(this.opts.clientId, other), readingsSubscription(this.opts.topicPrefix, other));

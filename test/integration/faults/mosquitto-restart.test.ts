@@ -105,4 +105,27 @@ describe('Mosquitto restarted during MQTT ingest', () => {
     expect(FaultWorld.running(ingest), ingest.tail()).toBe(true);
     expect({ stored, duplicates, deadLetters }).toEqual({ stored: published, duplicates: 0, deadLetters: 0 });
   }, 300_000);
+
+  it('an ingest started before its broker waits for it and starts by itself', async () => {
+    await world?.close();
+    const w = (world = await FaultWorld.create({ simulatorUrl: 'http://127.0.0.1:1', frozen: new Date(), hours: 0, perProvider: 0, env: { MQTT_URL } }));
+    const prefix = w.namespace;
+    const t = await w.client.query('INSERT INTO schema_templates (name, variables_config) VALUES ($1, $2) RETURNING id', ['push', JSON.stringify(templateConfig('twin'))]);
+    const p = await w.client.query(`INSERT INTO catchment_points (project_id, title, is_telemetry_active, provider, frequency) VALUES (1, 'late broker', true, 'push', 5) RETURNING id`);
+    await w.client.query('INSERT INTO dynamic_schemas (point_id, template_id) VALUES ($1, $2)', [p.rows[0].id, t.rows[0].id]);
+    await mosquitto.stop();
+    w.start('processor,scheduler');
+    const ingest = w.start('mqtt', { MQTT_TOPIC_PREFIX: prefix, MQTT_CLIENT_ID: `${prefix}-late`, LOG_LEVEL: 'info' });
+    await waitFor('the ingest says it waits for the broker', async () => ingest.tail().includes('MQTT broker is not reachable yet'), 60_000);
+    await sleep(2000);
+    expect(FaultWorld.running(ingest), ingest.tail()).toBe(true);
+    await mosquitto.start();
+    await waitFor('the ingest subscribed', async () => ingest.tail().includes('MQTT ingest subscribed'), 60_000);
+    const late = await connectAsync(MQTT_URL, { clientId: `${prefix}-late-device` });
+    const readings = Array.from({ length: 10 }, (_, k) => ({ variable: 'caudal', ts: new Date(BASE + k * 60_000).toISOString(), value: 5 + k }));
+    await late.publishAsync(`${prefix}/points/${p.rows[0].id}/readings`, JSON.stringify({ readings }), { qos: 1 });
+    await late.endAsync();
+    await waitFor('the 10 readings stored', async () => (await w.stored()) >= 10, 60_000, 250);
+    expect({ stored: await w.stored(), deadLetters: await w.deadLetters() }).toEqual({ stored: 10, deadLetters: 0 });
+  }, 180_000);
 });
