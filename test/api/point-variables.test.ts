@@ -107,3 +107,25 @@ describe('GET /points/{id}/variables', () => {
     expect((await t.as(null, { method: 'GET', url: `/api/v1/points/${p}/variables` })).status).toBe(401);
   });
 });
+
+describe('variables of a batch of points', () => {
+  it('variablesOf reads what variables reads, caches the points it loads and sees a schema change', async () => {
+    const [a, b] = [points[0]!, points[2]!];
+    await t.c.cache.invalidate('point-config');
+    const missesBefore = t.c.cache.stats.misses;
+    const many = await t.c.schemas.variablesOf([a, b, a, 987_654_321]);
+    expect(t.c.cache.stats.misses - missesBefore).toBe(3); // a, b and the unknown point, once each
+    expect([...many.keys()]).toEqual([a, b, 987_654_321]);
+    expect(many.get(a)).toEqual(await t.c.schemas.variables(a));
+    expect(many.get(b)).toEqual(await t.c.schemas.variables(b));
+    expect([...many.get(987_654_321)!.byKey.keys()]).toEqual([]);
+
+    const hitsBefore = t.c.cache.stats.hits;
+    await t.c.schemas.variablesOf([a, b]);
+    expect(t.c.cache.stats.hits - hitsBefore).toBe(2);
+
+    const put = await t.as(t.adminToken, { method: 'PUT', url: `/api/v1/points/${b}/schema`, payload: { custom_config: { q2: { kind: 'flow', channel: 'q2' } } } });
+    expect(put.status).toBe(200);
+    expect((await t.c.schemas.variablesOf([b])).get(b)!.byKey.has('q2')).toBe(true);
+  });
+});

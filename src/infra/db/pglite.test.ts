@@ -41,3 +41,18 @@ describe('PGlite copyFrom', () => {
     expect(await count()).toBe(1);
   });
 });
+
+describe('PGlite and the event loop', () => {
+  it('lets work waiting on the event loop (a request) run between the statements of a transaction', async () => {
+    let requestServed = false;
+    const servedBefore: boolean[] = [];
+    await db.transaction(async (tx) => {
+      setImmediate(() => (requestServed = true));
+      for (let i = 0; i < 3; i++) {
+        await tx.query('SELECT 1');
+        servedBefore.push(requestServed);
+      }
+    });
+    expect(servedBefore.at(-1)).toBe(true);
+  });
+});

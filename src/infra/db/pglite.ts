@@ -5,6 +5,14 @@ import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
 
+/**
+ * PGlite runs each statement synchronously in this thread, and its promises settle as microtasks: a
+ * transaction of many statements would run start to end without the event loop getting a turn, and
+ * every request arriving meanwhile (a poll of latest values served from memory) would wait for all of
+ * it. A macrotask turn before each statement lets them in between statements.
+ */
+const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 /** Embedded PostgreSQL (WASM). `dataDir` undefined → in memory (tests). */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
@@ -34,11 +42,13 @@ export class PgliteDb implements Db {
   }
 
   async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
+    await ioTurn();
     const r = await this.pg.query<R>(sql, params);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   }
 
   async exec(sql: string): Promise<void> {
+    await ioTurn();
     await this.pg.exec(sql);
   }
 
@@ -47,10 +57,12 @@ export class PgliteDb implements Db {
       fn({
         bulkLoad: 'insert',
         async query<R>(sql: string, params?: unknown[]) {
+          await ioTurn();
           const r = await tx.query<R>(sql, params);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
         },
         async exec(sql: string) {
+          await ioTurn();
           await tx.exec(sql);
         },
         copyFrom: (table, columns, rows) => copyInto(tx, table, columns, rows),

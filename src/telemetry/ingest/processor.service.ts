@@ -109,7 +109,11 @@ export class ProcessorService {
     }
 
     const pointIds = [...groups.keys()];
-    const [points, states] = await Promise.all([this.pointContexts.load(pointIds), this.states.loadStates(pointIds)]);
+    const [points, states, variablesOf] = await Promise.all([
+      this.pointContexts.load(pointIds),
+      this.states.loadStates(pointIds),
+      this.deps.schemas.variablesOf(pointIds),
+    ]);
     const rows: MeasurementRow[] = [];
     const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
     const resets: { point_id: number; reset: ResetEvent }[] = [];
@@ -131,7 +135,7 @@ export class ProcessorService {
         reject('inactive_point', `point ${pointId} has telemetry switched off`);
         continue;
       }
-      const variables = await this.deps.schemas.variables(pointId);
+      const variables = variablesOf.get(pointId)!;
       for (const [variable, list] of byVar) {
         const config = variables.byKey.get(variable);
         if (!config) {

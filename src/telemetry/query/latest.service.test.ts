@@ -38,3 +38,21 @@ describe('latest values after a write to a cached shard', () => {
     expect((await cache.read('latest-values:0', 'v')).value).toBeUndefined();
   });
 });
+
+describe('latest values after a write touching many shards', () => {
+  it('lets other work run between shards rather than patching them all in one turn of the event loop', async () => {
+    const cache = new MemoryCache();
+    const ids = [1, 300, 600]; // three shards of 256
+    const db = { query: async () => ({ rows: ids.map((id) => ({ point_id: id, vars: '[1]' })), rowCount: ids.length }) } as unknown as Db;
+    const latest = new LatestValuesService({ db, cache });
+    for (const k of [0, 1, 2]) await cache.write(`latest-values:${k}`, 'v', '', 60, await cache.generation(`latest-values:${k}`));
+    let otherWorkRan = false;
+    const seenAtSwap: boolean[] = [];
+    cache.onInvalidate(() => seenAtSwap.push(otherWorkRan));
+    setImmediate(() => (otherWorkRan = true));
+    await latest.onWritten(ids);
+    expect(seenAtSwap).toHaveLength(3);
+    expect(seenAtSwap.at(-1)).toBe(true);
+    for (const [k, id] of ids.entries()) expect((await cache.read(`latest-values:${k}`, 'v')).value).toBe(`${id}\t[1]`);
+  });
+});

@@ -17,10 +17,13 @@ const SHARD_NS = 'latest-values:';
 /** How long this process serves its copy of a shard without asking the cache, absent an invalidation. */
 export const LATEST_LOCAL_TRUST_MS = 1000;
 /**
- * The answer of every point (or a list of points) is rebuilt at most once a second while values keep
- * changing, and never served older than two seconds: a value in the cache shows within that bound.
+ * The answer of every point (or a list of points) is rebuilt in the background at most once a second
+ * while values keep changing, and never served older than five seconds: a value in the cache shows
+ * within that bound. The margin over the refresh is for a rebuild held up by the processor (on the
+ * embedded database its writes run in this thread): a poll then gets the previous snapshot instead of
+ * waiting for the database.
  */
-export const LATEST_SNAPSHOT_TIMING: SnapshotTiming = { refreshMs: 1000, maxStalenessMs: 2000 };
+export const LATEST_SNAPSHOT_TIMING: SnapshotTiming = { refreshMs: 1000, maxStalenessMs: 5000 };
 
 export interface LatestVariable {
   variable: string;
@@ -63,6 +66,7 @@ export function patchShard(text: string, ids: readonly number[], fresh: Readonly
 
 const shardOf = (pointId: number) => Math.floor(pointId / LATEST_SHARD_SIZE);
 const gzip = promisify(gzipCallback);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Below this size compressing costs more than it saves. */
 const GZIP_MIN_BYTES = 16 * 1024;
 /** Points assembled between two yields to the event loop while a snapshot is built. */
@@ -152,24 +156,35 @@ export class LatestValuesService {
     );
     const patched = cachedShards.filter((c) => c.value !== undefined).flatMap((c) => byShard.get(c.k)!);
     const fresh = patched.length > 0 ? await this.repo.pointsVariables(patched).catch(() => null) : new Map<number, string>();
-    await Promise.all(
-      cachedShards.map(async ({ k, gen, value }) => {
-        const ns = SHARD_NS + k;
-        let swapped = false;
-        try {
-          if (gen !== undefined && value !== undefined && fresh) {
-            swapped = await this.deps.cache.swap(ns, 'v', gen, patchShard(value, byShard.get(k)!, fresh), LATEST_TTL_SECONDS);
-          } else if (value === undefined) {
-            const current = await this.deps.cache.generation(ns);
-            swapped = await this.deps.cache.swap(ns, 'v', current, await this.loadShard(k), LATEST_TTL_SECONDS);
-          }
-        } catch {
-          // Refreshing is an optimisation; the invalidation below is what keeps readers correct (a
-          // re-delivered batch stores nothing new, so it would not call this again).
-        }
-        if (!swapped) await this.deps.cache.invalidate(ns);
-      }),
-    );
+    // One shard patched (and handed to the cache) per turn of the event loop: with every point written
+    // each minute a batch touches every shard, and patching them all at once would hold up requests.
+    const swaps: Promise<void>[] = [];
+    for (const shard of cachedShards) {
+      if (swaps.length > 0) await nextTurn();
+      swaps.push(this.refreshShard(shard, byShard.get(shard.k)!, fresh));
+    }
+    await Promise.all(swaps);
+  }
+
+  private async refreshShard(
+    { k, gen, value }: { k: number; gen?: string; value?: string },
+    ids: readonly number[],
+    fresh: ReadonlyMap<number, string> | null,
+  ): Promise<void> {
+    const ns = SHARD_NS + k;
+    let swapped = false;
+    try {
+      if (gen !== undefined && value !== undefined && fresh) {
+        swapped = await this.deps.cache.swap(ns, 'v', gen, patchShard(value, ids, fresh), LATEST_TTL_SECONDS);
+      } else if (value === undefined) {
+        const current = await this.deps.cache.generation(ns);
+        swapped = await this.deps.cache.swap(ns, 'v', current, await this.loadShard(k), LATEST_TTL_SECONDS);
+      }
+    } catch {
+      // Refreshing is an optimisation; the invalidation below is what keeps readers correct (a
+      // re-delivered batch stores nothing new, so it would not call this again).
+    }
+    if (!swapped) await this.deps.cache.invalidate(ns);
   }
 
   async forPoint(actor: Principal, pointId: number): Promise<PointLatest> {
@@ -222,7 +237,15 @@ export class LatestValuesService {
    */
   private async assemble(visibleText: string, ids: readonly number[], previous: Assembled | undefined, background: boolean): Promise<Assembled> {
     const shardIds = [...new Set(ids.map(shardOf))];
-    const shards = await Promise.all(shardIds.map((k) => this.shard(k)));
+    let shards: Shard[];
+    if (background) {
+      // Changed shards are parsed again as they arrive: one per turn, not all of them in one.
+      shards = [];
+      for (const k of shardIds) {
+        shards.push(await this.shard(k));
+        await nextTurn();
+      }
+    } else shards = await Promise.all(shardIds.map((k) => this.shard(k)));
     const parts = [visibleText, ...shards.map((s) => s.text)];
     if (previous && previous.parts.length === parts.length && previous.parts.every((p, i) => p === parts[i])) return previous;
 
@@ -238,7 +261,7 @@ export class LatestValuesService {
       const open = from === 0 ? '{"items":[' : ',';
       const close = to === ids.length ? `],"total":${ids.length}}` : '';
       chunks.push(Buffer.from(open + items.join(',') + close));
-      if (background && to < ids.length) await new Promise((resolve) => setImmediate(resolve));
+      if (background && to < ids.length) await nextTurn();
     }
     const fresh: Assembled = { parts, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
     if (background && previous?.gzipped && fresh.bytes.length >= (this.deps.gzipMinBytes ?? GZIP_MIN_BYTES)) {

@@ -88,8 +88,8 @@ export async function queryRoutes(app: FastifyInstance, q: QueryServices) {
       tags: ['telemetry'],
       summary: 'Latest values of every point you may see, or of point_ids (comma-separated); {"items":[{point_id, variables}],"total"}',
       description:
-        'Served from a snapshot rebuilt at most once a second while values change, never older than 2 seconds: a stored value ' +
-        'shows here within about 2 s (GET /points/{id}/latest shows it at once). The x-snapshot-at header is when the snapshot ' +
+        'Served from a snapshot rebuilt in the background at most once a second while values change, never older than 5 seconds: ' +
+        'a stored value shows here within a few seconds (GET /points/{id}/latest shows it at once). The x-snapshot-at header is when the snapshot ' +
         'was taken. The points listed are always those you may see at the time of the request.',
       querystring: Type.Object({ point_ids: Type.Optional(Type.String({ pattern: '^\\d+(,\\d+)*$', maxLength: 100_000 })) }),
       // Documents the answer; the handler sends the snapshot's JSON text (or its gzip) as it is.
