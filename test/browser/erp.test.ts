@@ -51,7 +51,7 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
   it('creates a quote with two items (live totals), sends, accepts, invoices, issues and pays it, and downloads both PDFs', async () => {
     const { context, page, errors } = await freshPage();
     await login(page, demo.url, demo.admin.email, demo.admin.password);
-    await page.getByRole('link', { name: 'Cotizaciones' }).click();
+    await page.getByRole('link', { name: 'Cotizaciones', exact: true }).click();
     await page.getByRole('heading', { name: 'Cotizaciones' }).waitFor();
     await page.getByTestId('quote-new').click();
     await page.getByRole('heading', { name: 'Nueva cotización' }).waitFor();
@@ -143,7 +143,7 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
     await page.getByRole('link', { name: 'Facturas' }).first().click();
     await page.getByTestId('invoices-table').waitFor();
     await screenshot(page, 'erp-invoices');
-    await page.getByRole('link', { name: 'Informe ERP' }).click();
+    await page.getByRole('link', { name: 'Informe ERP', exact: true }).click();
     await page.getByTestId('report-run').click();
     await page.getByTestId('report-table').waitFor();
     await expect(page.getByTestId('report-table').textContent()).resolves.toContain('$ 1.231.650');
@@ -163,7 +163,7 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
       await screenshot(page, 'erp-login-failure');
       throw new Error(`${String(e)}\npage errors: ${errors.join('\n')}`);
     });
-    await page.getByRole('link', { name: 'Equipos' }).click();
+    await page.getByRole('link', { name: 'Equipos', exact: true }).click();
     const form = page.getByRole('form', { name: 'Agregar equipo' });
     await form.waitFor();
     await form.getByLabel('Nombre').fill('Caudalímetro Siemens MAG 5100W');
@@ -192,12 +192,12 @@ describe('ERP screens in chromium against smarthydro start --demo', () => {
 
     await page.goto(`${demo.url}/points/${point.id}`);
     await page.getByTestId('point-equipment').getByText('SIE-BROWSER-001').waitFor();
-    await page.getByRole('link', { name: 'Panel' }).click();
+    await page.getByRole('link', { name: 'Panel', exact: true }).click();
     await page.getByTestId('warranty-alerts').getByText('SIE-BROWSER-001').waitFor();
     expect(Number(await page.getByTestId('warranty-count').textContent())).toBeGreaterThanOrEqual(1);
     await screenshot(page, 'erp-dashboard-warranty');
 
-    await page.getByRole('link', { name: 'Gastos' }).click();
+    await page.getByRole('link', { name: 'Gastos', exact: true }).click();
     await page.getByTestId('expense-project').selectOption(String(point.project_id));
     await page.getByTestId('expense-amount').fill('85000');
     await page.getByTestId('expense-date').fill(''); // today by default; without a date the server refuses, naming the field

@@ -124,7 +124,7 @@ describe('the web application in chromium against smarthydro start --demo', () =
   it('the map shows one marker or cluster count per located point, and lists every point', async () => {
     const { context, page, errors } = await freshPage();
     await login(page, demo.url, demo.admin.email, demo.admin.password);
-    await page.getByRole('link', { name: 'Mapa' }).click();
+    await page.getByRole('link', { name: 'Mapa', exact: true }).click();
     const located = points.filter((p) => p.latitude !== null).length;
     expect(located).toBeGreaterThan(0);
     const map = page.getByTestId('map');

@@ -6,6 +6,7 @@ export const en: Messages = {
   'app.loading': 'Loading…',
   'app.noData': 'no data',
   'app.error': 'Error: {detail}',
+  'app.serverSaid': 'Not accepted',
   'app.retry': 'Retry',
   'app.zone': 'Times in {zone}',
   'app.language': 'Language',

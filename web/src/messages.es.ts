@@ -5,6 +5,7 @@ export const es = {
   'app.loading': 'Cargando…',
   'app.noData': 'sin datos',
   'app.error': 'Error: {detail}',
+  'app.serverSaid': 'El servidor no lo aceptó',
   'app.retry': 'Reintentar',
   'app.zone': 'Horas en {zone}',
   'app.language': 'Idioma',

@@ -3,6 +3,7 @@ import { allPages, ApiError, download } from '../../api.js';
 import { useI18n } from '../../i18n.js';
 import { useApi } from '../../useApi.js';
 import type { Client, Project } from '../../types.js';
+import { ServerMessage } from '../registry/forms.js';
 import { formatDate, formatMoney } from '../../../../src/erp/format.js';
 
 /** The ERP's shapes as /api/v1 sends them (money and quantities as decimal text). */
@@ -107,7 +108,7 @@ export function FieldMessage({ error, field, id, exact = false, besideFields = [
   const mine = error instanceof Error && (field === null ? !besideFields.some(covers) : named === field || (!exact && covers(field)));
   return (
     <span id={id} className="error field-error" role={field === null ? 'alert' : undefined} data-testid={`error-${field ?? 'form'}`}>
-      {mine ? (error as Error).message : ''}
+      {mine ? error instanceof ApiError ? <ServerMessage text={error.message} /> : (error as Error).message : ''}
     </span>
   );
 }

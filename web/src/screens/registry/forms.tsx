@@ -12,6 +12,8 @@ import { ErrorNote } from '../parts.js';
 export interface FormProblem {
   field: string | null;
   detail: string;
+  /** The API's own message (English), rather than one of the form's. */
+  fromServer?: boolean;
 }
 
 /** A problem found before sending (text that is not JSON), shown beside its field like the server's. */
@@ -28,7 +30,7 @@ export function problemOf(err: unknown): FormProblem {
   if (err instanceof FieldProblem) return { field: err.field, detail: err.message };
   if (err instanceof ApiError) {
     const field = typeof err.problem?.field === 'string' && err.problem.field !== '' ? err.problem.field : null;
-    return { field, detail: err.detail };
+    return { field, detail: err.detail, fromServer: true };
   }
   return { field: null, detail: err instanceof Error ? err.message : String(err) };
 }
@@ -71,7 +73,14 @@ export function FormError({ problem, fields }: { problem: FormProblem | null; fi
   if (!problem || fields.some((f) => fieldMessage(problem, f) !== null)) return null;
   return (
     <p role="alert" className="error">
-      {t('app.error', { detail: problem.detail })}
+      {problem.fromServer ? (
+        <>
+          {t('app.error', { detail: '' })}
+          <ServerMessage text={problem.detail} />
+        </>
+      ) : (
+        t('app.error', { detail: problem.detail })
+      )}
     </p>
   );
 }
@@ -101,10 +110,24 @@ export function Field({ label, name, problem, hint, children }: FieldProps) {
       )}
       {message && (
         <small id={`${id}-error`} className="field-error" role="alert" data-field-error={name}>
-          {message}
+          {problem?.fromServer ? <ServerMessage text={message} /> : message}
         </small>
       )}
     </div>
+  );
+}
+
+/**
+ * The server's message (its API speaks English): in Spanish, led by a Spanish sentence and marked as
+ * English so a screen reader pronounces it as such.
+ */
+export function ServerMessage({ text }: { text: string }) {
+  const { t, lang } = useI18n();
+  if (lang === 'en') return <>{text}</>;
+  return (
+    <>
+      {t('app.serverSaid')}: <span lang="en">{text}</span>
+    </>
   );
 }
 
