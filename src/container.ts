@@ -141,7 +141,9 @@ export async function buildContainer(
   metrics.countDgaQueueWith(() => dgaSubmissions.queueCounts());
   const dgaPoints = new DgaPointRepository(db);
   const dgaPacing = new InformantPacingRepository(db);
-  const dga = new DgaService({ submissions: dgaSubmissions, tallies: new SlotTallyRepository(db), points: dgaPoints, tz: config.reportTimezone, variables, clock });
+  const dga = new DgaService({ submissions: dgaSubmissions, tallies: new SlotTallyRepository(db), points: dgaPoints, tz: config.reportTimezone, variables, clock,
+    zoneKept: opts.migrate !== false,
+  });
   const dgaReporter = ({ fetch, requestTimeoutMs, ...tuning }: DgaReporterOptions = {}) =>
     new DgaReporter(
       {

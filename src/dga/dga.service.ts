@@ -12,7 +12,7 @@ import {
   type ComplianceClientLine, type CompliancePointLine, type OwedCounter, type SlotTally,
 } from './compliance.js';
 import { addOutcomes, splitByMonths } from './tally-months.js';
-import type { SlotTallyRepository } from './slot-tally.repository.js';
+import type { SlotTallyRepository, TallyPlan } from './slot-tally.repository.js';
 import {
   SUBMISSION_STATUSES, type ComplianceFilter, type ComplianceReport, type DgaStatusSummary, type SubmissionStatus,
   type SubmissionView,
@@ -37,6 +37,11 @@ export interface DgaServiceDeps {
   /** The merged variables_config of a point, for configuration checks in the status summary. */
   variables(pointId: number): Promise<PointVariables>;
   clock?: Clock;
+  /**
+   * The tallies of `tz` are known to be kept (buildContainer keeps them with the migrations). Otherwise
+   * the first compliance report makes sure of it (SlotTallyRepository.keepZone), once per service.
+   */
+  zoneKept?: boolean;
 }
 
 /** Accepts `YYYY-MM-DD` (local midnight in the report time zone) or an ISO 8601 instant. */
@@ -60,12 +65,15 @@ export class DgaService {
   private readonly tallies: SlotTallyRepository;
   private readonly points: DgaPointRepository;
   private readonly clock: Clock;
+  /** Settles once the report zone's tallies are kept; a zone once kept stays kept. */
+  private zoneKept: Promise<unknown> | null;
 
   constructor(private readonly deps: DgaServiceDeps) {
     this.repo = deps.submissions;
     this.tallies = deps.tallies;
     this.points = deps.points;
     this.clock = deps.clock ?? systemClock;
+    this.zoneKept = deps.zoneKept ? Promise.resolve() : null;
   }
 
   list(
@@ -262,47 +270,54 @@ export class DgaService {
     const calendar = standards.flatMap((standard) =>
       owedSlots(standard, { from, to, startDate: from, now, tz, limit: Number.MAX_SAFE_INTEGER }).map((at) => ({ standard, at })),
     );
-    await this.tallies.keepZone(tz);
+    await this.keepZone();
     const months = points.length === 0 || upper < from ? [] : await this.tallies.months(tz, standards, calendar, from, upper);
-    const plans = points.map((p) => {
-      const startDate = localMidnight(p.dga_start_date, tz);
-      const window = owedWindow({ standard: p.dga_standard, startDate, from, to, now });
-      return { point: p, startDate, window, split: splitByMonths(window, months) };
+    // Points of one standard and start date owe the same slots: their window and split are worked out once.
+    const plans: (TallyPlan & { startDate: Date })[] = [];
+    const planIndex = new Map<string, number>();
+    const planned = points.map((p) => {
+      const key = `${p.dga_standard} ${p.dga_start_date}`;
+      let plan = planIndex.get(key);
+      if (plan === undefined) {
+        const startDate = localMidnight(p.dga_start_date, tz);
+        const window = owedWindow({ standard: p.dga_standard, startDate, from, to, now });
+        const split = splitByMonths(window, months);
+        plan = plans.push({
+          standard: p.dga_standard, startDate, lower: new Date(window.lower), graceFrom: new Date(window.graceFrom),
+          graceMs: ON_TIME_GRACE_MS[p.dga_standard], months: split.months, skip: split.skip, end: split.end, scan: split.scan,
+        }) - 1;
+        planIndex.set(key, plan);
+      }
+      return { id: p.id, plan };
     });
     const [byMonth, byRange, superseded] = await Promise.all([
-      this.tallies.monthOutcomes(
-        tz,
-        plans.flatMap(({ point, split }) => (split.months ? [{ id: point.id, standard: point.dga_standard, ...split.months, skip: split.skip }] : [])),
-      ),
-      this.tallies.rangeTallies(
-        tz,
-        plans.flatMap(({ point, window, split }) =>
-          split.scan.map((r) => ({
-            id: point.id, standard: point.dga_standard, lower: new Date(window.lower), graceFrom: new Date(window.graceFrom),
-            graceMs: ON_TIME_GRACE_MS[point.dga_standard], from: r.from, to: r.to,
-            first: split.months?.first ?? null, last: split.months?.last ?? null, skip: split.skip, end: split.end,
-          })),
-        ),
-        calendar,
-        months.filter((m) => m.differs).map((m) => m.month),
-        upper,
-      ),
+      this.tallies.monthOutcomes(tz, plans, planned.filter((p) => plans[p.plan]!.months !== null)),
+      this.tallies.rangeTallies(tz, plans, planned, calendar, { from, upper }),
       this.tallies.superseded(points.map((p) => p.id), from, to),
     ]);
     const tallies = new Map(
-      plans.map(({ point, startDate }) => {
+      planned.map(({ id, plan }) => {
         const tally = emptyTally();
-        const ranges = byRange.get(point.id);
+        const ranges = byRange.get(id);
         if (ranges) {
           Object.assign(tally, ranges.counted);
           addOutcomes(tally, ranges.subtracted, -1);
         }
-        const months = byMonth.get(point.id);
+        const months = byMonth.get(id);
         if (months) addOutcomes(tally, months, 1);
-        return [point.id, { tally, startDate, superseded: superseded.get(point.id) ?? 0 }];
+        return [id, { tally, startDate: plans[plan]!.startDate, superseded: superseded.get(id) ?? 0 }];
       }),
     );
     return { tallies, owedCount: calendarCounter(calendar) };
+  }
+
+  private keepZone(): Promise<unknown> {
+    // A failed attempt (the database away) is made again by the next report.
+    this.zoneKept ??= this.tallies.keepZone(this.deps.tz).catch((err: unknown) => {
+      this.zoneKept = null;
+      throw err;
+    });
+    return this.zoneKept;
   }
 
   complianceCsv(report: ComplianceReport): string {

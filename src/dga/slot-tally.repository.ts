@@ -5,6 +5,28 @@ import type { Outcomes, TallyMonth } from './tally-months.js';
 import { SUPERSEDED } from './submission.repository.js';
 
 /**
+ * How the rows of a group of points (one standard, one owed window) are counted: the plan's split
+ * (see TallySplit) and its owed window. Points of one plan share it.
+ */
+export interface TallyPlan {
+  standard: DgaStandard;
+  /** Owed slots are in [lower, upper]; those at or after graceFrom are still within their grace. */
+  lower: Date;
+  graceFrom: Date;
+  graceMs: number;
+  months: { first: string; last: string } | null;
+  skip: readonly string[];
+  end: Date;
+  scan: readonly { from: Date; to: Date }[];
+}
+
+/** A point and its plan, by index in the plans passed along. */
+export interface PlannedPoint {
+  id: number;
+  plan: number;
+}
+
+/**
  * The compliance report's counting in the database: the monthly tallies the triggers of
  * migrations/0021 keep per report zone, and the rows of the parts of a period they do not answer.
  */
@@ -63,63 +85,73 @@ export class SlotTallyRepository {
        FROM generate_series(date_trunc('month', $5::timestamptz AT TIME ZONE $1::text),
                             date_trunc('month', $6::timestamptz AT TIME ZONE $1::text), interval '1 month') AS m
        ORDER BY m`,
-      [zone, standards, calendar.map((c) => c.standard), calendar.map((c) => c.at), from, upper],
+      [zone, standards, calendar.map((c) => c.standard), calendar.map((c) => c.at.toISOString()), from, upper],
     );
     return rows;
   }
 
-  /** Per point, the outcomes tallied in months [first, last] except `skip`, under its standard. */
-  async monthOutcomes(
-    zone: string,
-    points: readonly { id: number; standard: DgaStandard; first: string; last: string; skip: readonly string[] }[],
-  ): Promise<Map<number, Outcomes>> {
+  /**
+   * Per point, the outcomes tallied in its plan's months [first, last] except `skip`, under the plan's
+   * standard. `points` name their plan by its index in `plans`; plans without months are not asked for.
+   */
+  async monthOutcomes(zone: string, plans: readonly TallyPlan[], points: readonly PlannedPoint[]): Promise<Map<number, Outcomes>> {
     if (points.length === 0) return new Map();
     // A probe of the tallies' key per point (the planner would otherwise sort every tally of the zone).
     const { rows } = await this.db.query<Outcomes & { point_id: number | string }>(
-      `SELECT p.id AS point_id, x.*
-       FROM unnest($2::bigint[], $3::text[], $4::timestamp[], $5::timestamp[], $6::text[]) AS p(id, standard, first, last, skip)
+      `WITH plan AS (SELECT * FROM unnest($2::text[], $3::timestamp[], $4::timestamp[], $5::text[]) WITH ORDINALITY AS x(standard, first, last, skip, n))
+       SELECT p.id AS point_id, x.*
+       FROM unnest($6::bigint[], $7::int[]) AS p(id, plan)
+       JOIN plan ON plan.n = p.plan + 1
        CROSS JOIN LATERAL (
          SELECT coalesce(sum(t.sent_on_time), 0)::int AS sent_on_time, coalesce(sum(t.sent_late), 0)::int AS sent_late,
                 coalesce(sum(t.pending), 0)::int AS pending, coalesce(sum(t.failed), 0)::int AS failed,
                 coalesce(sum(t.needs_attention), 0)::int AS needs_attention
          FROM dga_slot_tallies t
-         WHERE t.zone = $1 AND t.point_id = p.id AND t.standard = p.standard AND t.month BETWEEN p.first AND p.last
-           AND (p.skip = '' OR NOT (t.month::text = ANY(string_to_array(p.skip, ','))))) x`,
+         WHERE t.zone = $1 AND t.point_id = p.id AND t.standard = plan.standard AND t.month BETWEEN plan.first AND plan.last
+           AND (plan.skip = '' OR NOT (t.month::text = ANY(string_to_array(plan.skip, ','))))) x
+       WHERE plan.first IS NOT NULL`,
       [
-        zone, points.map((p) => p.id), points.map((p) => p.standard), points.map((p) => p.first), points.map((p) => p.last),
-        points.map((p) => p.skip.join(',')),
+        zone, plans.map((p) => p.standard), plans.map((p) => p.months?.first ?? null), plans.map((p) => p.months?.last ?? null),
+        plans.map((p) => p.skip.join(',')), points.map((p) => p.id), points.map((p) => p.plan),
       ],
     );
     return new Map(rows.map(({ point_id, ...o }) => [Number(point_id), o]));
   }
 
   /**
-   * One pass over the rows of the given disjoint slot ranges of each point (see TallySplit):
+   * One pass over the rows of each point in its plan's disjoint slot ranges (`scan`, see TallySplit):
    *
    * - `counted`: `tallySlots` of the owed rows outside the taken months [first, last] except `skip`, or
-   *   at/after `end` — an owed row is one in [lower, upper] on the standard's calendar (ours, from
-   *   `calendar`, in the months where the database's differs; the database's elsewhere, equal there).
+   *   at/after `end` — an owed row is one in [lower, upper] on the standard's calendar: ours, `calendar`
+   *   (every slot of the period [from, upper]), which is the database's in every month not listed as
+   *   differing (TallyMonth.differs) and is the one that counts in those.
    * - `subtracted`: the outcomes, as the tallies count them, of the rows of the taken months before
-   *   lower or at/after `end`.
+   *   lower or at/after `end` (the database's calendar: a taken month never differs, and outside the
+   *   period only the database's rule is at hand).
    */
   async rangeTallies(
     zone: string,
-    ranges: readonly {
-      id: number; standard: DgaStandard; lower: Date; graceFrom: Date; graceMs: number; from: Date; to: Date;
-      first: string | null; last: string | null; skip: readonly string[]; end: Date;
-    }[],
+    plans: readonly TallyPlan[],
+    points: readonly PlannedPoint[],
     calendar: readonly { standard: DgaStandard; at: Date }[],
-    differs: readonly string[],
-    upper: Date,
+    period: { from: Date; upper: Date },
   ): Promise<Map<number, { counted: SlotTally; subtracted: Outcomes }>> {
-    if (ranges.length === 0) return new Map();
-    // Each row's month and flags computed once (OFFSET 0 keeps the subqueries from being inlined into every count).
+    const scans = plans.flatMap((p, i) => p.scan.map((r) => ({ plan: i, ...r })));
+    if (points.length === 0 || scans.length === 0) return new Map();
+    const iso = (d: Date) => d.toISOString();
+    // A probe of the rows' key per range (OFFSET 0: a merge join over every row was the planner's other idea).
+    // Each row's month and flags computed once (OFFSET 0 keeps the subqueries from being inlined into every
+    // count); the database's slot rule only for the rows outside the period, the calendar's hash elsewhere.
     const { rows } = await this.withoutJit((q) => q<Record<keyof SlotTally | 'sent' | `sub_${keyof Outcomes}`, number> & { point_id: number | string }>(
-      `WITH r AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::timestamptz[], $5::bigint[],
-                                       $6::timestamptz[], $7::timestamptz[], $8::timestamp[], $9::timestamp[], $10::text[], $16::timestamptz[])
-                    AS r(id, standard, lower, grace_from, grace_ms, range_from, range_to, first, last, skip, end_at)),
-            cal AS (SELECT * FROM unnest($11::text[], $12::timestamptz[]) AS c(standard, at)
-                    WHERE date_trunc('month', at AT TIME ZONE $13::text)::text = ANY($15::text[]))
+      `WITH plan AS (SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::bigint[], $5::timestamp[], $6::timestamp[],
+                                          $7::text[], $8::timestamptz[])
+                       WITH ORDINALITY AS x(standard, lower, grace_from, grace_ms, first, last, skip, end_at, n)),
+            scan AS (SELECT * FROM unnest($9::int[], $10::timestamptz[], $11::timestamptz[]) AS x(plan, range_from, range_to)),
+            r AS (SELECT p.id, plan.*, scan.range_from, scan.range_to
+                  FROM unnest($12::bigint[], $13::int[]) AS p(id, plan)
+                  JOIN plan ON plan.n = p.plan + 1
+                  JOIN scan ON scan.plan = p.plan),
+            cal AS (SELECT * FROM unnest($14::text[], $15::timestamptz[]) AS c(standard, at))
        SELECT r.id AS point_id,
               count(*) FILTER (WHERE f.counted)::int AS with_row,
               count(*) FILTER (WHERE f.counted AND s.slot_at >= r.grace_from)::int AS recent_with_row,
@@ -129,30 +161,35 @@ export class SlotTallyRepository {
               count(*) FILTER (WHERE f.counted AND s.status IN ('pending', 'sending'))::int AS pending,
               count(*) FILTER (WHERE f.counted AND s.status = 'failed')::int AS failed,
               count(*) FILTER (WHERE f.counted AND s.status = 'needs_attention')::int AS needs_attention,
-              count(*) FILTER (WHERE f.subtracted AND s.status = 'sent' AND f.on_time)::int AS sub_sent_on_time,
-              count(*) FILTER (WHERE f.subtracted AND s.status = 'sent' AND NOT f.on_time)::int AS sub_sent_late,
+              count(*) FILTER (WHERE f.subtracted AND s.status = 'sent' AND sh_dga_on_time(r.standard, s.slot_at, s.sent_at))::int AS sub_sent_on_time,
+              count(*) FILTER (WHERE f.subtracted AND s.status = 'sent' AND NOT sh_dga_on_time(r.standard, s.slot_at, s.sent_at))::int AS sub_sent_late,
               count(*) FILTER (WHERE f.subtracted AND s.status IN ('pending', 'sending'))::int AS sub_pending,
               count(*) FILTER (WHERE f.subtracted AND s.status = 'failed')::int AS sub_failed,
               count(*) FILTER (WHERE f.subtracted AND s.status = 'needs_attention')::int AS sub_needs_attention
        FROM r
-       JOIN dga_submissions s ON s.point_id = r.id AND s.slot_at >= r.range_from AND s.slot_at < r.range_to
-       CROSS JOIN LATERAL (SELECT date_trunc('month', s.slot_at AT TIME ZONE $13::text) AS month OFFSET 0) m
-       CROSS JOIN LATERAL (SELECT r.first IS NOT NULL AND m.month BETWEEN r.first AND r.last
-                                  AND (r.skip = '' OR NOT (m.month::text = ANY(string_to_array(r.skip, ',')))) AS taken,
-                                  m.month::text = ANY($15::text[]) AS differs OFFSET 0) k
+       CROSS JOIN LATERAL (
+         SELECT s.slot_at, s.status, s.sent_at FROM dga_submissions s
+         WHERE s.point_id = r.id AND s.slot_at >= r.range_from AND s.slot_at < r.range_to
+         OFFSET 0) s
        LEFT JOIN cal c ON c.standard = r.standard AND c.at = s.slot_at
        CROSS JOIN LATERAL (
-         SELECT (NOT k.taken OR s.slot_at >= r.end_at) AND s.slot_at >= r.lower AND s.slot_at <= $14
-                  AND CASE WHEN k.differs THEN c.at IS NOT NULL ELSE sh_dga_is_slot($13, r.standard, s.slot_at) END AS counted,
-                k.taken AND (s.slot_at < r.lower OR s.slot_at >= r.end_at) AND sh_dga_is_slot($13, r.standard, s.slot_at) AS subtracted,
-                sh_dga_on_time(r.standard, s.slot_at, s.sent_at) AS on_time
+         SELECT r.first IS NOT NULL AND m.month BETWEEN r.first AND r.last
+                AND (r.skip = '' OR NOT (m.month::text = ANY(string_to_array(r.skip, ',')))) AS taken
+         FROM (SELECT date_trunc('month', s.slot_at AT TIME ZONE $16::text) AS month) m
+         OFFSET 0) k
+       CROSS JOIN LATERAL (
+         SELECT (NOT k.taken OR s.slot_at >= r.end_at) AND s.slot_at >= r.lower AND s.slot_at <= $17 AND c.at IS NOT NULL AS counted,
+                k.taken AND (s.slot_at < r.lower OR s.slot_at >= r.end_at)
+                  AND CASE WHEN s.slot_at >= $18 AND s.slot_at <= $17 THEN c.at IS NOT NULL
+                           ELSE sh_dga_is_slot($16, r.standard, s.slot_at) END AS subtracted
          OFFSET 0) f
        GROUP BY r.id`,
       [
-        ranges.map((r) => r.id), ranges.map((r) => r.standard), ranges.map((r) => r.lower), ranges.map((r) => r.graceFrom),
-        ranges.map((r) => r.graceMs), ranges.map((r) => r.from), ranges.map((r) => r.to), ranges.map((r) => r.first),
-        ranges.map((r) => r.last), ranges.map((r) => r.skip.join(',')), calendar.map((c) => c.standard), calendar.map((c) => c.at),
-        zone, upper, differs, ranges.map((r) => r.end),
+        plans.map((p) => p.standard), plans.map((p) => iso(p.lower)), plans.map((p) => iso(p.graceFrom)), plans.map((p) => p.graceMs),
+        plans.map((p) => p.months?.first ?? null), plans.map((p) => p.months?.last ?? null), plans.map((p) => p.skip.join(',')),
+        plans.map((p) => iso(p.end)), scans.map((r) => r.plan), scans.map((r) => iso(r.from)), scans.map((r) => iso(r.to)),
+        points.map((p) => p.id), points.map((p) => p.plan), calendar.map((c) => c.standard), calendar.map((c) => iso(c.at)),
+        zone, period.upper, period.from,
       ],
     ));
     return new Map(
