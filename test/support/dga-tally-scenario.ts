@@ -32,17 +32,19 @@ export function randomOf(seed: number): () => number {
 const localDate = (ms: number, tz: string) => formatLocal(new Date(ms), tz).date;
 
 /**
- * Four points (one per standard, start dates mid-month), the report's zone kept before any row exists
+ * Six points (one per standard, start dates mid-month, and two more sharing standard and start with the first two), the report's zone kept before any row exists
  * (so every count comes from the triggers), then a year and more of random rows.
  */
 export async function seedTallyScenario(t: TestContext, tz: string, seed: number): Promise<TallyPoint[]> {
   const random = randomOf(seed);
-  const tenant = await seedTenant(t, `Tally ${seed}`, 4);
+  const tenant = await seedTenant(t, `Tally ${seed}`, 6);
   const now = Date.now();
-  const standards: DgaStandard[] = ['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS'];
+  // The last two share standard and start date with the first two: the report works such points out as one
+  // group (one window, one calendar), and each must still get its own counts.
+  const standards: DgaStandard[] = ['MAYOR', 'MEDIO', 'MENOR', 'CAUDALES_MUY_PEQUENOS', 'MAYOR', 'MEDIO'];
   const points: TallyPoint[] = [];
   for (const [i, standard] of standards.entries()) {
-    const start = localDate(now - (300 + i * 37) * DAY, tz);
+    const start = localDate(now - (300 + (i % 4) * 37) * DAY, tz);
     await configureDgaPoint(t.c, tenant.points[i]!, { code: `OB-0702-${seed % 1000}${i}`, startDate: start, standard });
     points.push({ id: tenant.points[i]!, standard, start });
   }
