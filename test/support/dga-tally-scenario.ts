@@ -147,7 +147,8 @@ async function mutate(t: TestContext, points: readonly TallyPoint[], random: () 
         await db.query(
           `INSERT INTO dga_submissions AS d (point_id, slot_at, standard, status, receipt, sent_at)
            SELECT $1, slot, $2, 'sent', 'L' || extract(epoch FROM slot)::bigint, slot + interval '10 days'
-           FROM unnest($3::timestamptz[]) AS slot
+           -- DISTINCT: the extra random slot may be one of the rows' (one statement may not update a row twice).
+           FROM (SELECT DISTINCT slot FROM unnest($3::timestamptz[]) AS u(slot)) AS x
            ON CONFLICT (point_id, slot_at) DO UPDATE SET status = 'sent', receipt = EXCLUDED.receipt, sent_at = EXCLUDED.sent_at
            WHERE d.receipt IS NULL`,
           [p.id, p.standard, [...rows.map((r) => r.slot_at), new Date(Math.floor((now - random() * 200 * DAY) / HOUR) * HOUR)]],
