@@ -4,16 +4,15 @@ import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
+import { nextTurn } from '../../lib/event-loop.js';
 
 /**
- * PGlite runs each statement synchronously in this thread, and its promises settle as microtasks: a
+ * Embedded PostgreSQL (WASM): PGlite runs each statement synchronously in this thread, and its promises settle as microtasks: a
  * transaction of many statements would run start to end without the event loop getting a turn, and
  * every request arriving meanwhile (a poll of latest values served from memory) would wait for all of
- * it. A macrotask turn before each statement lets them in between statements.
+ * it. A turn of the event loop before each statement (nextTurn) lets them in between statements.
+ * `dataDir` undefined → in memory (tests).
  */
-const ioTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-/** Embedded PostgreSQL (WASM). `dataDir` undefined → in memory (tests). */
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   readonly bulkLoad = 'insert' as const;
@@ -42,13 +41,13 @@ export class PgliteDb implements Db {
   }
 
   async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    await ioTurn();
+    await nextTurn();
     const r = await this.pg.query<R>(sql, params);
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   }
 
   async exec(sql: string): Promise<void> {
-    await ioTurn();
+    await nextTurn();
     await this.pg.exec(sql);
   }
 
@@ -57,12 +56,12 @@ export class PgliteDb implements Db {
       fn({
         bulkLoad: 'insert',
         async query<R>(sql: string, params?: unknown[]) {
-          await ioTurn();
+          await nextTurn();
           const r = await tx.query<R>(sql, params);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
         },
         async exec(sql: string) {
-          await ioTurn();
+          await nextTurn();
           await tx.exec(sql);
         },
         copyFrom: (table, columns, rows) => copyInto(tx, table, columns, rows),

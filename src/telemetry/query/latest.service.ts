@@ -8,6 +8,7 @@ import { PointVisibility } from './visibility.js';
 import { LocalCopies } from './local-trust.js';
 import { LatestRepository } from './latest.repository.js';
 import { Snapshots, type SnapshotTiming } from './snapshots.js';
+import { nextTurn } from '../../lib/event-loop.js';
 
 /** Points are cached in shards of consecutive ids: one write invalidates one shard, one read assembles a few. */
 export const LATEST_SHARD_SIZE = 256;
@@ -66,7 +67,6 @@ export function patchShard(text: string, ids: readonly number[], fresh: Readonly
 
 const shardOf = (pointId: number) => Math.floor(pointId / LATEST_SHARD_SIZE);
 const gzip = promisify(gzipCallback);
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** Below this size compressing costs more than it saves. */
 const GZIP_MIN_BYTES = 16 * 1024;
 /** Points assembled between two yields to the event loop while a snapshot is built. */
