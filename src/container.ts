@@ -29,7 +29,7 @@ import { DgaPointRepository } from './dga/dga-point.repository.js';
 import { DgaReporter, type DgaReporterOptions } from './dga/reporter.service.js';
 import { SubmissionRepository } from './dga/submission.repository.js';
 import { SlotTallyRepository } from './dga/slot-tally.repository.js';
-import { busNames, createBus, type Bus, type BusNames } from './infra/bus/index.js';
+import { busNames, createBus, TOPIC_PARTITIONS, type Bus, type BusNames } from './infra/bus/index.js';
 import { ProviderAccountService } from './providers/account.service.js';
 import { CollectionService } from './telemetry/collection/collection.service.js';
 import { ProcessorService } from './telemetry/ingest/processor.service.js';
@@ -161,7 +161,7 @@ export async function buildContainer(
     );
   const bus = createBus({ kafkaBrokers: config.kafkaBrokers, clientId: `smarthydro-${process.pid}`, logger });
   const topics = busNames(config.busNamespace);
-  const ensureTopics = () => bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], 6);
+  const ensureTopics = () => bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], TOPIC_PARTITIONS);
   if (opts.waitForServices && config.kafkaBrokers) {
     // A role started before its Kafka brokers waits for them, like for PostgreSQL.
     await waitUntilUp(ensureTopics, () => true, {

@@ -11,7 +11,8 @@ import { BENCH_EMAIL, BENCH_PASSWORD, buildExportPoint, buildPoints, buildTeleme
 import { measureExport, measureMaterialised } from './csv-export.js';
 import { naive } from './naive.js';
 import { benchIngestion } from './ingest.js';
-import { startWriter } from './writer.js';
+import { inProcessSink, processSink, startWriter } from './writer.js';
+import { startProcessorProcess } from './processor-process.js';
 import { benchPush } from './push.js';
 import { benchImport } from './import.js';
 import { benchScale } from './scale.js';
@@ -190,16 +191,20 @@ async function benchQueries(
     // every latest-values shard changes every second (the processor swaps each reloaded shard in).
     const active = (await c.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE is_telemetry_active ORDER BY id')).rows.map((r) => Number(r.id));
     const perSecond = Math.max(1, Math.round(active.length / 60));
-    say(`writing 1-minute data of ${active.length} points through the processor (${perSecond} points/s) while measuring …`);
-    const writer = startWriter(c, active, perSecond);
+    // With PostgreSQL and Kafka the processor is a process of its own, as deployed (its writes reach this API
+    // process as cache invalidations); embedded it runs in this process, as `npm start` runs it.
+    const separate = c.db.kind === 'postgres' && c.config.kafkaBrokers !== undefined && c.cache.kind === 'redis';
+    say(`writing 1-minute data of ${active.length} points through the processor (${perSecond} points/s, ${separate ? 'a processor process' : 'in this process'}) while measuring …`);
+    const proc = separate ? await startProcessorProcess(c, c.config.processorConcurrency) : undefined;
+    const writer = startWriter(proc ? processSink(proc) : inProcessSink(c), active, perSecond);
     const busy = await http('latest while writing', '/api/v1/latest', { n: opts.quick ? 40 : 200, pauseMs: 250 }).finally(async () => {
-      const written = await writer.stop();
+      const written = await writer.stop().finally(() => proc?.stop());
       say(`the processor stored ${written.toLocaleString('en')} measurements meanwhile`);
     });
-    // Every shard changes every second and the writes run in this process, beside the API. The answer is
-    // a snapshot rebuilt in the background at most once a second, so a poll does not wait for the rebuild;
-    // the bar is 10 ms on PostgreSQL and 20 ms embedded (the database then shares this thread).
-    pair(`latest values of all points, polled 4×/s while ${perSecond} points/s are written`, busy, latestBase, c.db.kind === 'postgres' ? 10 : 20);
+    // Every shard changes every second. The answer is a snapshot rebuilt in the background at most once a
+    // second, so a poll does not wait for the rebuild; the bar is 10 ms on PostgreSQL and 20 ms embedded
+    // (the database and the processor then share this thread).
+    pair(`latest values of all points, polled 4×/s while ${perSecond} points/s are written${separate ? ' by a processor process' : ''}`, busy, latestBase, c.db.kind === 'postgres' ? 10 : 20);
 
     const point = data.sample[0]!;
     const { end, yearStart } = data;

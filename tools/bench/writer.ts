@@ -1,6 +1,7 @@
 import type { Container } from '../../src/container.js';
-import type { IncomingMessage } from '../../src/infra/bus/index.js';
+import type { IncomingMessage, OutgoingMessage } from '../../src/infra/bus/index.js';
 import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
+import type { ProcessorProcess } from './processor-process.js';
 
 /** A prime stride: consecutive picks land far apart, and (unless the list is a multiple of it long) the cycle visits every point. */
 const STRIDE = 7919;
@@ -12,17 +13,16 @@ const STRIDE = 7919;
  * fixed stride through the list), so every latest-values shard is invalidated every second: the
  * worst case for the dashboard's cache.
  */
-export function startWriter(c: Container, pointIds: readonly number[], perSecond: number) {
+export function startWriter(sink: WriterSink, pointIds: readonly number[], perSecond: number) {
   let stopped = false;
   let next = 0;
-  let offset = 0n;
-  let written = 0;
+  let published = 0;
   const loop = (async () => {
     while (!stopped) {
       const started = Date.now();
       const now = new Date(started);
       const ts = now.toISOString();
-      const messages: IncomingMessage[] = [];
+      const messages: OutgoingMessage[] = [];
       for (let i = 0; i < perSecond; i++) {
         const id = pointIds[(next++ * STRIDE) % pointIds.length]!;
         const minutes = started / 60_000;
@@ -31,21 +31,58 @@ export function startWriter(c: Container, pointIds: readonly number[], perSecond
           { variable: 'totalizer', ts, raw: ((10 + (id % 7)) * 0.06 * minutes).toFixed(3) },
           { variable: 'level', ts, raw: (30 + (id % 11)).toFixed(2) },
         ];
-        for (const m of encodeRawBatches({ point_id: id, provider: 'bench', collected_at: ts }, readings)) {
-          messages.push({ ...m, topic: 'bench.writer', partition: 0, offset: offset++ });
-        }
+        messages.push(...encodeRawBatches({ point_id: id, provider: 'bench', collected_at: ts }, readings));
+        published += readings.length;
       }
-      const r = await c.processor.handleBatch(messages);
-      written += r.stored;
+      await sink.write(messages);
       const wait = 1000 - (Date.now() - started);
       if (wait > 0 && !stopped) await new Promise((resolve) => setTimeout(resolve, wait));
     }
   })();
   return {
+    /** Stops writing; resolves with how many measurements were stored, once every published one was. */
     async stop(): Promise<number> {
       stopped = true;
       await loop;
-      return written;
+      return sink.stored(published);
+    },
+  };
+}
+
+export interface WriterSink {
+  write(messages: OutgoingMessage[]): Promise<void>;
+  /** Measurements stored once `published` readings were handed over. */
+  stored(published: number): Promise<number>;
+}
+
+/** The processor of this process, called directly (embedded: PGlite and the in-process bus share this thread anyway). */
+export function inProcessSink(c: Container): WriterSink {
+  let offset = 0n;
+  let stored = 0;
+  return {
+    async write(messages) {
+      const incoming: IncomingMessage[] = messages.map((m) => ({ ...m, topic: 'bench.writer', partition: 0, offset: offset++ }));
+      stored += (await c.processor.handleBatch(incoming)).stored;
+    },
+    stored: async () => stored,
+  };
+}
+
+/** A processor process of its own, fed through the bus: the API process only reads and hears invalidations, as deployed. */
+export function processSink(proc: ProcessorProcess): WriterSink {
+  return {
+    write: (messages) => proc.bus.publish(proc.topics.raw, messages),
+    async stored(published) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the processor process stored ${proc.stored()} of ${published} readings within 60 s`)), 60_000);
+      });
+      try {
+        await Promise.race([proc.storedAtLeast(published), late]);
+      } finally {
+        clearTimeout(timer);
+      }
+      return proc.stored();
     },
   };
 }

@@ -12,6 +12,9 @@ export interface BusNames {
   processorGroup: string;
 }
 
+/** Partitions of the platform's topics when they are created (more consumers than this sit idle). */
+export const TOPIC_PARTITIONS = 6;
+
 /**
  * Topic and consumer-group names under a namespace (BUS_NAMESPACE), so several deployments or test
  * runs can share one Kafka cluster without reading each other's messages or offsets.

@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Container } from '../../src/container.js';
+import { busNames, createBus, TOPIC_PARTITIONS, type Bus, type BusNames } from '../../src/infra/bus/index.js';
+import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
+
+export interface ProcessorProcess {
+  pid: number;
+  /** The bench's own bus client (publish raw messages on `topics.raw`). */
+  bus: Bus;
+  topics: BusNames;
+  /** Measurements the processor announced as stored (telemetry.measurements.v1) since it started. */
+  stored(): number;
+  /** Each announcement as the bench heard it: when, and the measurements announced up to then. */
+  announced(): readonly { at: number; stored: number }[];
+  /** Resolves once `n` measurements were announced; rejects if the process exits first. */
+  storedAtLeast(n: number): Promise<void>;
+  /** Peak resident set size in MB (Linux /proc VmHWM), null where there is no /proc. */
+  peakRssMb(): number | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * A processor as in production: `smarthydro start --roles processor` in a process of its own (with the
+ * node flags of its deployment), on a bus namespace of its own, against the bench's database and cache.
+ * The bench counts what it stores from what it announces on telemetry.measurements.v1.
+ */
+export async function startProcessorProcess(
+  c: Container,
+  consumers: number,
+  /** Runs before the process starts (e.g. publishes a backlog for it to drain). */
+  before?: (bus: Bus, topics: BusNames) => Promise<void>,
+): Promise<ProcessorProcess> {
+  const namespace = `bench${randomBytes(4).toString('hex')}`;
+  const topics = busNames(namespace);
+  const bus = createBus({ kafkaBrokers: c.config.kafkaBrokers, clientId: 'smarthydro-bench', logger: c.logger });
+  let stored = 0;
+  const announced: { at: number; stored: number }[] = [];
+  const waiters: { n: number; resolve: () => void }[] = [];
+  const settle = () => {
+    for (let i = waiters.length - 1; i >= 0; i--) {
+      if (stored >= waiters[i]!.n) waiters.splice(i, 1)[0]!.resolve();
+    }
+  };
+  let child: ReturnType<typeof spawnProcessor> | undefined;
+  try {
+    await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], TOPIC_PARTITIONS);
+    const watch = await bus.subscribe({
+      group: `${namespace}-bench-watch`,
+      topics: [topics.measurements],
+      handler: async (batch) => {
+        for (const m of batch) stored += (JSON.parse(m.value) as { count: number }).count;
+        announced.push({ at: performance.now(), stored });
+        settle();
+      },
+    });
+    await before?.(bus, topics);
+    child = spawnProcessor(c, namespace, consumers);
+    await child.ready;
+    const proc = child;
+    return {
+      pid: proc.pid,
+      bus,
+      topics,
+      stored: () => stored,
+      announced: () => announced,
+      storedAtLeast: (n) =>
+        Promise.race([
+          new Promise<void>((resolve) => {
+            waiters.push({ n, resolve });
+            settle();
+          }),
+          proc.exited.then((code) => Promise.reject(new Error(`the processor process exited (${code}) during the run:\n${proc.stderr()}`))),
+        ]),
+      peakRssMb: () => peakRssOf(proc.pid),
+      async stop() {
+        await watch.stop();
+        await proc.stop();
+        await bus.close();
+      },
+    };
+  } catch (err) {
+    await child?.stop();
+    await bus.close();
+    throw err;
+  }
+}
+
+function spawnProcessor(c: Container, namespace: string, consumers: number) {
+  const here = fileURLToPath(import.meta.url);
+  // tools/bench → src/main.ts (tsx), dist/tools/bench → dist/src/main.js (built)
+  const main = [join(dirname(here), '..', '..', 'src', 'main.js'), join(dirname(here), '..', '..', 'src', 'main.ts')].find((f) => existsSync(f));
+  if (!main) throw new Error(`cannot find the smarthydro entry point beside ${here}`);
+  // From source (tests) the entry point is TypeScript: load it through tsx, as `npm run dev` does.
+  const loader = main.endsWith('.ts') && !process.execArgv.includes('tsx') ? ['--import', 'tsx'] : [];
+  const args = [...process.execArgv, ...loader, ...PROCESSOR_NODE_OPTIONS.split(' '), main, 'start', '--roles', 'processor'];
+  const child = spawn(process.execPath, args, {
+    env: {
+      ...process.env,
+      DATABASE_URL: c.config.databaseUrl,
+      BUS_NAMESPACE: namespace,
+      PROCESSOR_CONCURRENCY: String(consumers),
+      LOG_LEVEL: 'info',
+      ADMIN_EMAIL: 'bench-processor@smarthydro.local',
+      ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let err = '';
+  child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out = (out + d.toString()).slice(-10_000);
+      if (out.includes('"roles started"')) resolve();
+    });
+    void exited.then((code) => reject(new Error(`the processor process exited (${code}) before it started:\n${err || out}`)));
+  });
+  return {
+    pid: child.pid!,
+    ready,
+    exited,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Peak resident set size of a process in MB (Linux /proc VmHWM); null where there is no /proc. */
+function peakRssOf(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
