@@ -254,7 +254,7 @@ function summarize(inserted: InsertedRow[]) {
   const byPoint = new Map<number, { variables: Set<string>; from: number; to: number; count: number }>();
   for (const r of inserted) {
     const id = Number(r.point_id);
-    const t = new Date(r.ts).getTime();
+    const t = r.ts instanceof Date ? r.ts.getTime() : new Date(r.ts).getTime();
     const s = byPoint.get(id);
     if (!s) byPoint.set(id, { variables: new Set([r.variable]), from: t, to: t, count: 1 });
     else {

@@ -33,6 +33,14 @@ export function tidy(value: number): number {
 /** Lower-case, no spaces, '³' → '3', so 'm³/h', 'M3/H' and 'm3 / h' compare equal. */
 export function normalizeUnit(unit: string | undefined): string | undefined {
   if (unit === undefined) return undefined;
+  // Called for every reading with one of a handful of unit texts: remembered rather than recomputed.
+  const known = normalizedUnits.get(unit);
+  if (known !== undefined || normalizedUnits.has(unit)) return known;
   const u = unit.trim().toLowerCase().replace(/\s+/g, '').replace(/³/g, '3');
-  return u === '' ? undefined : u;
+  const normalized = u === '' ? undefined : u;
+  if (normalizedUnits.size >= MAX_REMEMBERED_UNITS) normalizedUnits.clear();
+  normalizedUnits.set(unit, normalized);
+  return normalized;
 }
+const normalizedUnits = new Map<string, string | undefined>();
+const MAX_REMEMBERED_UNITS = 1000;
