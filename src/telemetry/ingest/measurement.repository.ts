@@ -1,5 +1,6 @@
 import { escapeCopyText, type Db, type Queryable } from '../../infra/db/index.js';
 import type { Measurement } from '../processing/index.js';
+import { IsoTimes } from '../../lib/time.js';
 
 export interface MeasurementRow extends Measurement {
   point_id: number;
@@ -189,6 +190,7 @@ function* copyLines(rows: readonly MeasurementRow[]): Generator<string> {
   let configText = '';
   const variable = new LastText();
   const provider = new LastText();
+  const times = new IsoTimes();
   for (const r of rows) {
     if (!lastConfig || !shallowEqual(lastConfig, r.processing_config)) {
       lastConfig = r.processing_config;
@@ -197,7 +199,7 @@ function* copyLines(rows: readonly MeasurementRow[]): Generator<string> {
     yield (
       r.point_id + '\t' +
       variable.escaped(r.variable) + '\t' +
-      r.ts.toISOString() + '\t' +
+      times.text(r.ts) + '\t' +
       (r.value_numeric === null ? '\\N' : String(r.value_numeric)) + '\t' +
       (r.meter_value === null ? '\\N' : String(r.meter_value)) + '\t' +
       (r.value_text === null ? '\\N' : escapeCopyText(r.value_text)) + '\t' +

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { IsoTimes } from './time.js';
+import { tidy } from '../telemetry/processing/scaling.js';
+
+describe('IsoTimes', () => {
+  it('writes what toISOString writes, for runs of minutes and for dates anywhere', () => {
+    const times = new IsoTimes();
+    const start = Date.UTC(2026, 11, 4, 22, 57, 3, 7);
+    const run = Array.from({ length: 5_000 }, (_, i) => new Date(start + i * 60_000 + (i % 13) * 1_001));
+    expect(run.filter((d) => times.text(d) !== d.toISOString())).toEqual([]);
+    const edges = [0, 1, 999, Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(9999, 11, 31, 23, 59, 59, 999), Date.UTC(10000, 0, 1), -1, -86_400_000 * 400];
+    for (let i = 0; i < 20_000; i++) edges.push(Math.floor(Math.random() * 4e12), Math.floor(Math.random() * 6e7) * 60_000);
+    expect(edges.filter((t) => times.text(new Date(t)) !== new Date(t).toISOString())).toEqual([]);
+  });
+});
+
+describe('tidy', () => {
+  const byPrecision = (v: number) => (Number.isFinite(v) ? Number(v.toPrecision(12)) : v);
+  it('gives what rounding to 12 significant digits gives, with or without its shortcut', () => {
+    const values = [0, -0, 1, -1, 0.1 + 0.2, 25.200000000000003, 12.3, 999_999.999999, 1e6, -999_999.5, 1e-7, 123.4567891, 5e-324, 1e21, Number.NaN, Infinity, -Infinity];
+    for (let i = 0; i < 200_000; i++) {
+      const scale = 10 ** Math.floor(Math.random() * 14 - 7);
+      values.push((Math.random() - 0.5) * scale, Math.round(Math.random() * 1e6) / 1e3, (Math.random() * 100) * 0.06, 30 - Math.random() * 0.4);
+    }
+    expect(values.filter((v) => !(Object.is(tidy(v), byPrecision(v)) || (v === 0 && tidy(v) === 0)))).toEqual([]);
+  });
+});
