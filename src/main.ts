@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { buildContainer, type Container } from './container.js';
@@ -15,7 +17,8 @@ import { startReporter } from './roles/reporter.js';
 import { startMqtt } from './roles/mqtt.js';
 import { ensureDemoAccounts, startSimulators, type RunningSimulators } from './demo/simulators.js';
 import { IMPORT_CSV_USAGE, importCsvCommand } from './cli/import-csv.command.js';
-import { IMPORT_LEGACY_USAGE, importLegacyCommand } from './cli/import-legacy.command.js';
+import { IMPORT_LEGACY_USAGE } from './cli/import-legacy.command.js';
+import { IMPORT_HEAP_MB, runHeapBounded } from './cli/heap-bounded.js';
 import { BACKUP_USAGE, RESTORE_USAGE, backupCommand, restoreCommand } from './cli/backup.command.js';
 import { startOps } from './roles/ops.js';
 
@@ -66,7 +69,9 @@ async function main(argv: string[]): Promise<number> {
     case 'import-csv':
       return importCsvCommand(rest, { config: config() });
     case 'import-legacy':
-      return importLegacyCommand(rest, { config: config() });
+      config(); // a configuration error is said here, before the worker starts
+      // In a worker with a bounded heap: the import's RSS stays low for any file size (see IMPORT_HEAP_MB).
+      return runHeapBounded(new URL(`./cli/import-legacy.command${extname(fileURLToPath(import.meta.url))}`, import.meta.url), 'importLegacyCommand', rest, importHeapMb());
     case 'backup':
       return backupCommand(rest, { config: config() });
     case 'restore':
@@ -85,6 +90,15 @@ async function main(argv: string[]): Promise<number> {
 
 function config(): Config {
   return loadConfig();
+}
+
+/** SMARTHYDRO_IMPORT_HEAP_MB overrides the import's heap (MB, at least 64). */
+function importHeapMb(): number {
+  const text = process.env['SMARTHYDRO_IMPORT_HEAP_MB'];
+  if (text === undefined || text === '') return IMPORT_HEAP_MB;
+  const mb = Number(text);
+  if (!Number.isInteger(mb) || mb < 64) throw new ConfigError([`SMARTHYDRO_IMPORT_HEAP_MB must be a whole number of MB, at least 64 (got "${text}")`]);
+  return mb;
 }
 
 async function migrateCommand(): Promise<number> {
