@@ -187,12 +187,12 @@ async function benchQueries(
     say(`measuring the latest-values service in process (${requests} calls) …`);
     const service = await timeMany(requests, () => c.latest.forPointsJson(admin));
     pair(`latest values of all points, in process from the ${c.cache.kind} cache (no HTTP)`, service, latestBase, 10);
-    // The same dashboard polled while the processor writes 1-minute data of every point, spread so that
-    // every latest-values shard changes every second (the processor swaps each reloaded shard in).
-    // The same polling with nothing written: what the pacing alone costs (no target).
+    // The dashboard polled 4×/s with nothing written: what the pacing alone costs (no target).
     const paced = { n: opts.quick ? 40 : 200, pauseMs: 250 };
     const quiet = await http('latest polled, nothing written', '/api/v1/latest', paced);
     pair('latest values of all points, polled 4×/s, nothing written', quiet, latestBase, null);
+    // The same polling while the processor writes 1-minute data of every point, spread so that every
+    // latest-values shard changes every second (the processor swaps each reloaded shard in).
     const active = (await c.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE is_telemetry_active ORDER BY id')).rows.map((r) => Number(r.id));
     const perSecond = Math.max(1, Math.round(active.length / 60));
     // With PostgreSQL and Kafka the processor is a process of its own, as deployed (its writes reach this API
