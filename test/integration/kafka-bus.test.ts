@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage, Subscription } from '../../src/infra/bus/bus.js';
+import type { Logger } from 'pino';
 import { KafkaBus } from '../../src/infra/bus/kafka/index.js';
+import { isRetryableKafkaError, KafkaSubscription } from '../../src/infra/bus/kafka/subscription.js';
 import { describeBusContract, messageId as id, sequence, until as untilWithin } from '../contracts/bus.contract.js';
 
 // Needs a broker: `scripts/kafka.sh start` (see DEVELOPERS.md). Names are unique per run, so reruns never collide.
@@ -42,6 +44,28 @@ describe('KafkaBus against a real broker, beyond the bus contract', () => {
     await unreachable.close();
     expect(down.ok).toBe(false);
     expect(down.detail).toBeTruthy();
+  });
+
+  it('a member that cannot reach the brokers when it starts keeps joining in the background instead of failing its role', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (_o: unknown, msg: string) => warnings.push(msg), debug: () => undefined } as unknown as Logger;
+    const sub = new KafkaSubscription({
+      brokers: ['127.0.0.1:1'], clientId: `it-${run}-late`, group: name('late-g'), topics: [name('late')],
+      handler: async () => undefined, maxBatch: 10, maxBatchChars: 10_000, retryDelayMs: 200, logger,
+    });
+    await sub.start(); // before: rejected with the join's AggregateError (the processor process exited 1)
+    expect(warnings).toContain('cannot join the consumer group now (Kafka unreachable); joining in the background');
+    const t0 = performance.now();
+    await sub.stop();
+    expect(performance.now() - t0).toBeLessThan(10_000);
+  }, 60_000);
+
+  it('tells a broker that cannot be reached from other failures', () => {
+    const network = Object.assign(new Error('Connection to 127.0.0.1:19092 failed.'), { code: 'PLT_KFK_NETWORK', canRetry: true });
+    expect(isRetryableKafkaError(new AggregateError([network, network], 'joinGroup failed 4 times.'))).toBe(true);
+    expect(isRetryableKafkaError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
+    expect(isRetryableKafkaError(Object.assign(new Error('SASL authentication failed'), { canRetry: false }))).toBe(false);
+    expect(isRetryableKafkaError(new AggregateError([network, new Error('invalid option')], 'x'))).toBe(false);
   });
 
   it('resumes from committed offsets in another client, as after a process restart: nothing twice, nothing lost', async () => {

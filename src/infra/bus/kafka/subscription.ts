@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { IncomingMessage } from '../bus.js';
 import { Wakeup, pauseUnlessStopped, retryDelay } from '../consumer-loop.js';
 import { forceClose } from './clients.js';
+import { isTransientNetError } from '../../../lib/wait-until-up.js';
 
 /**
  * What a member holds besides the batch it handles is bounded in bytes, not in messages (a message holds 3 readings or
@@ -58,15 +59,23 @@ export class KafkaSubscription {
 
   constructor(private readonly opts: SubscriptionOptions) {}
 
+  /**
+   * Joins the group and starts consuming. When the brokers cannot be reached right now (a join that failed on
+   * the network or timed out: e.g. the broker went away while a second member of the process was still joining,
+   * which used to end the processor), it is said in the log and the member keeps trying in the background, as it
+   * does after any later failure; any other error (a bad option, refused credentials) is thrown.
+   */
   async start(): Promise<void> {
-    let stream: StringStream;
+    let stream: StringStream | undefined;
     try {
       stream = await this.openStream();
     } catch (err) {
       await this.dropConsumer();
-      throw err;
+      if (!isRetryableKafkaError(err)) throw err;
+      const { group, topics } = this.opts;
+      this.opts.logger?.warn({ err, group, topics }, 'cannot join the consumer group now (Kafka unreachable); joining in the background');
     }
-    this.done = this.run(stream);
+    this.done = this.run(stream, stream ? 0 : 1);
   }
 
   async stop(): Promise<void> {
@@ -75,9 +84,10 @@ export class KafkaSubscription {
     await this.done;
   }
 
-  private async run(first: StringStream): Promise<void> {
+  private async run(first: StringStream | undefined, failedBefore: number): Promise<void> {
     let stream: StringStream | undefined = first;
-    let failures = 0;
+    let failures = failedBefore;
+    if (!first) await pauseUnlessStopped(retryDelay(this.opts.retryDelayMs, failures), this.wakeup, () => this.stopping);
     while (!this.stopping) {
       let failed: unknown;
       try {
@@ -212,4 +222,13 @@ export class KafkaSubscription {
       await forceClose(consumer);
     }
   }
+}
+
+/**
+ * A failure to reach the brokers, worth trying again: the client's network errors and timeouts say `canRetry`,
+ * and a retried operation that failed every time (`joinGroup failed 4 times`) holds only such errors.
+ */
+export function isRetryableKafkaError(err: unknown): boolean {
+  if (err instanceof AggregateError) return err.errors.length > 0 && err.errors.every(isRetryableKafkaError);
+  return (err as { canRetry?: unknown } | null)?.canRetry === true || isTransientNetError(err);
 }
