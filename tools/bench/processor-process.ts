@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Container } from '../../src/container.js';
-import { busNames, createBus, TOPIC_PARTITIONS, type Bus, type BusNames } from '../../src/infra/bus/index.js';
+import { busNames, createBus, TOPIC_PARTITIONS, type Bus, type BusNames, type Subscription } from '../../src/infra/bus/index.js';
 import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
 
 export interface ProcessorProcess {
@@ -46,9 +46,10 @@ export async function startProcessorProcess(
     }
   };
   let child: ReturnType<typeof spawnProcessor> | undefined;
+  let watch: Subscription | undefined;
   try {
     await bus.ensureTopics([topics.raw, topics.measurements, topics.dlq], TOPIC_PARTITIONS);
-    const watch = await bus.subscribe({
+    watch = await bus.subscribe({
       group: `${namespace}-bench-watch`,
       topics: [topics.measurements],
       handler: async (batch) => {
@@ -61,6 +62,7 @@ export async function startProcessorProcess(
     child = spawnProcessor(c, namespace, consumers);
     await child.ready;
     const proc = child;
+    const watching = watch;
     return {
       pid: proc.pid,
       bus,
@@ -77,12 +79,13 @@ export async function startProcessorProcess(
         ]),
       peakRssMb: () => peakRssOf(proc.pid),
       async stop() {
-        await watch.stop();
+        await watching.stop();
         await proc.stop();
         await bus.close();
       },
     };
   } catch (err) {
+    await watch?.stop();
     await child?.stop();
     await bus.close();
     throw err;
