@@ -156,7 +156,9 @@ describe('faults mid-stream, roles in separate processes', () => {
     collector = w.start('collector');
     const restarted = Date.now();
     const before = await w.stored();
-    await waitFor('rows again', async () => (await w.stored()) > before, 60_000, 100).catch((err: Error) => {
+    // The killed collector may have published every window already (the processor then stores them all): nothing
+    // is left for the new one to add, and the counts below say whether anything was lost or doubled.
+    await waitFor('rows again', async () => (await w.stored()) > before || (await w.stored()) >= w.served, 60_000, 100).catch((err: Error) => {
       throw new Error(`${err.message}\n${w.tails()}`);
     });
     const recoverySeconds = (Date.now() - restarted) / 1000;
