@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Container } from '../../src/container.js';
-import { result, type BenchResult } from './stats.js';
+import { peakRssOf, result, type BenchResult } from './stats.js';
 
 /** The bars: import speed as a fraction of a bare COPY of its measurements; the importer's peak memory. */
 export const IMPORT_COPY_RATIO_TARGET = 0.3;
@@ -87,16 +87,11 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv): Promise<{ ms:
   const child = spawn(process.execPath, [mainScript(), ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  let peakKb = 0;
-  const poll = setInterval(() => {
-    readFile(`/proc/${child.pid}/status`, 'utf8').then((s) => {
-      const m = /VmHWM:\s+(\d+) kB/.exec(s);
-      if (m) peakKb = Math.max(peakKb, Number(m[1]));
-    }, () => undefined);
-  }, 100);
+  let peakMb = 0;
+  const poll = setInterval(() => (peakMb = Math.max(peakMb, peakRssOf(child.pid!) ?? 0)), 100);
   const [code] = (await once(child, 'exit')) as [number | null];
   clearInterval(poll);
-  return { ms: performance.now() - t0, peakRssMb: peakKb / 1024, code, stderr };
+  return { ms: performance.now() - t0, peakRssMb: peakMb, code, stderr };
 }
 
 /** A bare COPY of the measurements the import produced, into the bench's own `measurements` table; rows/s. */

@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Container } from '../../src/container.js';
 import { busNames, createBus, TOPIC_PARTITIONS, type Bus, type BusNames, type Subscription } from '../../src/infra/bus/index.js';
 import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
+import { peakRssOf } from './stats.js';
 
 export interface ProcessorProcess {
   pid: number;
@@ -133,14 +134,4 @@ function spawnProcessor(c: Container, namespace: string, consumers: number) {
       await exited;
     },
   };
-}
-
-/** Peak resident set size of a process in MB (Linux /proc VmHWM); null where there is no /proc. */
-function peakRssOf(pid: number): number | null {
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
 }

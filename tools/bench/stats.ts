@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { round } from '../../src/lib/round.js';
 export function percentile(sortedMs: number[], p: number): number {
   if (sortedMs.length === 0) return NaN;
@@ -88,4 +89,14 @@ export function sampleRss(everyMs: number) {
       return { start, peak, samples };
     },
   };
+}
+
+/** Peak resident set size of a process in MB (Linux /proc VmHWM: its high-water mark); null where there is no /proc. */
+export function peakRssOf(pid: number): number | null {
+  try {
+    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
 }
