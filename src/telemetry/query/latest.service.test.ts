@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../infra/db/index.js';
 import { MemoryCache } from '../../infra/cache/memory.js';
-import { LatestValuesService, patchShard } from './latest.service.js';
+import { LATEST_SWAP_TRIES, LatestValuesService, patchShard } from './latest.service.js';
 
 describe('latest values after a write', () => {
   it('invalidates the shard when it cannot be reloaded, so no reader keeps the old values', async () => {
@@ -54,5 +54,104 @@ describe('latest values after a write touching many shards', () => {
     expect(seenAtSwap).toHaveLength(3);
     expect(seenAtSwap.at(-1)).toBe(true);
     for (const [k, id] of ids.entries()) expect((await cache.read(`latest-values:${k}`, 'v')).value).toBe(`${id}\t[1]`);
+  });
+});
+
+describe('the answer of every visible point, assembled from the shards', () => {
+  const fakeDb = (ids: string, shards: Record<number, string>) =>
+    ({
+      query: async (sql: string, params: unknown[]) => {
+        if (sql.includes('string_agg(p.id')) return { rows: [{ ids }], rowCount: 1 };
+        const text = shards[Number(params[0]) / 256] ?? '';
+        const rows = text === '' ? [] : text.split('\n').map((line) => ({ point_id: Number(line.split('\t')[0]), vars: line.slice(line.indexOf('\t') + 1) }));
+        return { rows, rowCount: rows.length };
+      },
+    }) as unknown as Db;
+
+  it('gives each point its own variables, in id order, with [] for a point without values', async () => {
+    const estado = JSON.stringify([{ variable: 'estado', value: 'señal débil — ñandú', timestamp: '2026-01-01T00:00:00.000Z', quality_score: 0.5 }]);
+    const flow = JSON.stringify([{ variable: 'flow', value: 12.5, timestamp: '2026-01-01T00:00:00.000Z', quality_score: 1 }]);
+    const shards = {
+      // Lines in no particular order (a patched shard keeps the order of its map); one after non-ASCII text.
+      0: `255\t[]\n1\t${estado}\n9\t${flow}`,
+      1: `256\t${estado}`,
+      39: `10000\t${flow}`,
+    };
+    const latest = new LatestValuesService({ db: fakeDb('1,2,9,255,256,10000', shards), cache: new MemoryCache() });
+    const admin = { userId: 1, role: 'admin' as const, clientId: null };
+    const text = (await latest.forPointsJson(admin)).toString('utf8');
+    expect(JSON.parse(text)).toEqual({
+      items: [
+        { point_id: 1, variables: JSON.parse(estado) },
+        { point_id: 2, variables: [] },
+        { point_id: 9, variables: JSON.parse(flow) },
+        { point_id: 255, variables: [] },
+        { point_id: 256, variables: JSON.parse(estado) },
+        { point_id: 10000, variables: JSON.parse(flow) },
+      ],
+      total: 6,
+    });
+    expect(await latest.forPoint(admin, 1)).toEqual({ point_id: 1, variables: JSON.parse(estado) });
+    expect(JSON.parse((await latest.forPointsJson(admin, [256, 2, 999])).toString('utf8'))).toEqual({
+      items: [{ point_id: 2, variables: [] }, { point_id: 256, variables: JSON.parse(estado) }],
+      total: 2,
+    });
+  });
+
+  it('answers an empty list when nothing is visible', async () => {
+    const latest = new LatestValuesService({ db: fakeDb('', {}), cache: new MemoryCache() });
+    const text = (await latest.forPointsJson({ userId: 1, role: 'admin', clientId: null })).toString('utf8');
+    expect(JSON.parse(text)).toEqual({ items: [], total: 0 });
+  });
+});
+
+describe('a shard swap lost to another writer', () => {
+  const shardLines = async (cache: MemoryCache) => ((await cache.read('latest-values:0', 'v')).value ?? '').split('\n').sort();
+  /** The cache, with `beforeSwap` run before each swap (another process's write landing first). */
+  const racing = (cache: MemoryCache, beforeSwap: (ns: string) => Promise<void>) =>
+    new Proxy(cache, {
+      get(target, prop) {
+        if (prop === 'swap') {
+          return async (ns: string, field: string, gen: string, value: string, ttl: number) => {
+            await beforeSwap(ns);
+            return target.swap(ns, field, gen, value, ttl);
+          };
+        }
+        const v = Reflect.get(target, prop) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+  const db = { query: async () => ({ rows: [{ point_id: 2, vars: '[20]' }], rowCount: 1 }) } as unknown as Db;
+
+  it('is tried again from the newer shard, keeping both writes, rather than dropping the shard', async () => {
+    const cache = new MemoryCache();
+    await cache.write('latest-values:0', 'v', '1\t[1]\n2\t[2]', 60, await cache.generation('latest-values:0'));
+    let raced = false;
+    const latest = new LatestValuesService({
+      db,
+      cache: racing(cache, async (ns) => {
+        if (raced) return;
+        raced = true; // point 1 written by another processor between this one's read and its swap
+        await cache.swap(ns, 'v', await cache.generation(ns), '1\t[10]\n2\t[2]', 60);
+      }),
+    });
+    await latest.onWritten([2]);
+    expect(await shardLines(cache)).toEqual(['1\t[10]', '2\t[20]']);
+  });
+
+  it('is given up after a few tries: the shard is invalidated and the next read reloads it', async () => {
+    const cache = new MemoryCache();
+    await cache.write('latest-values:0', 'v', '1\t[1]\n2\t[2]', 60, await cache.generation('latest-values:0'));
+    let swaps = 0;
+    const latest = new LatestValuesService({
+      db,
+      cache: racing(cache, async (ns) => {
+        swaps++;
+        await cache.swap(ns, 'v', await cache.generation(ns), `1\t[${swaps}]\n2\t[2]`, 60); // always someone first
+      }),
+    });
+    await latest.onWritten([2]);
+    expect(swaps).toBe(LATEST_SWAP_TRIES);
+    expect((await cache.read('latest-values:0', 'v')).value).toBeUndefined();
   });
 });

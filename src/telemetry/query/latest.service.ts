@@ -15,6 +15,8 @@ export const LATEST_SHARD_SIZE = 256;
 /** The refresh after each write keeps entries fresh; the TTL only bounds a missed one. */
 export const LATEST_TTL_SECONDS = 120;
 const SHARD_NS = 'latest-values:';
+/** Tries of a shard's swap after a write before it is invalidated instead (see onWritten). */
+export const LATEST_SWAP_TRIES = 3;
 /** How long this process serves its copy of a shard without asking the cache, absent an invalidation. */
 export const LATEST_LOCAL_TRUST_MS = 1000;
 /**
@@ -38,25 +40,74 @@ export interface PointLatest {
   variables: LatestVariable[];
 }
 
-interface Shard {
-  text: string;
-  /** point id → JSON text of its variables array. */
-  byPoint: Map<number, string>;
-}
+/**
+ * A shard, one `id<TAB>variables JSON` line per point, as UTF-8 bytes, and where each point's variables are
+ * in them. Nothing of it lives on the JavaScript heap but two small typed arrays: with every point written
+ * each minute every shard is read again every second, and shards kept as strings (3 MB a second, each
+ * living until the next read) outlived the young generation, were promoted and made the collector stop
+ * the API for full collections every 2–3 s. The answer is copied from these bytes, not from strings.
+ */
+export class Shard {
+  readonly bytes: Buffer;
+  /** Per slot (point id modulo the shard size): start and end of its variables in `bytes`, or -1. */
+  private readonly spans = new Int32Array(LATEST_SHARD_SIZE * 2).fill(-1);
 
-/** A shard's text, one `id<TAB>variables JSON` line per point, indexed by point id. */
-function parseShard(text: string): Shard {
+  constructor(text: string) {
+    const b = (this.bytes = Buffer.from(text));
+    let pos = 0;
+    while (pos < b.length) {
+      let end = b.indexOf(NEWLINE, pos);
+      if (end < 0) end = b.length;
+      // The id's digits; tabs and newlines only separate (JSON escapes them, and UTF-8 never uses those bytes inside a character).
+      let id = 0;
+      let i = pos;
+      for (let c = b[i]!; i < end && c >= 48 && c <= 57; c = b[++i]!) id = id * 10 + (c - 48);
+      if (i > pos && i < end && b[i] === TAB) {
+        const slot = (id % LATEST_SHARD_SIZE) * 2;
+        this.spans[slot] = i + 1;
+        this.spans[slot + 1] = end;
+      }
+      pos = end + 1;
+    }
+  }
+
+  /** Whether this shard was read from `text`. */
+  isOf(text: string): boolean {
+    return Buffer.byteLength(text) === this.bytes.length && this.bytes.equals(Buffer.from(text));
+  }
+
+  /** The variables of a point of this shard as JSON text, undefined when it has none. */
+  variablesOf(pointId: number): string | undefined {
+    const slot = (pointId % LATEST_SHARD_SIZE) * 2;
+    const start = this.spans[slot]!;
+    return start < 0 ? undefined : this.bytes.toString('utf8', start, this.spans[slot + 1]);
+  }
+
+  /** Length in bytes of the point's variables JSON (`[]` when it has none). */
+  variablesLength(pointId: number): number {
+    const slot = (pointId % LATEST_SHARD_SIZE) * 2;
+    const start = this.spans[slot]!;
+    return start < 0 ? EMPTY.length : this.spans[slot + 1]! - start;
+  }
+
+  /** Copies the point's variables JSON (`[]` when it has none) into `out` at `at`; returns the position after it. */
+  copyVariables(pointId: number, out: Buffer, at: number): number {
+    const slot = (pointId % LATEST_SHARD_SIZE) * 2;
+    const start = this.spans[slot]!;
+    return start < 0 ? at + EMPTY.copy(out, at) : at + this.bytes.copy(out, at, start, this.spans[slot + 1]);
+  }
+}
+const NEWLINE = 10;
+const TAB = 9;
+const EMPTY = Buffer.from('[]');
+
+/** The shard's text with the lines of `ids` replaced by their `fresh` variables (left out when they have none). */
+export function patchShard(text: string, ids: readonly number[], fresh: ReadonlyMap<number, string>): string {
   const byPoint = new Map<number, string>();
   for (const line of text.split('\n')) {
     const tab = line.indexOf('\t');
     if (tab > 0) byPoint.set(Number(line.slice(0, tab)), line.slice(tab + 1));
   }
-  return { text, byPoint };
-}
-
-/** The shard's text with the lines of `ids` replaced by their `fresh` variables (left out when they have none). */
-export function patchShard(text: string, ids: readonly number[], fresh: ReadonlyMap<number, string>): string {
-  const { byPoint } = parseShard(text);
   for (const id of ids) {
     const vars = fresh.get(id);
     if (vars === undefined) byPoint.delete(id);
@@ -70,11 +121,22 @@ const gzip = promisify(gzipCallback);
 /** Below this size compressing costs more than it saves. */
 const GZIP_MIN_BYTES = 16 * 1024;
 /** Points assembled between two yields to the event loop while a snapshot is built. */
-const ASSEMBLY_CHUNK = 500;
+const ASSEMBLY_CHUNK = 2000;
+const ITEMS_OPEN = Buffer.from('{"items":[');
+const ITEM_OPEN = Buffer.from('{"point_id":');
+const ITEM_MIDDLE = Buffer.from(',"variables":');
+const COMMA = 44;
+const CLOSE_BRACE = 125;
+/** Decimal digits of a point id. */
+function digits(id: number): number {
+  let n = 1;
+  for (let x = id; x >= 10; x = Math.floor(x / 10)) n++;
+  return n;
+}
 
 interface Assembled {
-  /** The visible ids text and the shard texts it was assembled from. */
-  parts: string[];
+  /** The visible ids text and the shards it was assembled from. */
+  parts: (string | Shard)[];
   bytes: Buffer;
   gzipped?: Promise<Buffer>;
 }
@@ -119,7 +181,7 @@ export class LatestValuesService {
     this.visibility = deps.visibility ?? new PointVisibility(deps);
     // With Redis, 40 shard reads per dashboard are 40 round trips of Lua; between writes the shards do
     // not change, and every write announces itself to every process.
-    this.copies = new LocalCopies(deps.cache, (ns) => ns.startsWith(SHARD_NS), LATEST_LOCAL_TRUST_MS, parseShard);
+    this.copies = new LocalCopies(deps.cache, (ns) => ns.startsWith(SHARD_NS), LATEST_LOCAL_TRUST_MS, (text) => new Shard(text), (shard, text) => shard.isOf(text));
     deps.cache.onInvalidate((ns) => {
       if (ns === ALL_NAMESPACES || ns.startsWith(SHARD_NS)) this.changes++;
     });
@@ -139,18 +201,30 @@ export class LatestValuesService {
    * generation, and only the written points are loaded again (with every point written each minute,
    * reloading whole shards would read every latest value every second); a shard not cached is loaded
    * whole. The swap only lands if no other write was announced since that generation (then the text
-   * holds every change announced up to it plus these); otherwise the shard is just invalidated and the
-   * next read reloads it.
+   * holds every change announced up to it plus these). A swap lost to another writer (two consumers
+   * writing points of the same shard at once, which with every point written each minute is most
+   * shards every second) is tried again from the newer generation, its points loaded again after it;
+   * after `LATEST_SWAP_TRIES` the shard is just invalidated and the next read reloads it whole from
+   * the database.
    */
   async onWritten(pointIds: readonly number[]): Promise<void> {
-    const byShard = new Map<number, number[]>();
+    let pending = new Map<number, number[]>();
     for (const raw of pointIds) {
       const id = Number(raw);
       const k = shardOf(id);
-      const ids = byShard.get(k);
+      const ids = pending.get(k);
       if (ids) ids.push(id);
-      else byShard.set(k, [id]);
+      else pending.set(k, [id]);
     }
+    for (let attempt = 1; pending.size > 0; attempt++) {
+      const last = attempt >= LATEST_SWAP_TRIES;
+      const lost = await this.refreshShards(pending, last);
+      pending = new Map([...pending].filter(([k]) => lost.has(k)));
+    }
+  }
+
+  /** One try of onWritten for `byShard`; returns the shards whose swap was lost to another writer (invalidated instead when `last`). */
+  private async refreshShards(byShard: ReadonlyMap<number, number[]>, last: boolean): Promise<Set<number>> {
     const cachedShards = await Promise.all(
       [...byShard.keys()].map(async (k) => ({ k, ...(await this.deps.cache.read(SHARD_NS + k, 'v').catch(() => undefined)) })),
     );
@@ -158,39 +232,52 @@ export class LatestValuesService {
     const fresh = patched.length > 0 ? await this.repo.pointsVariables(patched).catch(() => null) : new Map<number, string>();
     // One shard patched (and handed to the cache) per turn of the event loop: with every point written
     // each minute a batch touches every shard, and patching them all at once would hold up requests.
+    const lost = new Set<number>();
     const swaps: Promise<void>[] = [];
     for (const shard of cachedShards) {
       if (swaps.length > 0) await nextTurn();
-      swaps.push(this.refreshShard(shard, byShard.get(shard.k)!, fresh));
+      swaps.push(
+        this.refreshShard(shard, byShard.get(shard.k)!, fresh, last).then((outcome) => {
+          if (outcome === 'lost') lost.add(shard.k);
+        }),
+      );
     }
     await Promise.all(swaps);
+    return lost;
   }
 
   private async refreshShard(
     { k, gen, value }: { k: number; gen?: string; value?: string },
     ids: readonly number[],
     fresh: ReadonlyMap<number, string> | null,
-  ): Promise<void> {
+    last: boolean,
+  ): Promise<'swapped' | 'lost' | 'invalidated'> {
     const ns = SHARD_NS + k;
     let swapped = false;
+    let raced = false;
     try {
       if (gen !== undefined && value !== undefined && fresh) {
         swapped = await this.deps.cache.swap(ns, 'v', gen, patchShard(value, ids, fresh), LATEST_TTL_SECONDS);
+        raced = !swapped;
       } else if (value === undefined) {
         const current = await this.deps.cache.generation(ns);
         swapped = await this.deps.cache.swap(ns, 'v', current, await this.loadShard(k), LATEST_TTL_SECONDS);
+        raced = !swapped;
       }
     } catch {
       // Refreshing is an optimisation; the invalidation below is what keeps readers correct (a
       // re-delivered batch stores nothing new, so it would not call this again).
     }
-    if (!swapped) await this.deps.cache.invalidate(ns);
+    if (swapped) return 'swapped';
+    if (raced && !last) return 'lost';
+    await this.deps.cache.invalidate(ns);
+    return 'invalidated';
   }
 
   async forPoint(actor: Principal, pointId: number): Promise<PointLatest> {
     await this.visibility.assertVisible(actor, pointId);
     const shard = await this.shard(shardOf(pointId));
-    return { point_id: pointId, variables: JSON.parse(shard.byPoint.get(pointId) ?? '[]') as LatestVariable[] };
+    return { point_id: pointId, variables: JSON.parse(shard.variablesOf(pointId) ?? '[]') as LatestVariable[] };
   }
 
   /** Every point the actor may see (or those of `pointIds` it may see), ascending id. */
@@ -236,7 +323,9 @@ export class LatestValuesService {
    * meanwhile are not held up.
    */
   private async assemble(visibleText: string, ids: readonly number[], previous: Assembled | undefined, background: boolean): Promise<Assembled> {
-    const shardIds = [...new Set(ids.map(shardOf))];
+    // The shards of `ids` (ascending), without a set of 10,000 entries living through the whole build.
+    const shardIds: number[] = [];
+    for (const id of ids) if (shardIds.at(-1) !== shardOf(id)) shardIds.push(shardOf(id));
     let shards: Shard[];
     if (background) {
       // Changed shards are parsed again as they arrive: one per turn, not all of them in one.
@@ -246,24 +335,30 @@ export class LatestValuesService {
         await nextTurn();
       }
     } else shards = await Promise.all(shardIds.map((k) => this.shard(k)));
-    const parts = [visibleText, ...shards.map((s) => s.text)];
+    const parts = [visibleText, ...shards];
     if (previous && previous.parts.length === parts.length && previous.parts.every((p, i) => p === parts[i])) return previous;
 
+    // `{"items":[{"point_id":1,"variables":[…]},…],"total":N}` written straight into one buffer: its size is
+    // known from the shards, and each point's variables are copied from its shard's bytes.
     const byShard = new Map(shardIds.map((k, i) => [k, shards[i]!]));
-    const chunks: Buffer[] = [];
-    for (let from = 0; from < ids.length || from === 0; from += ASSEMBLY_CHUNK) {
-      const to = Math.min(ids.length, from + ASSEMBLY_CHUNK);
-      const items: string[] = [];
-      for (let i = from; i < to; i++) {
-        const id = ids[i]!;
-        items.push(`{"point_id":${id},"variables":${byShard.get(shardOf(id))!.byPoint.get(id) ?? '[]'}}`);
-      }
-      const open = from === 0 ? '{"items":[' : ',';
-      const close = to === ids.length ? `],"total":${ids.length}}` : '';
-      chunks.push(Buffer.from(open + items.join(',') + close));
-      if (background && to < ids.length) await nextTurn();
+    const close = `],"total":${ids.length}}`;
+    let size = ITEMS_OPEN.length + close.length + Math.max(0, ids.length - 1);
+    for (const id of ids) size += ITEM_OPEN.length + digits(id) + ITEM_MIDDLE.length + byShard.get(shardOf(id))!.variablesLength(id) + 1;
+    const bytes = Buffer.allocUnsafe(size);
+    let at = ITEMS_OPEN.copy(bytes, 0);
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (i > 0) bytes[at++] = COMMA;
+      at += ITEM_OPEN.copy(bytes, at);
+      at += bytes.write(String(id), at, 'latin1');
+      at += ITEM_MIDDLE.copy(bytes, at);
+      at = byShard.get(shardOf(id))!.copyVariables(id, bytes, at);
+      bytes[at++] = CLOSE_BRACE;
+      if (background && (i + 1) % ASSEMBLY_CHUNK === 0) await nextTurn();
     }
-    const fresh: Assembled = { parts, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) };
+    at += bytes.write(close, at, 'latin1');
+    if (at !== size) throw new Error(`latest values: assembled ${at} bytes where ${size} were counted`);
+    const fresh: Assembled = { parts, bytes };
     if (background && previous?.gzipped && fresh.bytes.length >= (this.deps.gzipMinBytes ?? GZIP_MIN_BYTES)) {
       fresh.gzipped = gzip(fresh.bytes, { level: 6 });
       await fresh.gzipped;

@@ -52,7 +52,7 @@ export class LocalTrust {
  * returned as it is while LocalTrust allows; otherwise the entry is read through `cached` (loaded on a
  * miss) and parsed again only when its text changed.
  */
-export class LocalCopies<T extends { text: string }> {
+export class LocalCopies<T> {
   private readonly copies = new Map<string, T>();
   private readonly trust: LocalTrust;
 
@@ -61,6 +61,8 @@ export class LocalCopies<T extends { text: string }> {
     watches: (ns: string) => boolean,
     ttlMs: number,
     private readonly parse: (text: string) => T,
+    /** Whether a copy was parsed from this text (then it is kept, not parsed again). */
+    private readonly parsedFrom: (copy: T, text: string) => boolean,
   ) {
     this.trust = new LocalTrust(cache, watches, ttlMs);
   }
@@ -73,7 +75,7 @@ export class LocalCopies<T extends { text: string }> {
     const text = await cached(this.cache, ns, field, ttlSeconds, load);
     this.trust.grant(ns, field, from);
     const copy = this.copies.get(key);
-    if (copy && copy.text === text) return copy;
+    if (copy && this.parsedFrom(copy, text)) return copy;
     const fresh = this.parse(text);
     this.copies.set(key, fresh);
     return fresh;

@@ -27,7 +27,7 @@ export class PointVisibility {
     this.copies = new LocalCopies(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000, (text) => {
       const ids = text === '' ? [] : text.split(',').map(Number);
       return { text, ids, set: new Set(ids) };
-    });
+    }, (copy, text) => copy.text === text);
   }
 
   async visible(actor: Principal): Promise<VisiblePoints> {

@@ -138,6 +138,13 @@ export class KafkaSubscription {
       // The client emits 'error' when it could not rejoin the group (e.g. TimeoutError while the group churns or
       // the broker is away); unheard, that event would end the process. This member is then of no use: the loop
       // drops it and joins again with a new one, from the committed offsets.
+      // Each (re)join of the group, with what this member was given: rebalances pause consumption, and
+      // operators (and the bench, which times the steady pace after the last one) need to see them.
+      consumer.on('consumer:group:join', (e: { generationId?: number; assignments?: { topic: string; partitions: number[] }[] | null }) => {
+        if (e.generationId === undefined) return;
+        const partitions = (e.assignments ?? []).reduce((n, a) => n + a.partitions.length, 0);
+        this.opts.logger?.info({ group: this.opts.group, generation: e.generationId, partitions }, 'joined the consumer group');
+      });
       consumer.on('error', (err: Error) => {
         if (this.consumer !== consumer) return;
         this.opts.logger?.warn({ err, group: this.opts.group }, 'Kafka consumer lost its group membership; joining again');
