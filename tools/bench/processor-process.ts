@@ -21,6 +21,11 @@ export interface ProcessorProcess {
   storedAtLeast(n: number): Promise<void>;
   /** Peak resident set size in MB (Linux /proc VmHWM), null where there is no /proc. */
   peakRssMb(): number | null;
+  /**
+   * When the processor's consumer group last settled, as the bench heard it: every one of its `consumers`
+   * members joined the newest generation (each join is logged). Null while it has not.
+   */
+  groupSettledAt(): { at: number; generation: number } | null;
   stop(): Promise<void>;
 }
 
@@ -79,6 +84,7 @@ export async function startProcessorProcess(
           proc.exited.then((code) => Promise.reject(new Error(`the processor process exited (${code}) during the run:\n${proc.stderr()}`))),
         ]),
       peakRssMb: () => peakRssOf(proc.pid),
+      groupSettledAt: () => settledAt(proc.joins, consumers),
       async stop() {
         await watching.stop();
         await proc.stop();
@@ -91,6 +97,18 @@ export async function startProcessorProcess(
     await bus.close();
     throw err;
   }
+}
+
+interface GroupJoin {
+  at: number;
+  generation: number;
+}
+
+/** The moment the last of `members` joins of the newest generation was heard; null if that generation is not complete. */
+export function settledAt(joins: readonly GroupJoin[], members: number): { at: number; generation: number } | null {
+  const newest = Math.max(-1, ...joins.map((j) => j.generation));
+  const of = joins.filter((j) => j.generation === newest);
+  return of.length >= members ? { at: of[members - 1]!.at, generation: newest } : null;
 }
 
 function spawnProcessor(c: Container, namespace: string, consumers: number) {
@@ -116,11 +134,22 @@ function spawnProcessor(c: Container, namespace: string, consumers: number) {
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const joins: GroupJoin[] = [];
+  const group = busNames(namespace).processorGroup;
+  let partial = '';
   const ready = new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (d: Buffer) => {
-      out = (out + d.toString()).slice(-10_000);
+      const text = d.toString();
+      out = (out + text).slice(-10_000);
       if (out.includes('"roles started"')) resolve();
+      const lines = (partial + text).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) {
+        if (!line.includes('"joined the consumer group"')) continue;
+        const e = JSON.parse(line) as { group?: string; generation?: number };
+        if (e.group === group && typeof e.generation === 'number') joins.push({ at: performance.now(), generation: e.generation });
+      }
     });
     void exited.then((code) => reject(new Error(`the processor process exited (${code}) before it started:\n${err || out}`)));
   });
@@ -128,6 +157,7 @@ function spawnProcessor(c: Container, namespace: string, consumers: number) {
     pid: child.pid!,
     ready,
     exited,
+    joins,
     stderr: () => err,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
