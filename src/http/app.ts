@@ -5,6 +5,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import { AppError } from '../errors.js';
+import { asInteractive } from '../infra/db/priority.js';
 import type { Container } from '../container.js';
 import { registerAuth } from '../auth/auth.plugin.js';
 import { authRoutes } from '../auth/auth.routes.js';
@@ -51,6 +52,9 @@ export async function buildApp(c: Container, opts: AppOptions = {}): Promise<Fas
     requestTimeout: REQUEST_TIMEOUT_MS,
   }) as unknown as FastifyInstance;
 
+  // Everything a request does runs as interactive work: the embedded database lets it go before queued
+  // background work (collection, processing, back-fill), so the dashboard stays quick while they run.
+  app.addHook('onRequest', (_req, _reply, done) => asInteractive(done));
   app.addHook('onSend', async (req, reply) => {
     reply.header('x-request-id', req.id);
   });

@@ -5,19 +5,41 @@ import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
 import { nextTurn } from '../../lib/event-loop.js';
+import { isInteractive, PriorityGate } from './priority.js';
 
 /**
  * Embedded PostgreSQL (WASM): PGlite runs each statement synchronously in this thread, and its promises settle as microtasks: a
  * transaction of many statements would run start to end without the event loop getting a turn, and
  * every request arriving meanwhile (a poll of latest values served from memory) would wait for all of
- * it. A turn of the event loop before each statement (nextTurn) lets them in between statements.
+ * it. A turn of the event loop before each statement of background work (nextTurn) lets them in between
+ * statements; a request's own statements do not wait for a turn, and go before queued background work (PriorityGate).
  * `dataDir` undefined → in memory (tests).
  */
+/** How long a request's statements may run back to back before the event loop gets a turn (see PgliteDb.turn). */
+export const INTERACTIVE_RUN_MS = 50;
+
 export class PgliteDb implements Db {
   readonly kind = 'pglite' as const;
   readonly bulkLoad = 'insert' as const;
 
+  /** Every use of the database passes here: a request's statements go before queued background work. */
+  private readonly gate = new PriorityGate();
+
+  /** When this database last let the event loop turn before a statement. */
+  private lastTurn = 0;
+
   private constructor(private readonly pg: PGlite) {}
+
+  /**
+   * The turn of the event loop before a statement. A request's statements skip it while one was given
+   * less than INTERACTIVE_RUN_MS ago, so a dashboard's queries run back to back rather than each waiting
+   * behind a turn of background work; a request running many statements still lets others in that often.
+   */
+  private async turn(): Promise<void> {
+    if (isInteractive() && performance.now() - this.lastTurn < INTERACTIVE_RUN_MS) return;
+    await nextTurn();
+    this.lastTurn = performance.now();
+  }
 
   /**
    * `loadDataDir`: a dump of `dumpDataDir` the new database starts from (restore into an empty `dataDir`).
@@ -41,32 +63,33 @@ export class PgliteDb implements Db {
   }
 
   async query<R>(sql: string, params?: unknown[]): Promise<QueryResult<R>> {
-    await nextTurn();
-    const r = await this.pg.query<R>(sql, params);
+    await this.turn();
+    const r = await this.gate.run(() => this.pg.query<R>(sql, params));
     return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
   }
 
   async exec(sql: string): Promise<void> {
-    await nextTurn();
-    await this.pg.exec(sql);
+    await this.turn();
+    await this.gate.run(() => this.pg.exec(sql));
   }
 
   async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) =>
+    const turn = () => this.turn();
+    return this.gate.run(() => this.pg.transaction(async (tx) =>
       fn({
         bulkLoad: 'insert',
         async query<R>(sql: string, params?: unknown[]) {
-          await nextTurn();
+          await turn();
           const r = await tx.query<R>(sql, params);
           return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
         },
         async exec(sql: string) {
-          await nextTurn();
+          await turn();
           await tx.exec(sql);
         },
         copyFrom: (table, columns, rows) => copyInto(tx, table, columns, rows),
       }),
-    );
+    ));
   }
 
   /** One embedded database belongs to one process; the lock is the process itself. */
@@ -75,16 +98,16 @@ export class PgliteDb implements Db {
   }
 
   copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
-    return copyInto(this.pg, table, columns, rows);
+    return copyInto(this.pg, table, columns, rows, (fn) => this.gate.run(fn));
   }
 
   /** The whole data directory as a gzipped tar (PGlite's own format, read back by `open(dir, { loadDataDir })`). */
   async dumpDataDir(): Promise<Blob> {
-    return this.pg.dumpDataDir('gzip');
+    return this.gate.run(() => this.pg.dumpDataDir('gzip'));
   }
 
   async ping(): Promise<void> {
-    await this.pg.query('SELECT 1');
+    await this.gate.run(() => this.pg.query('SELECT 1'));
   }
 
   async close(): Promise<void> {
@@ -94,13 +117,20 @@ export class PgliteDb implements Db {
 
 /**
  * COPY through PGlite's virtual `/dev/blob` file: the rows are handed over as one Blob (the WASM database reads
- * it in memory, so there is no stream to feed), inside `target`'s transaction when it is one.
+ * it in memory, so there is no stream to feed), inside `target`'s transaction when it is one. The rows are
+ * gathered before `run` takes the database (a source that reads the database itself then cannot wait on it).
  */
-async function copyInto(target: Pick<Transaction, 'query'>, table: string, columns: string[], rows: CopyRows): Promise<number> {
+async function copyInto(
+  target: Pick<Transaction, 'query'>,
+  table: string,
+  columns: string[],
+  rows: CopyRows,
+  run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): Promise<number> {
   const parts: string[] = [];
   if (Symbol.iterator in rows) for (const row of rows) parts.push(row);
   else for await (const row of rows) parts.push(row);
   if (parts.length === 0) return 0;
-  await target.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(parts) });
+  await run(() => target.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(parts) }));
   return parts.length;
 }
