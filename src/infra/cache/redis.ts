@@ -63,15 +63,9 @@ export class RedisCache implements Cache {
   private readonly client: Client;
   private subscriber?: Client;
   private readonly listeners: ((ns: string) => void)[] = [];
-  /**
-   * Local copies of recently read entries, trusted only while Redis confirms their generation. A large
-   * value is kept as bytes, off the JavaScript heap: entries that change every second (latest-value
-   * shards, 3 MB of them with every point written each minute) kept as strings outlived the young
-   * generation and made the collector stop the process for a full collection every second or two.
-   */
-  private readonly local = new Map<string, { gen: string; value: string | Buffer }>();
+  /** Local copies of recently read entries, trusted only while Redis confirms their generation. */
+  private readonly local = new Map<string, { gen: string; value: string }>();
   private static readonly LOCAL_MAX = 256;
-  private static readonly LOCAL_BYTES_FROM_CHARS = 16 * 1024;
 
   private readonly channel: string;
   /** Whether the subscriber is connected and subscribed (invalidations reach this process). */
@@ -101,7 +95,7 @@ export class RedisCache implements Cache {
     const [gen, value, same] = await (this.client as unknown as {
       shRead(k: string, f: string, g: string): Promise<[string, string | null, number]>;
     }).shRead(this.genKey(ns), field, mine?.gen ?? '');
-    if (same === 1 && mine) return { gen, value: typeof mine.value === 'string' ? mine.value : mine.value.toString('utf8') };
+    if (same === 1 && mine) return { gen, value: mine.value };
     if (value === null) {
       this.local.delete(localKey);
       return { gen, value: undefined };
@@ -112,7 +106,7 @@ export class RedisCache implements Cache {
 
   private remember(localKey: string, gen: string, value: string) {
     this.local.delete(localKey);
-    this.local.set(localKey, { gen, value: value.length >= RedisCache.LOCAL_BYTES_FROM_CHARS ? Buffer.from(value) : value });
+    this.local.set(localKey, { gen, value });
     if (this.local.size > RedisCache.LOCAL_MAX) this.local.delete(this.local.keys().next().value as string);
   }
 
