@@ -50,6 +50,25 @@ describe('the priority gate', () => {
     expect(await background).toBe('ran');
   });
 
+  it('lets background work in while one request runs statement after statement', async () => {
+    const gate = new PriorityGate(3);
+    const order: string[] = [];
+    const first = held();
+    const request = asInteractive(async () => {
+      await gate.run(() => first.done);
+      for (let i = 0; i < 10; i++) {
+        await new Promise((r) => setImmediate(r));
+        await gate.run(async () => void order.push(`request ${i}`));
+      }
+    });
+    await new Promise((r) => setImmediate(r));
+    const background = gate.run(async () => void order.push('background'));
+    first.release();
+    await Promise.all([request, background]);
+    expect(order.indexOf('background')).toBeGreaterThan(0);
+    expect(order.indexOf('background')).toBeLessThanOrEqual(3);
+  });
+
   it('does not starve background work behind a stream of requests', async () => {
     const gate = new PriorityGate(2);
     const order: string[] = [];

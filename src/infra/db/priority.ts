@@ -35,6 +35,7 @@ export class PriorityGate {
   async run<T>(fn: () => Promise<T>, urgent = isInteractive()): Promise<T> {
     if (this.busy || (this.reserved && !urgent)) await new Promise<void>((resolve) => (urgent ? this.interactive : this.background).push(resolve));
     else {
+      if (this.reserved) this.inARow++; // a request coming back within its reservation counts as going first
       this.busy = true;
       this.reserved = false;
     }
@@ -57,7 +58,6 @@ export class PriorityGate {
       this.interactive.shift()!(); // the gate stays busy: handed straight to the next holder
       return;
     }
-    this.inARow = 0;
     if (fromRequest && !fair && this.background.length > 0) {
       // The request usually comes back for its next statement within a turn or two of the event loop
       // (a dashboard runs several in a row): keep the gate for it that long before background work gets it.
@@ -66,9 +66,7 @@ export class PriorityGate {
       setImmediate(() => setImmediate(() => this.release()));
       return;
     }
-    const next = this.background.shift();
-    if (next) next();
-    else this.busy = false;
+    this.giveToBackground();
   }
 
   /** End of a reservation nobody used. */
@@ -76,10 +74,17 @@ export class PriorityGate {
     if (!this.reserved) return;
     this.reserved = false;
     if (this.busy) return;
-    const next = this.interactive.shift() ?? this.background.shift();
-    if (next) {
+    if (this.interactive.length > 0 && !(this.background.length > 0 && this.inARow >= this.fairAfter)) {
       this.busy = true;
-      next();
-    }
+      this.inARow++;
+      this.interactive.shift()!();
+    } else this.giveToBackground();
+  }
+
+  private giveToBackground(): void {
+    this.inARow = 0;
+    const next = this.background.shift() ?? this.interactive.shift();
+    this.busy = next !== undefined;
+    next?.();
   }
 }
