@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cached, type Cache } from '../../src/infra/cache/cache.js';
+import { cached, cachedBytes, type Cache } from '../../src/infra/cache/cache.js';
 
 /** How the contract reaches one Cache implementation. */
 export interface CacheHarness {
@@ -45,6 +45,24 @@ export function describeCacheContract(label: string, harness: CacheHarness): voi
       await cache.invalidate('ns');
       expect(await cached(cache, 'ns', 'k', 300, load)).toBe('v2');
       expect(await cached(cache, 'other', 'k', 300, async () => 'reloaded')).toBe('other');
+    });
+
+    it('reads an entry as UTF-8 bytes, the same Buffer while it is unchanged, and stores what cachedBytes loads as text', async () => {
+      const text = '8704\t[{"variable":"caudal","unit":"m³/h","value":12.5}]';
+      const loaded = await cachedBytes(cache, 'bytes', 'k', 300, async () => text);
+      expect(loaded.toString('utf8')).toBe(text);
+      expect((await cache.read('bytes', 'k')).value).toBe(text);
+      const first = await cache.readBytes('bytes', 'k');
+      expect(first.value?.equals(Buffer.from(text))).toBe(true);
+      expect((await cache.readBytes('bytes', 'k')).value).toBe(first.value);
+      expect(await cachedBytes(cache, 'bytes', 'k', 300, async () => 'not loaded: cached')).toBe(first.value);
+      // A new entry under a new generation comes back as its own bytes, and a removed one as undefined.
+      expect(await cache.swap('bytes', 'k', first.gen, 'swapped ✓', 300)).toBe(true);
+      const after = await cache.readBytes('bytes', 'k');
+      expect(after.gen).not.toBe(first.gen);
+      expect(after.value?.toString('utf8')).toBe('swapped ✓');
+      await cache.invalidate('bytes');
+      expect((await cache.readBytes('bytes', 'k')).value).toBeUndefined();
     });
 
     it('counts hits and misses of cached() reads in its stats', async () => {

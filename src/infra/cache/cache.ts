@@ -12,6 +12,12 @@ export interface Cache {
   readonly stats: CacheStats;
   /** Current generation of `ns` and the entry stored under it, if any. */
   read(ns: string, field: string): Promise<{ gen: string; value: string | undefined }>;
+  /**
+   * `read` with the entry as UTF-8 bytes, for large entries a process parses rather than keeps as text: no
+   * string of the entry's size is made on the JS heap (with Redis the reply stays a Buffer). The same
+   * unchanged entry comes back as the same Buffer, so a caller can tell it parsed it already by identity.
+   */
+  readBytes(ns: string, field: string): Promise<{ gen: string; value: Buffer | undefined }>;
   /** Current generation of `ns` (cheap: no entry travels). */
   generation(ns: string): Promise<string>;
   /** Stores only if `ns` is still at generation `gen`. */
@@ -66,19 +72,35 @@ const inFlight = new WeakMap<Cache, Map<string, Promise<string>>>();
  * Read-through helper: returns the cached text or loads, stores and returns it. Concurrent misses
  * of one entry in this process wait for the same load instead of each querying the database.
  */
-export async function cached(
+export function cached(cache: Cache, ns: string, field: string, ttlSeconds: number, load: () => Promise<string>): Promise<string> {
+  return readThrough(cache, ns, field, ttlSeconds, load, cache.read(ns, field), (text) => text);
+}
+
+/** `cached` with the entry as UTF-8 bytes (see `Cache.readBytes`); a loaded entry is stored as text. */
+export function cachedBytes(cache: Cache, ns: string, field: string, ttlSeconds: number, load: () => Promise<string>): Promise<Buffer> {
+  return readThrough(cache, ns, field, ttlSeconds, load, cache.readBytes(ns, field), (text) => Buffer.from(text));
+}
+
+async function readThrough<V>(
   cache: Cache,
   ns: string,
   field: string,
   ttlSeconds: number,
   load: () => Promise<string>,
-): Promise<string> {
-  const { gen, value } = await cache.read(ns, field);
+  read: Promise<{ gen: string; value: V | undefined }>,
+  fromText: (text: string) => V,
+): Promise<V> {
+  const { gen, value } = await read;
   if (value !== undefined) {
     cache.stats.record('hit');
     return value;
   }
   cache.stats.record('miss');
+  return fromText(await loadOnce(cache, ns, field, ttlSeconds, gen, load));
+}
+
+/** Loads a missing entry and stores it for generation `gen`; one load per entry and generation at a time in this process. */
+function loadOnce(cache: Cache, ns: string, field: string, ttlSeconds: number, gen: string, load: () => Promise<string>): Promise<string> {
   let loads = inFlight.get(cache);
   if (!loads) inFlight.set(cache, (loads = new Map()));
   const key = `${ns}\u0000${field}\u0000${gen}`;

@@ -3,7 +3,7 @@ import { MemoryCache } from './memory.js';
 import { RedisCache } from './redis.js';
 
 export type { Cache } from './cache.js';
-export { ALL_NAMESPACES, cached, CacheStats } from './cache.js';
+export { ALL_NAMESPACES, cached, cachedBytes, CacheStats } from './cache.js';
 
 /** Redis when a URL is configured, the in-process cache otherwise; `stats` counts the `cached()` reads. */
 export function createCache(opts: { redisUrl?: string; prefix?: string; stats?: CacheStats }): Cache {

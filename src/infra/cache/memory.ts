@@ -2,6 +2,8 @@ import { CacheStats, type Cache } from './cache.js';
 
 interface Entry {
   value: string;
+  /** The value as UTF-8, made on the first readBytes (then the same Buffer each time). */
+  bytes?: Buffer;
   expiresAt: number;
 }
 
@@ -23,18 +25,29 @@ export class MemoryCache implements Cache {
   }
 
   async read(ns: string, field: string) {
+    const { gen, e } = this.lookup(ns, field);
+    return { gen, value: e?.value };
+  }
+
+  async readBytes(ns: string, field: string) {
+    const { gen, e } = this.lookup(ns, field);
+    if (e) e.bytes ??= Buffer.from(e.value);
+    return { gen, value: e?.bytes };
+  }
+
+  private lookup(ns: string, field: string): { gen: string; e?: Entry } {
     const gen = String(this.gens.get(ns) ?? 0);
     const key = `${ns}\u0000${gen}\u0000${field}`;
     const e = this.entries.get(key);
-    if (!e) return { gen, value: undefined };
+    if (!e) return { gen };
     if (e.expiresAt <= this.now()) {
       this.entries.delete(key);
-      return { gen, value: undefined };
+      return { gen };
     }
     // LRU: re-insert moves the key to the end of the Map's order.
     this.entries.delete(key);
     this.entries.set(key, e);
-    return { gen, value: e.value };
+    return { gen, e };
   }
 
   async write(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {

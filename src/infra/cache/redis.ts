@@ -21,6 +21,14 @@ redis.call('SET', KEYS[1] .. ':' .. n .. ':' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
 return n`;
 
 type Client = Redis | Cluster;
+
+/** Keeps a process's copy of an entry with its generation; the least recently read go beyond LOCAL_COPIES_MAX. */
+function remember<V>(local: Map<string, { gen: string; value: V }>, localKey: string, gen: string, value: V) {
+  local.delete(localKey);
+  local.set(localKey, { gen, value });
+  if (local.size > LOCAL_COPIES_MAX) local.delete(local.keys().next().value as string);
+}
+const LOCAL_COPIES_MAX = 256;
 export type RedisClient = Client;
 
 /**
@@ -65,7 +73,8 @@ export class RedisCache implements Cache {
   private readonly listeners: ((ns: string) => void)[] = [];
   /** Local copies of recently read entries, trusted only while Redis confirms their generation. */
   private readonly local = new Map<string, { gen: string; value: string }>();
-  private static readonly LOCAL_MAX = 256;
+  /** The same for entries read as bytes (readBytes). */
+  private readonly localBytes = new Map<string, { gen: string; value: Buffer }>();
 
   private readonly channel: string;
   /** Whether the subscriber is connected and subscribed (invalidations reach this process). */
@@ -90,24 +99,40 @@ export class RedisCache implements Cache {
   }
 
   async read(ns: string, field: string) {
-    const localKey = `${ns}\u0000${field}`;
-    const mine = this.local.get(localKey);
-    const [gen, value, same] = await (this.client as unknown as {
-      shRead(k: string, f: string, g: string): Promise<[string, string | null, number]>;
-    }).shRead(this.genKey(ns), field, mine?.gen ?? '');
-    if (same === 1 && mine) return { gen, value: mine.value };
-    if (value === null) {
-      this.local.delete(localKey);
-      return { gen, value: undefined };
-    }
-    this.remember(localKey, gen, value);
-    return { gen, value };
+    return this.readVia(this.local, ns, field, async (k, f, g) => {
+      const [gen, value, same] = await (this.client as unknown as {
+        shRead(k: string, f: string, g: string): Promise<[string, string | null, number]>;
+      }).shRead(k, f, g);
+      return { gen, value, same };
+    });
   }
 
-  private remember(localKey: string, gen: string, value: string) {
-    this.local.delete(localKey);
-    this.local.set(localKey, { gen, value });
-    if (this.local.size > RedisCache.LOCAL_MAX) this.local.delete(this.local.keys().next().value as string);
+  async readBytes(ns: string, field: string) {
+    return this.readVia(this.localBytes, ns, field, async (k, f, g) => {
+      const [gen, value, same] = await (this.client as unknown as {
+        shReadBuffer(k: string, f: string, g: string): Promise<[Buffer, Buffer | null, number]>;
+      }).shReadBuffer(k, f, g);
+      return { gen: gen.toString(), value, same };
+    });
+  }
+
+  /** READ with this process's copy's generation: the copy is used when still current, else the entry is kept as the new copy. */
+  private async readVia<V>(
+    local: Map<string, { gen: string; value: V }>,
+    ns: string,
+    field: string,
+    shRead: (key: string, field: string, mineGen: string) => Promise<{ gen: string; value: V | null; same: number }>,
+  ): Promise<{ gen: string; value: V | undefined }> {
+    const localKey = `${ns}\u0000${field}`;
+    const mine = local.get(localKey);
+    const { gen, value, same } = await shRead(this.genKey(ns), field, mine?.gen ?? '');
+    if (same === 1 && mine) return { gen, value: mine.value };
+    if (value === null) {
+      local.delete(localKey);
+      return { gen, value: undefined };
+    }
+    remember(local, localKey, gen, value);
+    return { gen, value };
   }
 
   async write(ns: string, field: string, value: string, ttlSeconds: number, gen: string) {
@@ -115,7 +140,7 @@ export class RedisCache implements Cache {
       shWrite(k: string, f: string, g: string, v: string, ttl: number): Promise<number>;
     }).shWrite(this.genKey(ns), field, gen, value, ttlSeconds);
     // The writer reads it next (a shard it just loaded): only the generation needs to travel then.
-    if (written === 1) this.remember(`${ns}\u0000${field}`, gen, value);
+    if (written === 1) remember(this.local, `${ns}\u0000${field}`, gen, value);
   }
 
   async generation(ns: string) {
@@ -127,7 +152,7 @@ export class RedisCache implements Cache {
       shSwap(k: string, g: string, f: string, v: string, ttl: number): Promise<number>;
     }).shSwap(this.genKey(ns), gen, field, value, ttlSeconds);
     if (!swapped) return false;
-    this.remember(`${ns}\u0000${field}`, String(swapped), value);
+    remember(this.local, `${ns}\u0000${field}`, String(swapped), value);
     await this.client.publish(this.channel, ns);
     return true;
   }

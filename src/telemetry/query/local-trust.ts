@@ -47,12 +47,15 @@ export class LocalTrust {
   }
 }
 
+/** How an entry is read through the cache: as text (`cached`) or as UTF-8 bytes (`cachedBytes`). */
+export type ReadThrough<S> = (cache: Cache, ns: string, field: string, ttlSeconds: number, load: () => Promise<string>) => Promise<S>;
+
 /**
  * This process's parsed copies of cache entries (latest-value shards, visible point ids): a copy is
- * returned as it is while LocalTrust allows; otherwise the entry is read through `cached` (loaded on a
- * miss) and parsed again only when its text changed.
+ * returned as it is while LocalTrust allows; otherwise the entry is read through the cache (loaded on a
+ * miss), as text or as bytes, and parsed again only when it changed.
  */
-export class LocalCopies<T> {
+export class LocalCopies<T, S extends string | Buffer = string> {
   private readonly copies = new Map<string, T>();
   private readonly trust: LocalTrust;
 
@@ -60,9 +63,10 @@ export class LocalCopies<T> {
     private readonly cache: Cache,
     watches: (ns: string) => boolean,
     ttlMs: number,
-    private readonly parse: (text: string) => T,
-    /** Whether a copy was parsed from this text (then it is kept, not parsed again). */
-    private readonly parsedFrom: (copy: T, text: string) => boolean,
+    private readonly readThrough: ReadThrough<S>,
+    private readonly parse: (source: S) => T,
+    /** Whether a copy was parsed from this text or these bytes (then it is kept, not parsed again). */
+    private readonly parsedFrom: (copy: T, source: S) => boolean,
   ) {
     this.trust = new LocalTrust(cache, watches, ttlMs);
   }
@@ -72,11 +76,11 @@ export class LocalCopies<T> {
     const trusted = this.copies.get(key);
     if (trusted && this.trust.trusted(ns, field)) return trusted;
     const from = this.trust.begin(ns);
-    const text = await cached(this.cache, ns, field, ttlSeconds, load);
+    const source = await this.readThrough(this.cache, ns, field, ttlSeconds, load);
     this.trust.grant(ns, field, from);
     const copy = this.copies.get(key);
-    if (copy && this.parsedFrom(copy, text)) return copy;
-    const fresh = this.parse(text);
+    if (copy && this.parsedFrom(copy, source)) return copy;
+    const fresh = this.parse(source);
     this.copies.set(key, fresh);
     return fresh;
   }

@@ -1,5 +1,5 @@
 import type { Db } from '../../infra/db/index.js';
-import type { Cache } from '../../infra/cache/index.js';
+import { cached, type Cache } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
 import { CACHE_NS } from '../../registry/events.js';
@@ -24,7 +24,7 @@ export class PointVisibility {
 
   constructor(deps: { db: Db; cache: Cache }) {
     this.repo = new VisibilityRepository(deps.db);
-    this.copies = new LocalCopies(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000, (text) => {
+    this.copies = new LocalCopies(deps.cache, (ns) => ns === CACHE_NS.activePoints, 1000, cached, (text) => {
       const ids = text === '' ? [] : text.split(',').map(Number);
       return { text, ids, set: new Set(ids) };
     }, (copy, text) => copy.text === text);
