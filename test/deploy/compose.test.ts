@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { API_NODE_FLAGS } from '../../src/roles/api.js';
 import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
 import { readRepoFile, readYaml, roleNames, ROOT } from './support.js';
 
@@ -132,8 +133,9 @@ describe('compose.yaml', () => {
     expect(environmentOf(services.postgres).POSTGRES_PASSWORD).toBe(ENV.POSTGRES_PASSWORD);
   });
 
-  it('the processor runs with the V8 heap settings the bench measured it with; the api alone holds the admin password', () => {
+  it('the processor and the api run with the V8 heap settings the bench measured them with; the api alone holds the admin password', () => {
     expect(environmentOf(services.processor).NODE_OPTIONS).toBe(PROCESSOR_NODE_OPTIONS);
+    expect(services.api.entrypoint).toEqual(['node', ...API_NODE_FLAGS, 'dist/src/main.js']);
     for (const role of roles.filter((r) => r !== 'api')) expect(environmentOf(services[role]).ADMIN_PASSWORD, role).toBeUndefined();
   });
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { busNames } from '../../src/infra/bus/bus.js';
 import { Metrics } from '../../src/infra/metrics.js';
+import { API_NODE_FLAGS } from '../../src/roles/api.js';
 import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
 import { readRepoFile, readYaml, readYamlDocuments, roleNames, ROOT } from './support.js';
 
@@ -182,9 +183,13 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     expect(readRepoFile(`${DIR}/README.md`)).toContain(`name: { as: "${m.external.metric.name}" }`);
   });
 
-  it('the processor runs with the V8 heap settings the bench measured it with', () => {
+  it('the processor and the api run with the V8 heap settings the bench measured them with', () => {
     const [container] = workload('processor').spec.template.spec.containers;
     expect(container.env).toContainEqual({ name: 'NODE_OPTIONS', value: PROCESSOR_NODE_OPTIONS });
+    const [api] = workload('api').spec.template.spec.containers;
+    // The image's entry point with the flags before it (node refuses them in NODE_OPTIONS).
+    expect(api.command).toEqual(['node', ...API_NODE_FLAGS, 'dist/src/main.js']);
+    expect(readRepoFile('Dockerfile')).toContain('ENTRYPOINT ["node", "dist/src/main.js"]');
   });
 
   it('the ConfigMap and a filled-in Secret make a configuration the loader accepts; the Secret template holds no secret', () => {

@@ -1,9 +1,11 @@
+import { gunzipSync } from 'node:zlib';
+import { get } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildContainer, type Container } from '../../src/container.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/infra/logger.js';
 import { benchIngestion, createBenchPoints } from '../../tools/bench/ingest.js';
-import { startProcessorProcess } from '../../tools/bench/processor-process.js';
+import { startApiProcess, startProcessorProcess } from '../../tools/bench/role-process.js';
 import { processSink, startWriter } from '../../tools/bench/writer.js';
 import { LATEST_SNAPSHOT_TIMING } from '../../src/telemetry/query/latest.service.js';
 import { freshDatabase, REDIS_URL, SECRET_KEY, uniquePrefix } from './support.js';
@@ -39,6 +41,17 @@ afterAll(async () => {
 const stored = async (points: number[]) =>
   Number((await c.db.query<{ n: number }>('SELECT count(*)::int AS n FROM measurements WHERE point_id = ANY($1::bigint[])', [points])).rows[0]!.n);
 
+/** Bench points with flow, totalizer and level, the variables the writer sends (those of the query data set's points). */
+async function writerPoints(n: number): Promise<number[]> {
+  const points = await createBenchPoints(c, n);
+  await c.db.query('UPDATE dynamic_schemas SET template_id = NULL, custom_config = $2::jsonb WHERE point_id = ANY($1::bigint[])', [
+    points,
+    JSON.stringify({ flow: { kind: 'flow', channel: 'q', unit: 'L/s' }, totalizer: { kind: 'totalizer', channel: 't', unit: 'm³' }, level: { kind: 'level', channel: 'l', unit: 'm' } }),
+  ]);
+  await c.events.registryChanged();
+  return points;
+}
+
 describe('bench with a processor process', () => {
   it('drains a published backlog and reports its pace against a bare COPY of the same rows', async () => {
     const results = await benchIngestion(c, { readings: 60_000, points: 4, consumers: 2, progress: () => undefined });
@@ -56,13 +69,7 @@ describe('bench with a processor process', () => {
   }, 120_000);
 
   it('writes through the processor process while this process serves the latest values from the shared cache', async () => {
-    const points = await createBenchPoints(c, 20);
-    // The writer sends flow, totalizer and level, the variables of the query data set's points.
-    await c.db.query('UPDATE dynamic_schemas SET template_id = NULL, custom_config = $2::jsonb WHERE point_id = ANY($1::bigint[])', [
-      points,
-      JSON.stringify({ flow: { kind: 'flow', channel: 'q', unit: 'L/s' }, totalizer: { kind: 'totalizer', channel: 't', unit: 'm3' }, level: { kind: 'level', channel: 'l', unit: 'm' } }),
-    ]);
-    await c.events.registryChanged();
+    const points = await writerPoints(20);
     const admin = { userId: 0, role: 'admin' as const, clientId: null };
     expect((await c.latest.forPoints(admin, points)).items.every((p) => p.variables.length === 0)).toBe(true);
     const proc = await startProcessorProcess(c, 1);
@@ -87,5 +94,53 @@ describe('bench with a processor process', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(complete).toBe(20);
+  }, 120_000);
+
+  it('an api process (as deployed, with its node flags) serves what the processor process wrote, gzip-compressed or not', async () => {
+    // 60 points: an answer above the size worth compressing (16 kB).
+    const points = await writerPoints(60);
+    const email = `bench-api-test-${Date.now()}@smarthydro.local`;
+    await c.auth.createUser('system', { email, password: 'a long bench password', role: 'admin' });
+    const api = await startApiProcess(c);
+    const proc = await startProcessorProcess(c, 1);
+    try {
+      const login = await fetch(`${api.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'a long bench password' }) });
+      expect(login.status).toBe(200);
+      const { token } = (await login.json()) as { token: string };
+      const latest = async (encoding: 'gzip' | 'identity') => {
+        const { status, gzipped, body } = await new Promise<{ status?: number; gzipped: boolean; body: Buffer }>((resolve, reject) => {
+          get(`${api.url}/api/v1/latest?point_ids=${points.join(',')}`, { headers: { authorization: `Bearer ${token}`, 'accept-encoding': encoding } }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (d: Buffer) => chunks.push(d));
+            res.on('end', () => resolve({ status: res.statusCode, gzipped: res.headers['content-encoding'] === 'gzip', body: Buffer.concat(chunks) }));
+            res.on('error', reject);
+          }).on('error', reject);
+        });
+        expect(status).toBe(200);
+        if (encoding === 'identity') expect(gzipped).toBe(false);
+        const text = gzipped ? gunzipSync(body).toString('utf8') : body.toString('utf8');
+        if (encoding === 'gzip' && text.length > 16 * 1024) expect(gzipped).toBe(true);
+        return JSON.parse(text) as { items: { point_id: number; variables: { variable: string; value: number | null }[] }[] };
+      };
+      expect((await latest('identity')).items.every((p) => p.variables.length === 0)).toBe(true);
+      const writer = startWriter(processSink(proc), points, 60);
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(await writer.stop()).toBe(await stored(points));
+      // The api process hears the processor's shard swaps through Redis and reads the shards as bytes.
+      const deadline = Date.now() + LATEST_SNAPSHOT_TIMING.maxStalenessMs + 2_000;
+      let seen = await latest('identity');
+      while (Date.now() < deadline && !seen.items.every((p) => p.variables.length === 3)) {
+        await new Promise((r) => setTimeout(r, 200));
+        seen = await latest('identity');
+      }
+      expect(seen.items.map((p) => p.point_id)).toEqual(points);
+      expect(seen.items.every((p) => p.variables.map((v) => v.variable).join() === 'flow,level,totalizer')).toBe(true);
+      expect(JSON.stringify(seen).length).toBeGreaterThan(16 * 1024); // so the gzip answer below is compressed
+      expect(await latest('gzip')).toEqual(await latest('identity'));
+      expect(api.peakRssMb()).toBeGreaterThan(20);
+    } finally {
+      await proc.stop();
+      await api.stop();
+    }
   }, 120_000);
 });

@@ -12,7 +12,7 @@ import { measureExport, measureMaterialised } from './csv-export.js';
 import { naive } from './naive.js';
 import { benchIngestion } from './ingest.js';
 import { inProcessSink, processSink, startWriter } from './writer.js';
-import { startProcessorProcess } from './processor-process.js';
+import { startApiProcess, startProcessorProcess } from './role-process.js';
 import { benchPush } from './push.js';
 import { benchImport } from './import.js';
 import { benchScale } from './scale.js';
@@ -146,14 +146,15 @@ async function benchQueries(
   const token = await fetchToken(c);
   const api = await startApi(c);
   try {
-    // Uncompressed answers, as for points/active: the figures are server latency, not zlib speed (on a real
-    // network /api/v1/latest is also served gzip-compressed, compressed once per change).
+    // Uncompressed answers, as for points/active: the figures are server latency, not zlib speed. The dashboard
+    // polling below is also measured as a browser fetches it (gzip, compressed once per snapshot).
     const headers = { authorization: `Bearer ${token}`, 'accept-encoding': 'identity' };
-    const http = async (label: string, path: string, paced?: { n: number; pauseMs: number }) => {
+    const http = async (label: string, path: string, how: { paced?: { n: number; pauseMs: number }; base?: string; gzip?: boolean } = {}) => {
+      const { paced, base = api.url } = how;
       const n = paced?.n ?? requests;
-      const at = paced ? `${n} requests ${paced.pauseMs} ms apart` : `${n} requests`;
-      say(`measuring GET ${path.length > 110 ? path.slice(0, 110) + '…' : path} (${at}) …`);
-      const samples = (await httpLoad(api.url + path, headers, 30, n, paced?.pauseMs)).sort((a, b) => a - b);
+      const at = [paced ? `${n} requests ${paced.pauseMs} ms apart` : `${n} requests`, ...(how.gzip ? ['gzip'] : []), ...(base === api.url ? [] : ['an api process'])];
+      say(`measuring GET ${path.length > 110 ? path.slice(0, 110) + '…' : path} (${at.join(', ')}) …`);
+      const samples = (await httpLoad(base + path, how.gzip ? { ...headers, 'accept-encoding': 'gzip' } : headers, 30, n, paced?.pauseMs)).sort((a, b) => a - b);
       say(`${samples.length} requests measured`);
       return { p50: percentile(samples, 50), p99: percentile(samples, 99), label };
     };
@@ -187,28 +188,46 @@ async function benchQueries(
     say(`measuring the latest-values service in process (${requests} calls) …`);
     const service = await timeMany(requests, () => c.latest.forPointsJson(admin));
     pair(`latest values of all points, in process from the ${c.cache.kind} cache (no HTTP)`, service, latestBase, 10);
-    // The dashboard polled 4×/s with nothing written: what the pacing alone costs (no target).
-    const paced = { n: opts.quick ? 40 : 200, pauseMs: 250 };
-    const quiet = await http('latest polled, nothing written', '/api/v1/latest', paced);
-    pair('latest values of all points, polled 4×/s, nothing written', quiet, latestBase, null);
-    // The same polling while the processor writes 1-minute data of every point, spread so that every
-    // latest-values shard changes every second (the processor swaps each reloaded shard in).
-    const active = (await c.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE is_telemetry_active ORDER BY id')).rows.map((r) => Number(r.id));
-    const perSecond = Math.max(1, Math.round(active.length / 60));
-    // With PostgreSQL and Kafka the processor is a process of its own, as deployed (its writes reach this API
-    // process as cache invalidations); embedded it runs in this process, as `npm start` runs it.
+    // The dashboard polled 4×/s as a browser polls it (gzip), first with nothing written (what the pacing alone
+    // costs; no target), then while the processor writes 1-minute data of every point, spread so that every
+    // latest-values shard changes every second (the processor swaps each reloaded shard in); then the same
+    // uncompressed, for reference (~3 MB per answer instead of ~200 kB). With PostgreSQL, Redis and Kafka the
+    // processor and the api are processes of their own with their deployed node flags (the processor's writes
+    // reach the api as cache invalidations, and the api's thread serves requests only, not this bench's Kafka
+    // clients); embedded both run in this process, as `npm start` runs them.
     const separate = c.db.kind === 'postgres' && c.config.kafkaBrokers !== undefined && c.cache.kind === 'redis';
-    say(`writing 1-minute data of ${active.length} points through the processor (${perSecond} points/s, ${separate ? 'a processor process' : 'in this process'}) while measuring …`);
-    const proc = separate ? await startProcessorProcess(c, c.config.processorConcurrency) : undefined;
-    const writer = startWriter(proc ? processSink(proc) : inProcessSink(c), active, perSecond);
-    const busy = await http('latest while writing', '/api/v1/latest', paced).finally(async () => {
-      const written = await writer.stop().finally(() => proc?.stop());
-      say(`the processor stored ${written.toLocaleString('en')} measurements meanwhile`);
-    });
-    // Every shard changes every second. The answer is a snapshot rebuilt in the background at most once a
-    // second, so a poll does not wait for the rebuild; the bar is 10 ms on PostgreSQL and 20 ms embedded
-    // (the database and the processor then share this thread).
-    pair(`latest values of all points, polled 4×/s while ${perSecond} points/s are written${separate ? ' by a processor process' : ''}`, busy, latestBase, c.db.kind === 'postgres' ? 10 : 20);
+    const paced = { n: opts.quick ? 40 : 200, pauseMs: 250 };
+    const apiProc = separate ? await startApiProcess(c) : undefined;
+    try {
+      const polled = { paced, base: apiProc?.url ?? api.url, gzip: true };
+      const served = apiProc ? ' by an api process' : '';
+      const quiet = await http('latest polled, nothing written', '/api/v1/latest', polled);
+      pair(`latest values of all points, polled 4×/s${served} (gzip), nothing written`, quiet, latestBase, null);
+      const active = (await c.db.query<{ id: number }>('SELECT id FROM catchment_points WHERE is_telemetry_active ORDER BY id')).rows.map((r) => Number(r.id));
+      const perSecond = Math.max(1, Math.round(active.length / 60));
+      say(`writing 1-minute data of ${active.length} points through the processor (${perSecond} points/s, ${separate ? 'a processor process' : 'in this process'}) while measuring …`);
+      const proc = separate ? await startProcessorProcess(c, c.config.processorConcurrency) : undefined;
+      const writer = startWriter(proc ? processSink(proc) : inProcessSink(c), active, perSecond);
+      let busy: { p50: number; p99: number };
+      let busyIdentity: { p50: number; p99: number };
+      try {
+        busy = await http('latest while writing', '/api/v1/latest', polled);
+        busyIdentity = await http('latest while writing, uncompressed', '/api/v1/latest', { ...polled, gzip: false });
+      } finally {
+        const written = await writer.stop().finally(() => proc?.stop());
+        say(`the processor stored ${written.toLocaleString('en')} measurements meanwhile`);
+      }
+      // Every shard changes every second. The answer is a snapshot rebuilt in the background at most once a
+      // second, so a poll does not wait for the rebuild; the bar is 10 ms on PostgreSQL and 20 ms embedded
+      // (the database and the processor then share this thread).
+      const writing = `while ${perSecond} points/s are written${separate ? ' by a processor process' : ''}`;
+      pair(`latest values of all points, polled 4×/s${served} (gzip) ${writing}`, busy, latestBase, c.db.kind === 'postgres' ? 10 : 20);
+      pair(`latest values of all points, polled 4×/s${served}, uncompressed (~3 MB per answer; reference) ${writing}`, busyIdentity, latestBase, null);
+      const apiRss = apiProc?.peakRssMb();
+      if (apiRss) results.push(result('RSS of the api process, peak (latest values polled, then while written)', apiRss, 'MB', null, null));
+    } finally {
+      await apiProc?.stop();
+    }
 
     const point = data.sample[0]!;
     const { end, yearStart } = data;

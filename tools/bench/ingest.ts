@@ -6,7 +6,7 @@ import { encodeRawBatches, MAX_READINGS_PER_MESSAGE } from '../../src/telemetry/
 import { PROCESSOR_BATCH } from '../../src/telemetry/ingest/processor.consumer.js';
 import { templateConfig } from '../../src/demo/seed.js';
 import { result, sampleRss, type BenchResult } from './stats.js';
-import { startProcessorProcess } from './processor-process.js';
+import { startProcessorProcess } from './role-process.js';
 
 export interface IngestOptions {
   readings: number;

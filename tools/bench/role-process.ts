@@ -1,10 +1,12 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Container } from '../../src/container.js';
 import { busNames, createBus, TOPIC_PARTITIONS, type Bus, type BusNames, type Subscription } from '../../src/infra/bus/index.js';
+import { API_NODE_FLAGS } from '../../src/roles/api.js';
 import { PROCESSOR_NODE_OPTIONS } from '../../src/roles/processor.js';
 import { peakRssOf } from './stats.js';
 
@@ -112,30 +114,81 @@ export function settledAt(joins: readonly GroupJoin[], members: number): { at: n
 }
 
 function spawnProcessor(c: Container, namespace: string, consumers: number) {
+  const child = spawnRole(c, 'processor', PROCESSOR_NODE_OPTIONS.split(' '), { BUS_NAMESPACE: namespace, PROCESSOR_CONCURRENCY: String(consumers) });
+  const joins: GroupJoin[] = [];
+  const group = busNames(namespace).processorGroup;
+  child.onLogLine((line) => {
+    if (!line.includes('"joined the consumer group"')) return;
+    let e: { group?: string; generation?: number };
+    try {
+      e = JSON.parse(line) as typeof e;
+    } catch {
+      return; // not a log line of ours (a line the runtime printed)
+    }
+    if (e.group === group && typeof e.generation === 'number') joins.push({ at: performance.now(), generation: e.generation });
+  });
+  return { ...child, joins };
+}
+
+/** An api as deployed: `smarthydro start --roles api` in a process of its own (API_NODE_FLAGS), on a free loopback port. */
+export interface ApiProcess {
+  pid: number;
+  url: string;
+  /** Peak resident set size in MB (Linux /proc VmHWM), null where there is no /proc. */
+  peakRssMb(): number | null;
+  stop(): Promise<void>;
+}
+
+export async function startApiProcess(c: Container): Promise<ApiProcess> {
+  const port = await freePort();
+  const child = spawnRole(c, 'api', API_NODE_FLAGS, { PORT: String(port), HOST: '127.0.0.1' });
+  try {
+    await child.ready;
+  } catch (err) {
+    await child.stop();
+    throw err;
+  }
+  return { pid: child.pid, url: `http://127.0.0.1:${port}`, peakRssMb: () => peakRssOf(child.pid), stop: () => child.stop() };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * `smarthydro start --roles <role>` with the node flags given, against the bench's database (the rest of the
+ * environment inherited); ready once it logged that its roles started. Log lines (JSON) reach `onLogLine`.
+ */
+function spawnRole(c: Container, role: string, nodeFlags: string[], env: Record<string, string>) {
   const here = fileURLToPath(import.meta.url);
   // tools/bench → src/main.ts (tsx), dist/tools/bench → dist/src/main.js (built)
   const main = [join(dirname(here), '..', '..', 'src', 'main.js'), join(dirname(here), '..', '..', 'src', 'main.ts')].find((f) => existsSync(f));
   if (!main) throw new Error(`cannot find the smarthydro entry point beside ${here}`);
   // From source (tests) the entry point is TypeScript: load it through tsx, as `npm run dev` does.
   const loader = main.endsWith('.ts') && !process.execArgv.includes('tsx') ? ['--import', 'tsx'] : [];
-  const args = [...process.execArgv, ...loader, ...PROCESSOR_NODE_OPTIONS.split(' '), main, 'start', '--roles', 'processor'];
+  const args = [...process.execArgv, ...loader, ...nodeFlags, main, 'start', '--roles', role];
   const child = spawn(process.execPath, args, {
     env: {
       ...process.env,
       DATABASE_URL: c.config.databaseUrl,
-      BUS_NAMESPACE: namespace,
-      PROCESSOR_CONCURRENCY: String(consumers),
       LOG_LEVEL: 'info',
-      ADMIN_EMAIL: 'bench-processor@smarthydro.local',
+      ADMIN_EMAIL: `bench-${role}@smarthydro.local`,
       ADMIN_PASSWORD: randomBytes(12).toString('hex'),
+      ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const joins: GroupJoin[] = [];
-  const group = busNames(namespace).processorGroup;
+  const listeners: ((line: string) => void)[] = [];
   let partial = '';
   const ready = new Promise<void>((resolve, reject) => {
     let out = '';
@@ -145,20 +198,16 @@ function spawnProcessor(c: Container, namespace: string, consumers: number) {
       if (out.includes('"roles started"')) resolve();
       const lines = (partial + text).split('\n');
       partial = lines.pop()!;
-      for (const line of lines) {
-        if (!line.includes('"joined the consumer group"')) continue;
-        const e = JSON.parse(line) as { group?: string; generation?: number };
-        if (e.group === group && typeof e.generation === 'number') joins.push({ at: performance.now(), generation: e.generation });
-      }
+      for (const line of lines) for (const l of listeners) l(line);
     });
-    void exited.then((code) => reject(new Error(`the processor process exited (${code}) before it started:\n${err || out}`)));
+    void exited.then((code) => reject(new Error(`the ${role} process exited (${code}) before it started:\n${err || out}`)));
   });
   return {
     pid: child.pid!,
     ready,
     exited,
-    joins,
     stderr: () => err,
+    onLogLine: (l: (line: string) => void) => void listeners.push(l),
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settledAt } from './processor-process.js';
+import { settledAt } from './role-process.js';
 
 describe('when the processor consumer group settled', () => {
   it('is when the last member joined the newest generation', () => {

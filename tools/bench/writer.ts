@@ -1,7 +1,7 @@
 import type { Container } from '../../src/container.js';
 import type { IncomingMessage, OutgoingMessage } from '../../src/infra/bus/index.js';
 import { encodeRawBatches } from '../../src/telemetry/ingest/raw-message.js';
-import type { ProcessorProcess } from './processor-process.js';
+import type { ProcessorProcess } from './role-process.js';
 
 /** A prime stride: consecutive picks land far apart, and (unless the list is a multiple of it long) the cycle visits every point. */
 const STRIDE = 7919;
