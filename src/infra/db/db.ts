@@ -1,3 +1,4 @@
+import type { CopyChunk } from './copy-chunks.js';
 /** The one database interface: PGlite (embedded) and PostgreSQL (node-postgres) both implement it. */
 export interface QueryResult<R> {
   rows: R[];
@@ -22,8 +23,11 @@ export interface Queryable {
   copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number>;
 }
 
-/** Rows for `copyFrom`; a synchronous source is read synchronously (no promise per row). */
-export type CopyRows = AsyncIterable<string> | Iterable<string>;
+/**
+ * Rows for `copyFrom`: COPY text lines (each ending in a newline), or chunks of lines already encoded; a
+ * synchronous source is read synchronously (no promise per row).
+ */
+export type CopyRows = AsyncIterable<string | CopyChunk> | Iterable<string | CopyChunk>;
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';

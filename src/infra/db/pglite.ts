@@ -4,6 +4,7 @@ import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
+import type { CopyChunk } from './copy-chunks.js';
 import { nextTurn } from '../../lib/event-loop.js';
 import { isInteractive, PriorityGate } from './priority.js';
 
@@ -127,10 +128,16 @@ async function copyInto(
   rows: CopyRows,
   run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): Promise<number> {
-  const parts: string[] = [];
-  if (Symbol.iterator in rows) for (const row of rows) parts.push(row);
-  else for await (const row of rows) parts.push(row);
-  if (parts.length === 0) return 0;
+  const parts: BlobPart[] = [];
+  let n = 0;
+  const add = (row: string | CopyChunk) => {
+    // (A chunk's Buffer is over a plain ArrayBuffer: Buffer.allocUnsafe.)
+    parts.push(typeof row === 'string' ? row : new Uint8Array(row.bytes.buffer as ArrayBuffer, row.bytes.byteOffset, row.bytes.length));
+    n += typeof row === 'string' ? 1 : row.rows;
+  };
+  if (Symbol.iterator in rows) for (const row of rows) add(row);
+  else for await (const row of rows) add(row);
+  if (n === 0) return 0;
   await run(() => target.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(parts) }));
-  return parts.length;
+  return n;
 }

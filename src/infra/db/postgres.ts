@@ -3,6 +3,7 @@ import { from as copyFromStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
+import { COPY_CHUNK_BYTES, type CopyChunk } from './copy-chunks.js';
 
 // int8 (counts, bigserial ids) as numbers: ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -108,19 +109,19 @@ async function copyOn(client: pg.PoolClient, table: string, columns: string[], r
   let n = 0;
   // Rows are joined into ~256 kB chunks: one socket write per row costs more than the COPY itself.
   // A synchronous source is read synchronously (for await would cost a promise per row).
-  const chunker = new Chunker(() => n++);
+  const chunker = new Chunker((rows) => (n += rows));
   const chunks = Symbol.iterator in rows
     ? (function* () {
         for (const row of rows) {
-          const full = chunker.add(row);
-          if (full) yield full;
+          const ready = chunker.add(row);
+          if (ready) yield* ready;
         }
         if (chunker.rest) yield chunker.rest;
       })()
     : (async function* () {
         for await (const row of rows) {
-          const full = chunker.add(row);
-          if (full) yield full;
+          const ready = chunker.add(row);
+          if (ready) yield* ready;
         }
         if (chunker.rest) yield chunker.rest;
       })();
@@ -129,19 +130,24 @@ async function copyOn(client: pg.PoolClient, table: string, columns: string[], r
   return n;
 }
 
-/** Joins COPY rows into chunks of about CHUNK_CHARS characters. */
-const CHUNK_CHARS = 262_144;
+/** Joins COPY rows into chunks of about COPY_CHUNK_BYTES characters; encoded chunks go as they are. */
 class Chunker {
   rest = '';
-  constructor(private readonly onRow: () => void) {}
-  /** Adds a row; returns a full chunk when there is one. */
-  add(row: string): string | undefined {
-    this.onRow();
+  constructor(private readonly onRows: (n: number) => void) {}
+  /** Adds a row or an encoded chunk; returns what is ready to be written (nothing, a chunk, or two). */
+  add(row: string | CopyChunk): (string | Buffer)[] | undefined {
+    if (typeof row !== 'string') {
+      this.onRows(row.rows);
+      const before = this.rest;
+      this.rest = '';
+      return before ? [before, row.bytes] : [row.bytes];
+    }
+    this.onRows(1);
     this.rest += row;
-    if (this.rest.length < CHUNK_CHARS) return undefined;
+    if (this.rest.length < COPY_CHUNK_BYTES) return undefined;
     const full = this.rest;
     this.rest = '';
-    return full;
+    return [full];
   }
 }
 

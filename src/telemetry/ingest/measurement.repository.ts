@@ -1,4 +1,4 @@
-import { escapeCopyText, type Db, type Queryable } from '../../infra/db/index.js';
+import { CopyChunkWriter, escapeCopyText, utf8Bound, type CopyChunk, type Db, type Queryable } from '../../infra/db/index.js';
 import type { Measurement } from '../processing/index.js';
 import { IsoTimes } from '../../lib/time.js';
 
@@ -180,49 +180,80 @@ const COPY_COLUMNS = ['point_id', 'variable', 'ts', 'value_numeric', 'meter_valu
   'quality_score', 'quality_flags', 'provider', 'processing_config'];
 
 /**
- * COPY text lines of the rows (the processor's hot path: one string per row, no intermediate arrays).
- * Numbers, timestamps and flags cannot contain COPY's special characters; text and JSON are escaped.
- * Consecutive rows of one series usually carry the same processing_config: its JSON text is reused
- * while the object is shallow-equal to the previous one.
+ * The rows as COPY text, written straight into chunks of bytes (the processor's hot path: no string per row).
+ * Numbers, timestamps and flags cannot contain COPY's special characters and are ASCII; text and JSON are
+ * escaped. Consecutive rows of one series usually carry the same processing_config, variable and provider:
+ * their escaped bytes are reused while they repeat.
  */
-function* copyLines(rows: readonly MeasurementRow[]): Generator<string> {
+function* copyLines(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
   let lastConfig: Record<string, unknown> | undefined;
-  let configText = '';
+  let config = EMPTY;
   const variable = new LastText();
   const provider = new LastText();
   const times = new IsoTimes();
+  const out = new CopyChunkWriter();
   for (const r of rows) {
     if (!lastConfig || !shallowEqual(lastConfig, r.processing_config)) {
       lastConfig = r.processing_config;
-      configText = escapeCopyText(JSON.stringify(lastConfig));
+      config = Buffer.from(escapeCopyText(JSON.stringify(lastConfig)));
     }
-    yield (
-      r.point_id + '\t' +
-      variable.escaped(r.variable) + '\t' +
-      times.text(r.ts) + '\t' +
-      (r.value_numeric === null ? '\\N' : String(r.value_numeric)) + '\t' +
-      (r.meter_value === null ? '\\N' : String(r.meter_value)) + '\t' +
-      (r.value_text === null ? '\\N' : escapeCopyText(r.value_text)) + '\t' +
-      (r.value_boolean === null ? '\\N' : r.value_boolean ? 't' : 'f') + '\t' +
-      rawValueText(r.raw_value) + '\t' +
-      r.quality_score + '\t' +
-      (r.quality_flags.length === 0 ? '{}' : `{${r.quality_flags.join(',')}}`) + '\t' +
-      provider.escaped(r.provider) + '\t' +
-      configText + '\n'
+    const vars = variable.escaped(r.variable);
+    const prov = provider.escaped(r.provider);
+    const id = String(r.point_id);
+    const ts = times.text(r.ts);
+    const numeric = r.value_numeric === null ? NULL : String(r.value_numeric);
+    const meter = r.meter_value === null ? NULL : String(r.meter_value);
+    const text = r.value_text === null ? NULL : escapeCopyText(r.value_text);
+    const raw = rawValueText(r.raw_value);
+    const score = String(r.quality_score);
+    const flags = r.quality_flags.length === 0 ? '{}' : `{${r.quality_flags.join(',')}}`;
+    const full = out.beginRow(
+      id.length + vars.length + ts.length + numeric.length + meter.length + utf8Bound(text) + 1 + utf8Bound(raw) + score.length + flags.length +
+        prov.length + config.length + 12,
     );
+    if (full) yield full;
+    out.ascii(id);
+    out.tab();
+    out.bytes(vars);
+    out.tab();
+    out.ascii(ts);
+    out.tab();
+    out.ascii(numeric);
+    out.tab();
+    out.ascii(meter);
+    out.tab();
+    out.utf8(text);
+    out.tab();
+    out.ascii(r.value_boolean === null ? NULL : r.value_boolean ? 't' : 'f');
+    out.tab();
+    out.utf8(raw);
+    out.tab();
+    out.ascii(score);
+    out.tab();
+    out.ascii(flags);
+    out.tab();
+    out.bytes(prov);
+    out.tab();
+    out.bytes(config);
+    out.endRow();
   }
+  const rest = out.finish();
+  if (rest) yield rest;
 }
 
-/** Text fields repeat row after row (variable, provider): the last one's escaped form is reused. */
+const NULL = '\\N';
+const EMPTY = Buffer.alloc(0);
+
+/** Text fields repeat row after row (variable, provider): the last one's escaped bytes are reused. */
 class LastText {
   private raw: string | undefined;
-  private text = '';
-  escaped(value: string): string {
+  private bytes = EMPTY;
+  escaped(value: string): Buffer {
     if (value !== this.raw) {
       this.raw = value;
-      this.text = escapeCopyText(value);
+      this.bytes = Buffer.from(escapeCopyText(value));
     }
-    return this.text;
+    return this.bytes;
   }
 }
 
