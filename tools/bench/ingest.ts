@@ -166,7 +166,7 @@ async function runProcessorInProcess(c: Container, messages: OutgoingMessage[], 
 }
 
 /**
- * A processor process (`smarthydro start --roles processor`, see processor-process.ts) draining a backlog: the
+ * A processor process (`smarthydro start --roles processor`, see role-process.ts) draining a backlog: the
  * messages are on the raw topic before it starts, as after an outage or when collection outruns it, so what is
  * measured is the pipeline (Kafka, the processor, PostgreSQL) and not the bench publishing beside it (in a
  * deployment the collectors run elsewhere). The rate runs from the processor's first commit to its last, counting
