@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Container } from '../../src/container.js';
@@ -130,7 +129,7 @@ function spawnProcessor(c: Container, namespace: string, consumers: number) {
   return { ...child, joins };
 }
 
-/** An api as deployed: `smarthydro start --roles api` in a process of its own (API_NODE_FLAGS), on a free loopback port. */
+/** An api as deployed: `smarthydro start --roles api` in a process of its own (API_NODE_FLAGS), on a loopback port it picks. */
 export interface ApiProcess {
   pid: number;
   url: string;
@@ -140,26 +139,18 @@ export interface ApiProcess {
 }
 
 export async function startApiProcess(c: Container): Promise<ApiProcess> {
-  const port = await freePort();
-  const child = spawnRole(c, 'api', API_NODE_FLAGS, { PORT: String(port), HOST: '127.0.0.1' });
+  const child = spawnRole(c, 'api', API_NODE_FLAGS, { PORT: '0', HOST: '127.0.0.1' });
+  // The address it listens on, as `start` prints it ("SmartHydro is running at http://…").
+  let url: string | undefined;
+  child.onLogLine((line) => (url ??= /running at (http:\/\/\S+)/.exec(line)?.[1]));
   try {
     await child.ready;
+    if (!url) throw new Error('the api process started without printing where it listens');
   } catch (err) {
     await child.stop();
     throw err;
   }
-  return { pid: child.pid, url: `http://127.0.0.1:${port}`, peakRssMb: () => peakRssOf(child.pid), stop: () => child.stop() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+  return { pid: child.pid, url, peakRssMb: () => peakRssOf(child.pid), stop: () => child.stop() };
 }
 
 /**

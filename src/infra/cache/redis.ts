@@ -21,6 +21,7 @@ redis.call('SET', KEYS[1] .. ':' .. n .. ':' .. ARGV[2], ARGV[3], 'EX', ARGV[4])
 return n`;
 
 type Client = Redis | Cluster;
+export type RedisClient = Client;
 
 /** Keeps a process's copy of an entry with its generation; the least recently read go beyond LOCAL_COPIES_MAX. */
 function remember<V>(local: Map<string, { gen: string; value: V }>, localKey: string, gen: string, value: V) {
@@ -29,7 +30,6 @@ function remember<V>(local: Map<string, { gen: string; value: V }>, localKey: st
   if (local.size > LOCAL_COPIES_MAX) local.delete(local.keys().next().value as string);
 }
 const LOCAL_COPIES_MAX = 256;
-export type RedisClient = Client;
 
 /**
  * `redis+cluster://[user:password@]host1:port1,host2:port2,…` (`rediss+cluster://` for TLS): any reachable

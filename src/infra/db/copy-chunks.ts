@@ -10,15 +10,19 @@ export const COPY_CHUNK_BYTES = 262_144;
 /**
  * Writes COPY text lines straight into chunk buffers: no string per line (a line of 12 fields joined with `+`
  * is a tree of ~23 string parts, flattened and encoded again before it reaches the socket). A row is begun with
- * an upper bound of its size in bytes; a row larger than a chunk gets a chunk of its own.
+ * an upper bound of its size in bytes; a row larger than a chunk starts a larger one (which the rows after it fill on).
  */
 export class CopyChunkWriter {
   private buf: Buffer;
   private at = 0;
   private rows = 0;
 
-  constructor(private readonly size = COPY_CHUNK_BYTES) {
-    this.buf = Buffer.allocUnsafe(size);
+  /** `firstBytes`: a smaller first chunk for a few rows (a 256 kB buffer per small batch is memory V8 counts against its heap). */
+  constructor(
+    private readonly size = COPY_CHUNK_BYTES,
+    firstBytes = size,
+  ) {
+    this.buf = Buffer.allocUnsafe(Math.min(size, firstBytes));
   }
 
   /** Starts a row of at most `maxBytes`; returns the full chunk it could not fit in, if any. */

@@ -1,4 +1,4 @@
-import { CopyChunkWriter, escapeCopyText, utf8Bound, type CopyChunk, type Db, type Queryable } from '../../infra/db/index.js';
+import { COPY_CHUNK_BYTES, CopyChunkWriter, escapeCopyText, utf8Bound, type CopyChunk, type Db, type Queryable } from '../../infra/db/index.js';
 import type { Measurement } from '../processing/index.js';
 import { IsoTimes } from '../../lib/time.js';
 
@@ -191,7 +191,7 @@ function* copyLines(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
   const variable = new LastText();
   const provider = new LastText();
   const times = new IsoTimes();
-  const out = new CopyChunkWriter();
+  const out = new CopyChunkWriter(COPY_CHUNK_BYTES, rows.length * 1024); // a row is well under 1 kB
   for (const r of rows) {
     if (!lastConfig || !shallowEqual(lastConfig, r.processing_config)) {
       lastConfig = r.processing_config;
