@@ -21,13 +21,15 @@ export interface Queryable {
    * that violates a constraint fails the whole COPY (with the row's SQLSTATE, e.g. 23505).
    */
   copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number>;
+  /**
+   * Bulk load like `copyFrom`, from rows in COPY's binary format already encoded into chunks (BinaryCopyWriter),
+   * read synchronously; the file header and trailer are added here. Returns the rows loaded.
+   */
+  copyBinary(table: string, columns: string[], chunks: Iterable<CopyChunk>): Promise<number>;
 }
 
-/**
- * Rows for `copyFrom`: COPY text lines (each ending in a newline), or chunks of lines already encoded; a
- * synchronous source is read synchronously (no promise per row).
- */
-export type CopyRows = AsyncIterable<string | CopyChunk> | Iterable<string | CopyChunk>;
+/** Rows for `copyFrom`: COPY text lines (each ending in a newline); a synchronous source is read synchronously (no promise per row). */
+export type CopyRows = AsyncIterable<string> | Iterable<string>;
 
 export interface Db extends Queryable {
   readonly kind: 'pglite' | 'postgres';

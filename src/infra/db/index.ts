@@ -6,7 +6,7 @@ import { PostgresDb } from './postgres.js';
 
 export type { Db, Queryable, QueryResult } from './db.js';
 export { escapeCopyText } from './db.js';
-export { COPY_CHUNK_BYTES, CopyChunkWriter, utf8Bound, type CopyChunk } from './copy-chunks.js';
+export { BINARY_FIELD, BinaryCopyWriter, COPY_CHUNK_BYTES, utf8Bound, type CopyChunk } from './copy-chunks.js';
 
 /** The embedded database's directory under DATA_DIR. */
 export function embeddedDataPath(dataDir: string): string {

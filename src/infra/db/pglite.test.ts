@@ -23,14 +23,6 @@ describe('PGlite copyFrom', () => {
     await db.exec('TRUNCATE t');
   });
 
-  it('loads chunks of encoded rows beside text rows, counting the rows in them', async () => {
-    const chunk = { bytes: Buffer.from('5\tseñal débil\n6\t\\N\n'), rows: 2 };
-    expect(await db.copyFrom('t', ['id', 'note'], ['4\tcuatro\n', chunk])).toBe(3);
-    const { rows } = await db.query<{ id: number; note: string | null }>('SELECT id, note FROM t ORDER BY id');
-    expect(rows).toEqual([{ id: 4, note: 'cuatro' }, { id: 5, note: 'señal débil' }, { id: 6, note: null }]);
-    await db.exec('TRUNCATE t');
-  });
-
   it('is part of the transaction it runs in, and fails whole with the SQLSTATE of a duplicate key', async () => {
     await expect(
       db.transaction(async (tx) => {

@@ -4,7 +4,7 @@ import { earthdistance } from '@electric-sql/pglite/contrib/earthdistance';
 import { btree_gist } from '@electric-sql/pglite/contrib/btree_gist';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
-import type { CopyChunk } from './copy-chunks.js';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, type CopyChunk } from './copy-chunks.js';
 import { nextTurn } from '../../lib/event-loop.js';
 import { isInteractive, PriorityGate } from './priority.js';
 
@@ -89,6 +89,7 @@ export class PgliteDb implements Db {
           await tx.exec(sql);
         },
         copyFrom: (table, columns, rows) => copyInto(tx, table, columns, rows),
+        copyBinary: (table, columns, chunks) => copyBinaryInto(tx, table, columns, chunks),
       }),
     ));
   }
@@ -100,6 +101,10 @@ export class PgliteDb implements Db {
 
   copyFrom(table: string, columns: string[], rows: CopyRows): Promise<number> {
     return copyInto(this.pg, table, columns, rows, (fn) => this.gate.run(fn));
+  }
+
+  copyBinary(table: string, columns: string[], chunks: Iterable<CopyChunk>): Promise<number> {
+    return copyBinaryInto(this.pg, table, columns, chunks, (fn) => this.gate.run(fn));
   }
 
   /** The whole data directory as a gzipped tar (PGlite's own format, read back by `open(dir, { loadDataDir })`). */
@@ -128,16 +133,32 @@ async function copyInto(
   rows: CopyRows,
   run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
 ): Promise<number> {
-  const parts: BlobPart[] = [];
-  let n = 0;
-  const add = (row: string | CopyChunk) => {
-    // (A chunk's Buffer is over a plain ArrayBuffer: Buffer.allocUnsafe.)
-    parts.push(typeof row === 'string' ? row : new Uint8Array(row.bytes.buffer as ArrayBuffer, row.bytes.byteOffset, row.bytes.length));
-    n += typeof row === 'string' ? 1 : row.rows;
-  };
-  if (Symbol.iterator in rows) for (const row of rows) add(row);
-  else for await (const row of rows) add(row);
-  if (n === 0) return 0;
+  const parts: string[] = [];
+  if (Symbol.iterator in rows) for (const row of rows) parts.push(row);
+  else for await (const row of rows) parts.push(row);
+  if (parts.length === 0) return 0;
   await run(() => target.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob'`, [], { blob: new Blob(parts) }));
+  return parts.length;
+}
+
+/** `copyInto` for rows in COPY's binary format (BinaryCopyWriter chunks), between the file's header and trailer. */
+async function copyBinaryInto(
+  target: Pick<Transaction, 'query'>,
+  table: string,
+  columns: string[],
+  chunks: Iterable<CopyChunk>,
+  run: <T>(fn: () => Promise<T>) => Promise<T> = (fn) => fn(),
+): Promise<number> {
+  // (Each Buffer is over a plain ArrayBuffer: Buffer.from, Buffer.allocUnsafe.)
+  const part = (b: Buffer) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.length);
+  const parts = [part(BINARY_COPY_HEADER)];
+  let n = 0;
+  for (const chunk of chunks) {
+    parts.push(part(chunk.bytes));
+    n += chunk.rows;
+  }
+  if (n === 0) return 0;
+  parts.push(part(BINARY_COPY_TRAILER));
+  await run(() => target.query(`COPY ${table} (${columns.join(',')}) FROM '/dev/blob' WITH (FORMAT binary)`, [], { blob: new Blob(parts) }));
   return n;
 }

@@ -3,7 +3,7 @@ import { from as copyFromStream } from 'pg-copy-streams';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { CopyRows, Db, Queryable, QueryResult } from './db.js';
-import { COPY_CHUNK_BYTES, type CopyChunk } from './copy-chunks.js';
+import { BINARY_COPY_HEADER, BINARY_COPY_TRAILER, COPY_CHUNK_BYTES, type CopyChunk } from './copy-chunks.js';
 
 // int8 (counts, bigserial ids) as numbers: ids stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -74,6 +74,15 @@ export class PostgresDb implements Db {
     }
   }
 
+  async copyBinary(table: string, columns: string[], chunks: Iterable<CopyChunk>): Promise<number> {
+    const client = await this.checkout();
+    try {
+      return await copyBinaryOn(client, table, columns, chunks);
+    } finally {
+      client.release();
+    }
+  }
+
   /**
    * A client taken from the pool for several statements. node-postgres emits 'error' on a checked-out client
    * whose connection drops (the server restarted, `pg_terminate_backend`); the pool listens only while the
@@ -105,49 +114,59 @@ export class PostgresDb implements Db {
 }
 
 async function copyOn(client: pg.PoolClient, table: string, columns: string[], rows: CopyRows) {
-  const stream = client.query(copyFromStream(`COPY ${table} (${columns.join(',')}) FROM STDIN`));
   let n = 0;
   // Rows are joined into ~256 kB chunks: one socket write per row costs more than the COPY itself.
   // A synchronous source is read synchronously (for await would cost a promise per row).
-  const chunker = new Chunker((rows) => (n += rows));
+  const chunker = new Chunker();
   const chunks = Symbol.iterator in rows
     ? (function* () {
         for (const row of rows) {
-          const ready = chunker.add(row);
-          if (ready) yield* ready;
+          n++;
+          const full = chunker.add(row);
+          if (full) yield full;
         }
         if (chunker.rest) yield chunker.rest;
       })()
     : (async function* () {
         for await (const row of rows) {
-          const ready = chunker.add(row);
-          if (ready) yield* ready;
+          n++;
+          const full = chunker.add(row);
+          if (full) yield full;
         }
         if (chunker.rest) yield chunker.rest;
       })();
-  const source = Readable.from(chunks);
-  await pipeline(source, stream);
+  await streamCopy(client, `COPY ${table} (${columns.join(',')}) FROM STDIN`, chunks);
   return n;
 }
 
-/** Joins COPY rows into chunks of about COPY_CHUNK_BYTES characters; encoded chunks go as they are. */
+async function copyBinaryOn(client: pg.PoolClient, table: string, columns: string[], chunks: Iterable<CopyChunk>) {
+  let n = 0;
+  const bytes = function* () {
+    yield BINARY_COPY_HEADER;
+    for (const chunk of chunks) {
+      n += chunk.rows;
+      yield chunk.bytes;
+    }
+    yield BINARY_COPY_TRAILER;
+  };
+  await streamCopy(client, `COPY ${table} (${columns.join(',')}) FROM STDIN WITH (FORMAT binary)`, bytes());
+  return n;
+}
+
+async function streamCopy(client: pg.PoolClient, sql: string, source: Iterable<string | Buffer> | AsyncIterable<string | Buffer>) {
+  await pipeline(Readable.from(source), client.query(copyFromStream(sql)));
+}
+
+/** Joins COPY rows into chunks of about COPY_CHUNK_BYTES characters. */
 class Chunker {
   rest = '';
-  constructor(private readonly onRows: (n: number) => void) {}
-  /** Adds a row or an encoded chunk; returns what is ready to be written (nothing, a chunk, or two). */
-  add(row: string | CopyChunk): (string | Buffer)[] | undefined {
-    if (typeof row !== 'string') {
-      this.onRows(row.rows);
-      const before = this.rest;
-      this.rest = '';
-      return before ? [before, row.bytes] : [row.bytes];
-    }
-    this.onRows(1);
+  /** Adds a row; returns a chunk when one is full. */
+  add(row: string): string | undefined {
     this.rest += row;
     if (this.rest.length < COPY_CHUNK_BYTES) return undefined;
     const full = this.rest;
     this.rest = '';
-    return [full];
+    return full;
   }
 }
 
@@ -155,6 +174,7 @@ function clientQueryable(client: pg.PoolClient): Queryable {
   return {
     bulkLoad: 'copy',
     copyFrom: (table, columns, rows) => copyOn(client, table, columns, rows),
+    copyBinary: (table, columns, chunks) => copyBinaryOn(client, table, columns, chunks),
     async query<R>(sql: string, params?: unknown[]) {
       const r = await client.query(sql, params as unknown[]);
       return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 };

@@ -115,6 +115,8 @@ export class ProcessorService {
       this.deps.schemas.variablesOf(pointIds),
     ]);
     const rows: MeasurementRow[] = [];
+    // The newest row of each point variable (latest values).
+    const newest: MeasurementRow[] = [];
     const newStates: { point_id: number; variable: string; state: TotalizerState }[] = [];
     const resets: { point_id: number; reset: ResetEvent }[] = [];
     const moves: { point_id: number; move: ResetMove }[] = [];
@@ -151,18 +153,23 @@ export class ProcessorService {
         const totalizer = isTotalizer(config.kind);
         const initial = totalizer ? (states.get(key) ?? emptyTotalizerState(point.initial_meter_reading ?? 0)) : undefined;
         const series = processSeries(list, config, ctx, initial, now);
+        let last: MeasurementRow | undefined;
         for (const { reading, outcome } of series.outcomes) {
           if (!outcome.ok) {
             rejectEntry(pointId, reading, outcome.code, outcome.reason);
             continue;
           }
           const m = outcome.measurement;
-          rows.push({
+          const row: MeasurementRow = {
             point_id: pointId, variable: m.variable, ts: m.ts, value_numeric: m.value_numeric, meter_value: m.meter_value, value_text: m.value_text,
             value_boolean: m.value_boolean, raw_value: m.raw_value, quality_score: m.quality_score,
             quality_flags: m.quality_flags, provider: reading.provider, processing_config: m.processing_config,
-          });
+          };
+          rows.push(row);
+          // In time order: the first of the newest instant (a repeat of it is not stored).
+          if (!last || row.ts.getTime() > last.ts.getTime()) last = row;
         }
+        if (last) newest.push(last);
         if (totalizer && series.state) newStates.push({ point_id: pointId, variable, state: series.state });
         for (const reset of series.resets) resets.push({ point_id: pointId, reset });
         for (const move of series.moves) moves.push({ point_id: pointId, move });
@@ -194,7 +201,7 @@ export class ProcessorService {
         ...confirmedStored.map((c) => ({ point_id: c.point_id, variable: c.reset.variable, from: c.reset.ts })),
       ];
       if (rewritten.length > 0) await this.deps.hooks?.afterRewrite?.(tx, rewritten);
-      await this.repo.upsertLatest(tx, rows);
+      await this.repo.upsertLatest(tx, newest);
       await this.states.saveStates(tx, newStates);
       await this.states.logResets(tx, resets);
       const newDead = await this.repo.deadLetters(tx, dead);

@@ -64,9 +64,16 @@ interface Processed {
   value: number | null;
   /** Totalizers: the counter in m³ before any offset, when the reading moves the totalizer. */
   meter?: number | null;
-  flags: QualityFlag[];
-  applied: Record<string, unknown>;
+  flags: readonly QualityFlag[];
+  applied: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * What most readings carry: no flag, nothing applied beyond the configuration. Shared and frozen (a reading's
+ * measurement lives until its batch commits: an empty array and object per reading is memory the collector copies).
+ */
+const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+const NOTHING_APPLIED: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * The whole pipeline for one reading of one point variable: timestamp and value checks (dead letter),
@@ -92,14 +99,14 @@ export function processReading(
   if (valueType === 'text') {
     const text = parseText(raw);
     if (text === null) return deadLetter('unparseable_value', `missing value for text variable ${variable}`);
-    return { ok: true, measurement: measurementOf(reading, null, null, text, null, 1, [], {}) };
+    return { ok: true, measurement: measurementOf(reading, null, null, text, null, 1, NO_FLAGS, NOTHING_APPLIED) };
   }
   if (valueType === 'boolean') {
     const flag = parseBoolean(raw);
     if (flag === null) {
       return deadLetter('unparseable_value', `unparseable value ${describeRaw(raw)} for boolean variable ${variable}`);
     }
-    return { ok: true, measurement: measurementOf(reading, null, null, null, flag, 1, [], {}) };
+    return { ok: true, measurement: measurementOf(reading, null, null, null, flag, 1, NO_FLAGS, NOTHING_APPLIED) };
   }
 
   const channel = parseNumber(raw);
@@ -120,20 +127,20 @@ export function processReading(
 
   if (channel < 0 && config.kind !== 'other') {
     // Loggers report their status (-1, -3, …) in the value itself; it is not a measurement.
-    step = { value: null, flags: ['negative_status_code'], applied: {} };
+    step = { value: null, flags: ['negative_status_code'], applied: NOTHING_APPLIED };
   } else if (config.kind === 'flow') {
     const flow = toLitresPerSecond(scaled.value, config.unit, config.processing?.m3h_to_ls);
     step = {
       value: flow.value,
-      flags: flow.unitKnown ? [] : ['unknown_unit'],
-      applied: flow.conversion ? { conversion: flow.conversion } : {},
+      flags: flow.unitKnown ? NO_FLAGS : ['unknown_unit'],
+      applied: flow.conversion ? { conversion: flow.conversion } : NOTHING_APPLIED,
     };
   } else if (config.kind === 'level') {
     step = processLevel(scaled.value, config, point);
   } else if (current) {
     const volume = counterVolume(scaled.value, config);
     if (!volume.ok) {
-      step = { value: null, flags: [volume.flag], applied: {} };
+      step = { value: null, flags: [volume.flag], applied: NOTHING_APPLIED };
     } else {
       const advanced = advanceTotalizer(
         current,
@@ -143,8 +150,8 @@ export function processReading(
       step = {
         value: advanced.value,
         meter: advanced.value === null ? null : volume.m3,
-        flags: [...volume.flags, ...advanced.flags],
-        applied: { ...volume.applied, ...advanced.applied },
+        flags: volume.flags.length === 0 ? advanced.flags : [...volume.flags, ...advanced.flags],
+        applied: isEmpty(volume.applied) ? advanced.applied : isEmpty(advanced.applied) ? volume.applied : { ...volume.applied, ...advanced.applied },
       };
       nextState = advanced.state;
       if (advanced.reset) reset = { variable, ...advanced.reset };
@@ -152,13 +159,12 @@ export function processReading(
       if (advanced.confirmed) confirmed = { variable, ...advanced.confirmed };
     }
   } else {
-    step = { value: scaled.value, flags: [], applied: {} };
+    step = { value: scaled.value, flags: NO_FLAGS, applied: NOTHING_APPLIED };
   }
 
   const range = config.processing?.valid_range;
-  if (step.value !== null && range && outside(step.value, range)) step.flags.push('out_of_range');
-
-  const flags = step.flags.length < 2 ? step.flags : [...new Set(step.flags)];
+  const checked = step.value !== null && range && outside(step.value, range) ? [...step.flags, 'out_of_range' as const] : step.flags;
+  const flags = checked.length < 2 ? checked : [...new Set(checked)];
   const measurement = measurementOf(
     reading,
     step.value,
@@ -186,8 +192,8 @@ function measurementOf(
   valueText: string | null,
   valueBoolean: boolean | null,
   qualityScore: number,
-  flags: QualityFlag[],
-  processingConfig: Record<string, unknown>,
+  flags: readonly QualityFlag[],
+  processingConfig: Readonly<Record<string, unknown>>,
 ): Measurement {
   return {
     variable: reading.variable,
@@ -222,7 +228,7 @@ function appliedByConfig(config: VariableConfig, scaled: Scaled): Readonly<Recor
   return applied;
 }
 
-function isEmpty(o: Record<string, unknown>): boolean {
+function isEmpty(o: Readonly<Record<string, unknown>>): boolean {
   for (const _ in o) return false;
   return true;
 }
@@ -255,11 +261,16 @@ export function processSeries<R extends RawReading>(
     const t = r.ts instanceof Date ? r.ts.getTime() : Number.NaN;
     return Number.isNaN(t) ? Number.NEGATIVE_INFINITY : t;
   };
-  const sorted = [...readings].sort((a, b) => {
-    const x = time(a);
-    const y = time(b);
-    return x === y ? 0 : x < y ? -1 : 1;
-  });
+  // Readings mostly come in order: then they are taken as they are (no copy to sort).
+  let inOrder = true;
+  for (let i = 1; i < readings.length && inOrder; i++) inOrder = time(readings[i - 1]!) <= time(readings[i]!);
+  const sorted = inOrder
+    ? readings
+    : [...readings].sort((a, b) => {
+        const x = time(a);
+        const y = time(b);
+        return x === y ? 0 : x < y ? -1 : 1;
+      });
   const outcomes: SeriesResult<R>['outcomes'] = [];
   const resets: ResetEvent[] = [];
   const moves: ResetMove[] = [];

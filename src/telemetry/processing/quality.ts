@@ -28,6 +28,8 @@ export const FLAG_PENALTY: Readonly<Record<QualityFlag, number>> = {
 
 export function qualityScore(flags: readonly QualityFlag[], hasValue: boolean): number {
   if (!hasValue) return 0;
-  const score = flags.reduce((s, flag) => s * (1 - FLAG_PENALTY[flag]), 1);
+  if (flags.length === 0) return 1;
+  let score = 1;
+  for (const flag of flags) score *= 1 - FLAG_PENALTY[flag];
   return round(score, 3);
 }

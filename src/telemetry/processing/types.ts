@@ -99,9 +99,10 @@ export interface Measurement {
   /** The provider's original value, untouched. */
   raw_value: unknown;
   quality_score: number;
-  quality_flags: QualityFlag[];
-  /** What was applied: scale, offset, factor, conversion, reset offset used… */
-  processing_config: Record<string, unknown>;
+  /** Shared and frozen when empty: replaced, never changed in place. */
+  quality_flags: readonly QualityFlag[];
+  /** What was applied: scale, offset, factor, conversion, reset offset used… (shared between measurements: read-only) */
+  processing_config: Readonly<Record<string, unknown>>;
 }
 
 export interface ConfirmedReset {

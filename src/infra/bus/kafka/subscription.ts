@@ -189,8 +189,7 @@ export class KafkaSubscription {
         await this.wakeup.wait();
         continue;
       }
-      const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
-      for (const m of batch) next.set(`${m.topic}:${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+      const next = nextOffsets(batch);
       for (const [tp, n] of next) this.delivered.set(tp, n.offset);
       try {
         await this.opts.handler(batch);
@@ -205,10 +204,18 @@ export class KafkaSubscription {
   private drain(stream: StringStream): IncomingMessage[] {
     const batch: IncomingMessage[] = [];
     let chars = 0;
+    // Messages come in runs of one partition: its delivered offset is looked up once per run.
+    let topic: string | undefined;
+    let partition = -1;
+    let seen: bigint | undefined;
     while (batch.length < this.opts.maxBatch && chars < this.opts.maxBatchChars) {
       const m = stream.read() as Message<string, string, string, string> | null;
       if (m === null) break;
-      const seen = this.delivered.get(`${m.topic}:${m.partition}`);
+      if (m.topic !== topic || m.partition !== partition) {
+        topic = m.topic;
+        partition = m.partition;
+        seen = this.delivered.get(`${topic}:${partition}`);
+      }
       if (seen !== undefined && m.offset < seen) continue;
       const msg: IncomingMessage = { key: m.key ?? '', value: m.value ?? '', topic: m.topic, partition: m.partition, offset: m.offset };
       if (m.headers.size > 0) msg.headers = Object.fromEntries(m.headers);
@@ -229,6 +236,18 @@ export class KafkaSubscription {
       await forceClose(consumer);
     }
   }
+}
+
+/** The offset to commit per `topic:partition` after a batch: one past the last message of each (messages come in runs of one partition). */
+function nextOffsets(batch: readonly IncomingMessage[]): Map<string, { topic: string; partition: number; offset: bigint }> {
+  const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
+  for (let i = 0; i < batch.length; i++) {
+    const m = batch[i]!;
+    const following = batch[i + 1];
+    if (following && following.topic === m.topic && following.partition === m.partition) continue;
+    next.set(`${m.topic}:${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
+  }
+  return next;
 }
 
 /**
