@@ -117,7 +117,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const busNamespace = str('BUS_NAMESPACE') ?? '';
   if (!/^[\w-]{0,40}$/.test(busNamespace)) problems.push('BUS_NAMESPACE must be up to 40 letters, digits, dashes or underscores');
 
-  let processorConcurrency = 2;
+  // Three consumers: the database works on up to three batches at once (COPY, upserts, commit) while the processor
+  // decodes the next; on 2 cores that took steady 1-minute ingestion from 0.6–0.75× to 0.75–0.95× a bare COPY.
+  let processorConcurrency = 3;
   const concurrencyText = str('PROCESSOR_CONCURRENCY');
   if (concurrencyText !== undefined) {
     processorConcurrency = Number(concurrencyText);

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage, Subscription } from '../../src/infra/bus/bus.js';
 import type { Logger } from 'pino';
 import { KafkaBus } from '../../src/infra/bus/kafka/index.js';
-import { isRetryableKafkaError, KafkaSubscription } from '../../src/infra/bus/kafka/subscription.js';
+import { GroupProgress, isRetryableKafkaError, KafkaSubscription } from '../../src/infra/bus/kafka/subscription.js';
 import { describeBusContract, messageId as id, sequence, until as untilWithin } from '../contracts/bus.contract.js';
 
 // Needs a broker: `scripts/kafka.sh start` (see DEVELOPERS.md). Names are unique per run, so reruns never collide.
@@ -51,7 +51,7 @@ describe('KafkaBus against a real broker, beyond the bus contract', () => {
     const logger = { warn: (_o: unknown, msg: string) => warnings.push(msg), debug: () => undefined } as unknown as Logger;
     const sub = new KafkaSubscription({
       brokers: ['127.0.0.1:1'], clientId: `it-${run}-late`, group: name('late-g'), topics: [name('late')],
-      handler: async () => undefined, maxBatch: 10, maxBatchChars: 10_000, retryDelayMs: 200, logger,
+      handler: async () => undefined, maxBatch: 10, maxBatchChars: 10_000, retryDelayMs: 200, logger, progress: new GroupProgress(),
     });
     await sub.start(); // before: rejected with the join's AggregateError (the processor process exited 1)
     expect(warnings).toContain('cannot join the consumer group now (Kafka unreachable); joining in the background');
@@ -66,6 +66,46 @@ describe('KafkaBus against a real broker, beyond the bus contract', () => {
     expect(isRetryableKafkaError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toBe(true);
     expect(isRetryableKafkaError(Object.assign(new Error('SASL authentication failed'), { canRetry: false }))).toBe(false);
     expect(isRetryableKafkaError(new AggregateError([network, new Error('invalid option')], 'x'))).toBe(false);
+  });
+
+  it('a partition moved between two members of one process mid-batch is not handled twice, nor by both at once', async () => {
+    const topic = name('moved');
+    const group = name('moved-g');
+    await bus.ensureTopics([topic], 2);
+    const messages = sequence(20, 30);
+    await bus.publish(topic, messages);
+
+    // The first member's first batch takes 4 s: meanwhile a second member joins, the group rebalances, and the second
+    // member is given a partition the first holds in that batch (uncommitted, so fetched again from Kafka's offsets).
+    const handled: IncomingMessage[] = [];
+    // Batches being handled now, by whom and of which partitions.
+    const current: { who: string; partitions: Set<number> }[] = [];
+    let overlapped = false;
+    let slow = true;
+    const handler = (who: string) => async (batch: IncomingMessage[]) => {
+      const mine = { who, partitions: new Set(batch.map((m) => m.partition)) };
+      overlapped ||= current.some((c) => c.who !== who && [...c.partitions].some((p) => mine.partitions.has(p)));
+      current.push(mine);
+      try {
+        if (slow && who === 'first') {
+          slow = false;
+          await new Promise((r) => setTimeout(r, 4000));
+        }
+        handled.push(...batch);
+      } finally {
+        current.splice(current.indexOf(mine), 1);
+      }
+    };
+    subs.push(await bus.subscribe({ group, topics: [topic], maxBatch: 1000, handler: handler('first') }));
+    await until(() => current.length === 1, 'the first batch');
+    subs.push(await bus.subscribe({ group, topics: [topic], maxBatch: 1000, handler: handler('second') }));
+    await until(() => handled.length >= messages.length, 'every message');
+    await until(async () => (await bus.lag(group, [topic])) === 0, 'lag 0');
+    await new Promise((r) => setTimeout(r, 1000)); // room for a repeat to show up
+    await Promise.all(subs.splice(-2).map((s) => s.stop()));
+    expect(handled.length).toBe(messages.length);
+    expect(new Set(handled.map(id)).size).toBe(messages.length);
+    expect(overlapped).toBe(false);
   });
 
   it('resumes from committed offsets in another client, as after a process restart: nothing twice, nothing lost', async () => {

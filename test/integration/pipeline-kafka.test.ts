@@ -136,8 +136,10 @@ describe('pipeline on Kafka + PostgreSQL + Redis', () => {
       const point = points.find((p) => p.id === Number(r.point_id))!;
       const ch = channel[point.provider]![r.variable]!;
       const t = new Date(r.ts).getTime();
-      // The counter restarted just before (a zero reading in between is not itself the reset).
-      const before = Math.max(...[1, 2, 3, 4, 5].map((m) => simulatedValue(point.device, ch, new Date(t - m * 60_000))!));
+      // The counter restarted before: the reading is below the last positive one before it (zeros read meanwhile, the
+      // restarted counter with the pump still off, are not themselves the reset).
+      let before = 0;
+      for (let m = 1; before === 0 && t - m * 60_000 > START.getTime() - 3600_000; m++) before = simulatedValue(point.device, ch, new Date(t - m * 60_000))!;
       expect(simulatedValue(point.device, ch, new Date(t))!).toBeLessThan(before);
     }
   }, 300_000);

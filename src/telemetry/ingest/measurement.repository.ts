@@ -201,7 +201,7 @@ function* copyRows(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
   const provider = new LastText();
   const out = new BinaryCopyWriter(COPY_CHUNK_BYTES, rows.length * 1024); // a row is well under 1 kB
   for (const r of rows) {
-    const configBytes = config.encoded(r.processing_config);
+    const configJson = config.encoded(r.processing_config);
     const vars = variable.encoded(r.variable);
     const prov = provider.encoded(r.provider);
     const raw = r.raw_value === undefined ? null : rawValueJson(r.raw_value);
@@ -209,7 +209,7 @@ function* copyRows(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
       COPY_COLUMNS.length,
       BINARY_FIELD.int8 + 4 + vars.length + BINARY_FIELD.timestamptz + 2 * BINARY_FIELD.float8 + BINARY_FIELD.text(r.value_text) +
         BINARY_FIELD.bool + BINARY_FIELD.jsonb(raw) + BINARY_FIELD.float4 + BINARY_FIELD.textArray(r.quality_flags) + 4 + prov.length +
-        BINARY_FIELD.jsonb(configBytes),
+        BINARY_FIELD.jsonb(configJson),
     );
     if (full) yield full;
     out.int8(r.point_id);
@@ -223,7 +223,7 @@ function* copyRows(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
     out.float4(r.quality_score);
     out.textArray(r.quality_flags);
     out.bytes(prov);
-    out.jsonb(configBytes);
+    out.jsonb(configJson);
   }
   const rest = out.finish();
   if (rest) yield rest;
@@ -244,16 +244,16 @@ class LastText {
   }
 }
 
-/** processing_config repeats row after row (the same object, or an equal one): the last one's JSON bytes are reused. */
+/** processing_config repeats row after row (the same object, or an equal one): the last one's JSON is reused. */
 class LastJson {
-  private last: Record<string, unknown> | undefined;
-  private bytes = EMPTY;
-  encoded(value: Record<string, unknown>): Buffer {
+  private last: Readonly<Record<string, unknown>> | undefined;
+  private json = '';
+  encoded(value: Readonly<Record<string, unknown>>): string {
     if (!this.last || !shallowEqual(this.last, value)) {
       this.last = value;
-      this.bytes = Buffer.from(JSON.stringify(value));
+      this.json = JSON.stringify(value);
     }
-    return this.bytes;
+    return this.json;
   }
 }
 
@@ -266,7 +266,7 @@ function rawValueJson(raw: unknown): string {
   if (typeof raw === 'string' && PLAIN_RAW.test(raw)) return '"' + raw + '"';
   return JSON.stringify(raw);
 }
-function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+function shallowEqual(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): boolean {
   if (a === b) return true;
   let n = 0;
   for (const k in a) {

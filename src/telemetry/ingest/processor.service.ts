@@ -208,15 +208,17 @@ export class ProcessorService {
       return { inserted, newDead };
     });
 
-    // After the commit: downstream topics and caches. A failure here re-delivers the batch, which
-    // the database absorbs (nothing is inserted twice; dead letters are keyed by fingerprint).
-    if (dead.length > 0) {
-      await this.deps.bus.publish(this.deps.topics.dlq, deadLetterMessages(dead));
-    }
+    // After the commit, at once (they do not depend on each other): downstream topics and caches. A failure here
+    // re-delivers the batch, which the database absorbs (nothing is inserted twice; dead letters are keyed by fingerprint).
+    const after: Promise<void>[] = [];
+    if (dead.length > 0) after.push(this.deps.bus.publish(this.deps.topics.dlq, deadLetterMessages(dead)));
     if (inserted.length > 0) {
-      await this.deps.bus.publish(this.deps.topics.measurements, summarize(inserted));
-      await this.deps.hooks?.onWritten?.([...new Set(inserted.map((r) => Number(r.point_id)))]);
+      after.push(this.deps.bus.publish(this.deps.topics.measurements, summarize(inserted)));
+      const onWritten = this.deps.hooks?.onWritten;
+      if (onWritten) after.push(onWritten([...new Set(inserted.map((r) => Number(r.point_id)))]));
     }
+    const failed = (await Promise.allSettled(after)).find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
     for (const m of moves) {
       this.deps.logger.warn({ point_id: m.point_id, variable: m.move.variable, reset_ts: m.move.resetTs, delta: m.move.delta }, 'late reading moved a totalizer reset');
     }

@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { IncomingMessage } from '../../../src/infra/bus/bus.js';
 import { KafkaBus } from '../../../src/infra/bus/kafka/index.js';
-import { KafkaSubscription } from '../../../src/infra/bus/kafka/subscription.js';
+import { GroupProgress, KafkaSubscription } from '../../../src/infra/bus/kafka/subscription.js';
 import { sequence, until } from '../../contracts/bus.contract.js';
 
 /**
@@ -24,7 +24,7 @@ describe("the Kafka consumer's 'error' event", () => {
     await bus.ensureTopics([topic], 3);
     const seen = new Set<string>();
     const sub = new KafkaSubscription({
-      brokers, clientId: `it-${run}`, group, topics: [topic], maxBatch: 100, maxBatchChars: Infinity, retryDelayMs: 200, logger: undefined,
+      brokers, clientId: `it-${run}`, group, topics: [topic], maxBatch: 100, maxBatchChars: Infinity, retryDelayMs: 200, logger: undefined, progress: new GroupProgress(),
       handler: async (batch: IncomingMessage[]) => void batch.forEach((m) => seen.add(m.value)),
     });
     await sub.start();

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Bus, OutgoingMessage, SubscribeOptions, Subscription } from '../bus.js';
 import { KafkaAdmin } from './admin.js';
 import { KafkaPublisher } from './producer.js';
-import { KafkaSubscription } from './subscription.js';
+import { GroupProgress, KafkaSubscription } from './subscription.js';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -26,6 +26,7 @@ export class KafkaBus implements Bus {
   private readonly admin: KafkaAdmin;
   private readonly publisher: KafkaPublisher;
   private readonly subscriptions = new Set<KafkaSubscription>();
+  private readonly progress = new Map<string, GroupProgress>();
   private closed = false;
 
   constructor(private readonly opts: KafkaBusOptions) {
@@ -60,6 +61,7 @@ export class KafkaBus implements Bus {
       maxBatchChars: opts.maxBatchChars ?? Infinity,
       retryDelayMs: this.retryDelayMs,
       logger: this.opts.logger,
+      progress: this.progressOf(opts.group),
     });
     await sub.start();
     this.subscriptions.add(sub);
@@ -69,6 +71,12 @@ export class KafkaBus implements Bus {
         this.subscriptions.delete(sub);
       },
     };
+  }
+
+  private progressOf(group: string): GroupProgress {
+    let progress = this.progress.get(group);
+    if (!progress) this.progress.set(group, (progress = new GroupProgress()));
+    return progress;
   }
 
   lag(group: string, topics: string[]): Promise<number> {

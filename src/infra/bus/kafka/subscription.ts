@@ -31,6 +31,61 @@ type StringStream = MessagesStream<string, string, string, string>;
 
 class HandlerFailed extends Error {}
 
+interface Position {
+  topic: string;
+  partition: number;
+  offset: bigint;
+}
+
+/**
+ * What the members of one consumer group in this process handle, per `topic:partition`: how far they handled (their
+ * handler resolved: what it wrote is committed) and which member holds a batch of it now. After a rebalance moves a
+ * partition from one member to another, the new owner fetches from the offsets committed to Kafka, which may be behind
+ * what its sibling handled or is still handling (it finishes its batch meanwhile, and may hold more of that partition
+ * fetched before the move). Within the process, a member waits for the sibling's batch and skips what it handled,
+ * instead of handling the same messages again or at the same time. Across processes the handler must still absorb a
+ * repeat (at-least-once).
+ */
+export class GroupProgress {
+  private readonly handled = new Map<string, bigint>();
+  private readonly inHand = new Map<string, { member: object; until: bigint; done: Promise<void>; end: () => void }>();
+
+  /** Messages of `tp` below this offset were handled by a member of this process. */
+  handledUpTo(tp: string): bigint | undefined {
+    return this.handled.get(tp);
+  }
+
+  /** Resolves when another member's batch that holds `tp` at `offset` ends; undefined when none holds it. */
+  busy(tp: string, member: object, offset: bigint): Promise<void> | undefined {
+    const held = this.inHand.get(tp);
+    return held && held.member !== member && offset < held.until ? held.done : undefined;
+  }
+
+  /** `member` handles messages of these partitions, up to each position (exclusive). */
+  take(member: object, positions: ReadonlyMap<string, Position>): void {
+    for (const [tp, p] of positions) {
+      let end = (): void => undefined;
+      const done = new Promise<void>((resolve) => (end = resolve));
+      this.inHand.set(tp, { member, until: p.offset, done, end });
+    }
+  }
+
+  /** The batch ended: handled (its positions are reached) or not (a sibling may handle its messages). */
+  release(member: object, positions: ReadonlyMap<string, Position>, handled: boolean): void {
+    for (const [tp, p] of positions) {
+      if (handled) {
+        const cur = this.handled.get(tp);
+        if (cur === undefined || p.offset > cur) this.handled.set(tp, p.offset);
+      }
+      const held = this.inHand.get(tp);
+      if (held?.member === member) {
+        this.inHand.delete(tp);
+        held.end();
+      }
+    }
+  }
+}
+
 export interface SubscriptionOptions {
   brokers: string[];
   clientId: string;
@@ -41,6 +96,8 @@ export interface SubscriptionOptions {
   maxBatchChars: number;
   retryDelayMs: number;
   logger: Logger | undefined;
+  /** What the group's members in this process handle (shared by them). */
+  progress: GroupProgress;
 }
 
 /**
@@ -56,6 +113,8 @@ export class KafkaSubscription {
   private streamFailure: Error | undefined;
   /** Next offset per `topic:partition` already handed to the handler on the current stream (drops refetches). */
   private delivered = new Map<string, bigint>();
+  /** A message read from the stream that a sibling member holds in its batch: taken first once that batch ends. */
+  private held: Message<string, string, string, string> | undefined;
 
   constructor(private readonly opts: SubscriptionOptions) {}
 
@@ -162,6 +221,7 @@ export class KafkaSubscription {
     });
     this.streamFailure = undefined;
     this.delivered = new Map();
+    this.held = undefined;
     stream.on('readable', () => this.wakeup.notify());
     stream.on('error', (err) => {
       this.streamFailure = err;
@@ -182,47 +242,78 @@ export class KafkaSubscription {
   }
 
   private async pump(stream: StringStream, onSuccess: () => void): Promise<void> {
+    const { progress } = this.opts;
     while (!this.stopping) {
       if (this.streamFailure) throw this.streamFailure;
-      const batch = this.drain(stream);
-      if (batch.length === 0) {
-        await this.wakeup.wait();
+      const { batch, positions, siblingBusy } = this.drain(stream);
+      if (positions.size === 0) {
+        await (siblingBusy ? Promise.race([siblingBusy, this.wakeup.wait()]) : this.wakeup.wait());
         continue;
       }
-      const next = nextOffsets(batch);
-      for (const [tp, n] of next) this.delivered.set(tp, n.offset);
-      try {
-        await this.opts.handler(batch);
-      } catch (err) {
-        throw new HandlerFailed('handler failed', { cause: err });
+      for (const [tp, n] of positions) this.delivered.set(tp, n.offset);
+      if (batch.length > 0) {
+        progress.take(this, positions);
+        try {
+          await this.opts.handler(batch);
+        } catch (err) {
+          progress.release(this, positions, false);
+          throw new HandlerFailed('handler failed', { cause: err });
+        }
+        progress.release(this, positions, true);
       }
-      await this.consumer!.commit({ offsets: [...next.values()].map((n) => ({ ...n, leaderEpoch: -1 })) });
+      // Also when every message was skipped (handled already): the group's committed offsets catch up.
+      await this.consumer!.commit({ offsets: [...positions.values()].map((n) => ({ ...n, leaderEpoch: -1 })) });
       onSuccess();
     }
   }
 
-  private drain(stream: StringStream): IncomingMessage[] {
+  /**
+   * Takes what the stream holds, up to a batch, skipping messages this member (on this stream) or a sibling member
+   * of this process already handled, and stopping at one a sibling holds in its batch now (`siblingBusy`: when that
+   * batch ends). `positions`: per `topic:partition` read, the offset to commit once the batch is handled (past its
+   * last message, or past what was handled already when that is further).
+   */
+  private drain(stream: StringStream): { batch: IncomingMessage[]; positions: Map<string, Position>; siblingBusy?: Promise<void> } {
+    const { progress } = this.opts;
     const batch: IncomingMessage[] = [];
+    const positions = new Map<string, Position>();
+    let siblingBusy: Promise<void> | undefined;
     let chars = 0;
-    // Messages come in runs of one partition: its delivered offset is looked up once per run.
-    let topic: string | undefined;
-    let partition = -1;
+    // Messages come in runs of one partition: its offsets are looked up and noted once per run.
+    let run: Position | undefined;
+    let tp = '';
     let seen: bigint | undefined;
+    const endRun = () => {
+      if (run) positions.set(tp, { ...run, offset: max(run.offset, positions.get(tp)?.offset)! });
+    };
     while (batch.length < this.opts.maxBatch && chars < this.opts.maxBatchChars) {
-      const m = stream.read() as Message<string, string, string, string> | null;
+      const m = this.held ?? (stream.read() as Message<string, string, string, string> | null);
+      this.held = undefined;
       if (m === null) break;
-      if (m.topic !== topic || m.partition !== partition) {
-        topic = m.topic;
-        partition = m.partition;
-        seen = this.delivered.get(`${topic}:${partition}`);
+      if (!run || m.topic !== run.topic || m.partition !== run.partition) {
+        endRun();
+        tp = `${m.topic}:${m.partition}`;
+        siblingBusy = progress.busy(tp, this, m.offset);
+        if (siblingBusy) {
+          this.held = m;
+          run = undefined;
+          break;
+        }
+        seen = max(this.delivered.get(tp), progress.handledUpTo(tp));
+        run = { topic: m.topic, partition: m.partition, offset: -1n };
       }
-      if (seen !== undefined && m.offset < seen) continue;
+      if (seen !== undefined && m.offset < seen) {
+        if (seen > run.offset) run.offset = seen;
+        continue;
+      }
+      run.offset = m.offset + 1n;
       const msg: IncomingMessage = { key: m.key ?? '', value: m.value ?? '', topic: m.topic, partition: m.partition, offset: m.offset };
       if (m.headers.size > 0) msg.headers = Object.fromEntries(m.headers);
       batch.push(msg);
       chars += msg.value.length;
     }
-    return batch;
+    endRun();
+    return { batch, positions, siblingBusy };
   }
 
   private async dropConsumer(): Promise<void> {
@@ -238,16 +329,8 @@ export class KafkaSubscription {
   }
 }
 
-/** The offset to commit per `topic:partition` after a batch: one past the last message of each (messages come in runs of one partition). */
-function nextOffsets(batch: readonly IncomingMessage[]): Map<string, { topic: string; partition: number; offset: bigint }> {
-  const next = new Map<string, { topic: string; partition: number; offset: bigint }>();
-  for (let i = 0; i < batch.length; i++) {
-    const m = batch[i]!;
-    const following = batch[i + 1];
-    if (following && following.topic === m.topic && following.partition === m.partition) continue;
-    next.set(`${m.topic}:${m.partition}`, { topic: m.topic, partition: m.partition, offset: m.offset + 1n });
-  }
-  return next;
+function max(a: bigint | undefined, b: bigint | undefined): bigint | undefined {
+  return a === undefined ? b : b === undefined || a > b ? a : b;
 }
 
 /**
