@@ -299,7 +299,7 @@ describe('consumption', () => {
     }
     const processed = processSeries(raw, totalizerConfig, { counterLimits: { maxM3PerHour: 500, resetToleranceM3: 0.01 }, retentionDays: 3650 }, emptyTotalizerState(), T('2025-06-01T00:00:00Z'));
     expect(processed.resets).toHaveLength(1);
-    const rows: Reading[] = processed.outcomes.map(({ outcome }) => {
+    const rows: Reading[] = processed.outcomes.map((outcome) => {
       if (!outcome.ok) throw new Error('unexpected dead letter');
       return { point_id: p, variable: 'totalizer', ts: outcome.measurement.ts, value: outcome.measurement.value_numeric };
     });

@@ -6,7 +6,7 @@ import type { Metrics } from '../../infra/metrics.js';
 import type { Clock } from '../../lib/clock.js';
 import type { SchemaService } from '../../registry/schema.service.js';
 import {
-  emptyTotalizerState, isTotalizer, processSeries, qualityScore, type ConfirmedReset, type PointContext, type RawReading, type ResetEvent,
+  emptyTotalizerState, isTotalizer, processSeries, qualityScore, type ConfirmedReset, type Measurement, type PointContext, type RawReading, type ResetEvent,
   type ResetMove, type TotalizerState,
 } from '../processing/index.js';
 import { counterLimitsOf } from '../../registry/variables.js';
@@ -145,6 +145,7 @@ export class ProcessorService {
           continue;
         }
         const ctx: PointContext = {
+          pointId,
           levelSensorPosition: point.level_sensor_position,
           counterLimits: counterLimitsOf(variables, config),
           retentionDays: this.deps.retentionDays,
@@ -154,17 +155,13 @@ export class ProcessorService {
         const initial = totalizer ? (states.get(key) ?? emptyTotalizerState(point.initial_meter_reading ?? 0)) : undefined;
         const series = processSeries(list, config, ctx, initial, now);
         let last: MeasurementRow | undefined;
-        for (const { reading, outcome } of series.outcomes) {
+        for (let i = 0; i < series.outcomes.length; i++) {
+          const outcome = series.outcomes[i]!;
           if (!outcome.ok) {
-            rejectEntry(pointId, reading, outcome.code, outcome.reason);
+            rejectEntry(pointId, series.readings[i]!, outcome.code, outcome.reason);
             continue;
           }
-          const m = outcome.measurement;
-          const row: MeasurementRow = {
-            point_id: pointId, variable: m.variable, ts: m.ts, value_numeric: m.value_numeric, meter_value: m.meter_value, value_text: m.value_text,
-            value_boolean: m.value_boolean, raw_value: m.raw_value, quality_score: m.quality_score,
-            quality_flags: m.quality_flags, provider: reading.provider, processing_config: m.processing_config,
-          };
+          const row = storedRow(outcome.measurement);
           rows.push(row);
           // In time order: the first of the newest instant (a repeat of it is not stored).
           if (!last || row.ts.getTime() > last.ts.getTime()) last = row;
@@ -251,6 +248,12 @@ export class ProcessorService {
     this.deps.metrics.processedReadings.inc({ outcome: 'dead_letter' }, created);
     return created;
   }
+}
+
+/** A measurement of a reading given its point and sender (Entry, PointContext.pointId) is the row to store. */
+function storedRow(m: Measurement): MeasurementRow {
+  if (m.point_id === undefined || m.provider === undefined) throw new Error('a measurement to store needs its point and provider');
+  return m as MeasurementRow;
 }
 
 /** telemetry.dlq.v1: one message per dead letter, keyed by point. */

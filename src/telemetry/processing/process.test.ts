@@ -22,7 +22,7 @@ function measured(outcome: Outcome): Measurement {
 function series(config: VariableConfig, values: [minutes: number, raw: unknown][], state?: TotalizerState) {
   const readings: RawReading[] = values.map(([m, raw]) => ({ variable: config.channel, ts: at(m), raw }));
   const result = processSeries(readings, config, point, state, NOW);
-  return { ...result, measurements: result.outcomes.map((o) => measured(o.outcome)) };
+  return { ...result, measurements: result.outcomes.map((o) => measured(o)) };
 }
 
 describe('pulses totalizer with a counter reset in the middle', () => {
@@ -177,7 +177,7 @@ describe('spikes', () => {
       { variable: 't', ts: at(60), raw: 1150 },
     ];
     const flags = (config: VariableConfig, p: PointContext) =>
-      processSeries(readings, config, p, undefined, NOW).outcomes.map((o) => measured(o.outcome).quality_flags)[1];
+      processSeries(readings, config, p, undefined, NOW).outcomes.map((o) => measured(o).quality_flags)[1];
     expect(flags(totalizador, point)).toEqual([]);
     expect(flags(totalizador, { ...point, counterLimits: { ...limits, maxM3PerHour: 100 } })).toEqual(['spike']);
     // The variable's own limit wins over the template's (the processor asks registry counterLimitsOf).
@@ -341,7 +341,7 @@ describe('dead letters', () => {
   });
 
   it('leaves the totalizer state as it was and keeps every rejected reading in a batch', () => {
-    const { outcomes, state } = processSeries(
+    const { readings, outcomes, state } = processSeries(
       [
         { variable: 'totalizador', ts: at(0), raw: 1000 },
         { variable: 'totalizador', ts: at(15), raw: 'ERR' },
@@ -353,13 +353,13 @@ describe('dead letters', () => {
       undefined,
       NOW,
     );
-    expect(outcomes.map((o) => (o.outcome.ok ? o.outcome.measurement.value_numeric : o.outcome.code))).toEqual([
+    expect(outcomes.map((o) => (o.ok ? o.measurement.value_numeric : o.code))).toEqual([
       1000,
       'unparseable_value',
       1005,
       'future_timestamp',
     ]);
-    expect(outcomes[1]?.reading.raw).toBe('ERR');
+    expect(readings[1]?.raw).toBe('ERR');
     expect(state).toMatchObject({ lastRaw: 1005, offset: 0 });
   });
 });

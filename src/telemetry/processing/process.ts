@@ -99,14 +99,14 @@ export function processReading(
   if (valueType === 'text') {
     const text = parseText(raw);
     if (text === null) return deadLetter('unparseable_value', `missing value for text variable ${variable}`);
-    return { ok: true, measurement: measurementOf(reading, null, null, text, null, 1, NO_FLAGS, NOTHING_APPLIED) };
+    return { ok: true, measurement: measurementOf(reading, point, null, null, text, null, 1, NO_FLAGS, NOTHING_APPLIED) };
   }
   if (valueType === 'boolean') {
     const flag = parseBoolean(raw);
     if (flag === null) {
       return deadLetter('unparseable_value', `unparseable value ${describeRaw(raw)} for boolean variable ${variable}`);
     }
-    return { ok: true, measurement: measurementOf(reading, null, null, null, flag, 1, NO_FLAGS, NOTHING_APPLIED) };
+    return { ok: true, measurement: measurementOf(reading, point, null, null, null, flag, 1, NO_FLAGS, NOTHING_APPLIED) };
   }
 
   const channel = parseNumber(raw);
@@ -167,6 +167,7 @@ export function processReading(
   const flags = checked.length < 2 ? checked : [...new Set(checked)];
   const measurement = measurementOf(
     reading,
+    point,
     step.value,
     step.meter ?? null,
     null,
@@ -187,6 +188,7 @@ export function processReading(
 /** Every measurement is built here, always with the same fields in the same order (one object shape). */
 function measurementOf(
   reading: RawReading,
+  point: PointContext,
   valueNumeric: number | null,
   meterValue: number | null,
   valueText: string | null,
@@ -196,6 +198,8 @@ function measurementOf(
   processingConfig: Readonly<Record<string, unknown>>,
 ): Measurement {
   return {
+    point_id: point.pointId,
+    provider: reading.provider,
     variable: reading.variable,
     ts: reading.ts,
     value_numeric: valueNumeric,
@@ -238,8 +242,9 @@ function outside(value: number, range: ValidRange): boolean {
 }
 
 export interface SeriesResult<R extends RawReading = RawReading> {
-  /** In timestamp order, each with the reading it came from (dead letters need it). */
-  outcomes: { reading: R; outcome: Outcome }[];
+  /** The readings in timestamp order, and the outcome of each at the same index (dead letters need the reading). */
+  readings: readonly R[];
+  outcomes: Outcome[];
   /** The state after the last reading: the input state for the next batch. */
   state: TotalizerState | undefined;
   resets: ResetEvent[];
@@ -271,7 +276,7 @@ export function processSeries<R extends RawReading>(
         const y = time(b);
         return x === y ? 0 : x < y ? -1 : 1;
       });
-  const outcomes: SeriesResult<R>['outcomes'] = [];
+  const outcomes: Outcome[] = [];
   const resets: ResetEvent[] = [];
   const moves: ResetMove[] = [];
   const confirmed: ConfirmedReset[] = [];
@@ -284,7 +289,7 @@ export function processSeries<R extends RawReading>(
       if (outcome.moved) moves.push(outcome.moved);
       if (outcome.confirmed) confirmed.push(outcome.confirmed);
     }
-    outcomes.push({ reading, outcome });
+    outcomes.push(outcome);
   }
-  return { outcomes, state: current, resets, moves, confirmed };
+  return { readings: sorted, outcomes, state: current, resets, moves, confirmed };
 }

@@ -8,6 +8,8 @@ export type {
 } from '../../registry/variables.js';
 
 export interface PointContext {
+  /** The point the readings belong to; given, it is stored with each measurement (`point_id`). */
+  pointId?: number;
   /** Depth of the level sensor below the surface, m. */
   levelSensorPosition?: number | null;
   /** Spike limit and reset tolerance of totalizers (registry counterLimitsOf). */
@@ -67,6 +69,8 @@ export interface RawReading {
   variable: string;
   ts: Date;
   raw: unknown;
+  /** Who sent it (a provider, push, an import); given, it is stored with its measurement (`provider`). */
+  provider?: string;
 }
 
 export type QualityFlag =
@@ -86,6 +90,12 @@ export type QualityFlag =
   | 'unknown_unit';
 
 export interface Measurement {
+  /**
+   * The point and the sender (PointContext.pointId, RawReading.provider), when they were given: the measurement is
+   * then the very row the processor stores (no copy of it per reading).
+   */
+  point_id?: number;
+  provider?: string;
   variable: string;
   ts: Date;
   value_numeric: number | null;
