@@ -70,7 +70,8 @@ interface Processed {
 
 /**
  * What most readings carry: no flag, nothing applied beyond the configuration. Shared and frozen (a reading's
- * measurement lives until its batch commits: an empty array and object per reading is memory the collector copies).
+ * measurement lives until its batch commits: an empty array and object per reading is memory the garbage collector
+ * copies).
  */
 const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
 const NOTHING_APPLIED: Readonly<Record<string, unknown>> = Object.freeze({});
