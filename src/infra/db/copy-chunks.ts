@@ -14,7 +14,7 @@ export const COPY_CHUNK_BYTES = 262_144;
 export const BINARY_COPY_HEADER = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0]);
 export const BINARY_COPY_TRAILER = Buffer.from([0xff, 0xff]);
 
-/** Microseconds between the Unix epoch and PostgreSQL's (2000-01-01 UTC), the zero of a binary timestamptz. */
+/** PostgreSQL's epoch (2000-01-01 UTC) in Unix milliseconds: a binary timestamptz counts microseconds from it. */
 const PG_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_32 = 4_294_967_296;
 /** A binary jsonb value is a version byte (1) before the JSON text. */
@@ -152,12 +152,12 @@ export class BinaryCopyWriter {
  * and for text the UTF-8 bound of its characters.
  */
 export const BINARY_FIELD = {
-  null: 4,
   int8: 12,
   float8: 12,
   float4: 8,
   bool: 5,
   timestamptz: 12,
+  bytes: (b: Buffer): number => 4 + b.length,
   text: (s: string | null): number => 4 + (s === null ? 0 : utf8Bound(s)),
   jsonb: (json: string | Buffer | null): number => 5 + (json === null ? 0 : typeof json === 'string' ? utf8Bound(json) : json.length),
   textArray: (items: readonly string[]): number => 24 + items.reduce((n, s) => n + 4 + utf8Bound(s), 0),

@@ -207,8 +207,8 @@ function* copyRows(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
     const raw = r.raw_value === undefined ? null : rawValueJson(r.raw_value);
     const full = out.beginRow(
       COPY_COLUMNS.length,
-      BINARY_FIELD.int8 + 4 + vars.length + BINARY_FIELD.timestamptz + 2 * BINARY_FIELD.float8 + BINARY_FIELD.text(r.value_text) +
-        BINARY_FIELD.bool + BINARY_FIELD.jsonb(raw) + BINARY_FIELD.float4 + BINARY_FIELD.textArray(r.quality_flags) + 4 + prov.length +
+      BINARY_FIELD.int8 + BINARY_FIELD.bytes(vars) + BINARY_FIELD.timestamptz + 2 * BINARY_FIELD.float8 + BINARY_FIELD.text(r.value_text) +
+        BINARY_FIELD.bool + BINARY_FIELD.jsonb(raw) + BINARY_FIELD.float4 + BINARY_FIELD.textArray(r.quality_flags) + BINARY_FIELD.bytes(prov) +
         BINARY_FIELD.jsonb(configJson),
     );
     if (full) yield full;
