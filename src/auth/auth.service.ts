@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Db } from '../infra/db/index.js';
 import type { Page } from '../infra/db/sql.js';
 import type { Cache } from '../infra/cache/index.js';
-import { ALL_NAMESPACES, cached } from '../infra/cache/index.js';
+import { ALL_NAMESPACES, cached, LocalCopies } from '../infra/cache/index.js';
 import type { Counters } from '../infra/counters/index.js';
 import { MemoryCounters } from '../infra/counters/memory.js';
 import { sha256 } from '../infra/secrets.js';
@@ -31,6 +31,17 @@ export interface Session {
 const API_KEY_NS = 'api-keys';
 /** Per user: whether active and the current token version (dropped on every change of either). */
 const SESSION_NS = 'user-sessions';
+/**
+ * How long a process checks sessions against its own copy of a user's state without asking the cache.
+ * A logout, password change or disabled user is announced to every process at once and drops the copy
+ * (LocalCopies); the time only bounds a lost announcement.
+ */
+const SESSION_LOCAL_TRUST_MS = 1000;
+
+interface SessionState {
+  text: string;
+  state: { is_active: boolean; token_version: number } | null;
+}
 /** Active (unrevoked) API keys a user may hold at once. */
 export const MAX_API_KEYS_PER_USER = 50;
 export const MAX_API_KEY_NAME = 100;
@@ -43,6 +54,8 @@ export class AuthService {
   private readonly apiKeys: ApiKeyRepository;
   private readonly clients: ClientRepository;
   private readonly lockout: LoginLockout;
+  /** This process's copies of users' session state (sessionValid runs on every request). */
+  private readonly sessions: LocalCopies<SessionState>;
   /**
    * Hashes of well-formed keys that matched no active key, remembered briefly in this process only and
    * bounded: guessed keys cost one query each and never fill the shared cache.
@@ -55,6 +68,14 @@ export class AuthService {
     deps.cache.onInvalidate((ns) => {
       if (ns === API_KEY_NS || ns === ALL_NAMESPACES) this.unknownKeys.clear();
     });
+    this.sessions = new LocalCopies<SessionState>(
+      deps.cache,
+      (ns) => ns === SESSION_NS,
+      SESSION_LOCAL_TRUST_MS,
+      cached,
+      (text) => ({ text, state: JSON.parse(text) as SessionState['state'] }),
+      (copy, text) => copy.text === text,
+    );
     this.users = new UserRepository(deps.db);
     this.apiKeys = new ApiKeyRepository(deps.db);
     this.clients = new ClientRepository(deps.db);
@@ -79,8 +100,7 @@ export class AuthService {
 
   /** Whether a session token of that user and version is still good: the user exists, is active, and has not logged out since. */
   async sessionValid(userId: number, tokenVersion: number): Promise<boolean> {
-    const text = await cached(this.deps.cache, SESSION_NS, `u|${userId}`, 60, async () => JSON.stringify((await this.users.sessionState(userId)) ?? null));
-    const state = JSON.parse(text) as { is_active: boolean; token_version: number } | null;
+    const { state } = await this.sessions.get(SESSION_NS, `u|${userId}`, 60, async () => JSON.stringify((await this.users.sessionState(userId)) ?? null));
     return state !== null && state.is_active && state.token_version === tokenVersion;
   }
 

@@ -57,6 +57,37 @@ describe('latest values after a write touching many shards', () => {
   });
 });
 
+describe('latest values after writes announced while a refresh runs', () => {
+  it('gathers them into one refresh after it, and each caller waits for the refresh covering its points', async () => {
+    const cache = new MemoryCache();
+    const loads: number[][] = [];
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const db = {
+      query: async (_sql: string, params: unknown[]) => {
+        const ids = (params[0] as (string | number)[]).map(Number);
+        loads.push(ids);
+        if (loads.length === 1) await held; // the first refresh is still running while the next writes arrive
+        return { rows: ids.map((id) => ({ point_id: id, vars: `[${id * 10}]` })), rowCount: ids.length };
+      },
+    } as unknown as Db;
+    const latest = new LatestValuesService({ db, cache });
+    await cache.write('latest-values:0', 'v', '1\t[1]\n2\t[2]\n3\t[3]', 60, await cache.generation('latest-values:0'));
+    const settled: number[] = [];
+    const first = latest.onWritten([1]).then(() => settled.push(1));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const second = latest.onWritten([2]).then(() => settled.push(2));
+    const third = latest.onWritten([3, 2]).then(() => settled.push(3));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toEqual([]);
+    release();
+    await Promise.all([first, second, third]);
+    expect(loads).toEqual([[1], [2, 3]]);
+    expect(settled).toEqual([1, 2, 3]);
+    expect((await cache.read('latest-values:0', 'v')).value?.split('\n').sort()).toEqual(['1\t[10]', '2\t[20]', '3\t[30]']);
+  });
+});
+
 describe('the answer of every visible point, assembled from the shards', () => {
   const fakeDb = (ids: string, shards: Record<number, string>) =>
     ({

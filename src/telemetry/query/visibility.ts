@@ -3,7 +3,7 @@ import { cached, type Cache } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
 import { CACHE_NS } from '../../registry/events.js';
-import { LocalCopies } from './local-trust.js';
+import { LocalCopies } from '../../infra/cache/index.js';
 import { VisibilityRepository } from './visibility.repository.js';
 
 export interface VisiblePoints {

@@ -1,5 +1,8 @@
-import { ALL_NAMESPACES, cached, type Cache } from '../../infra/cache/index.js';
+import { ALL_NAMESPACES, type Cache } from './cache.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
+
+/** Copies (and grants) a process keeps at most; the least recently refreshed go first. */
+const LOCAL_COPIES_MAX = 10_000;
 
 /**
  * When a process may use its own copy of a cache entry without asking the cache: for `ttlMs` after it
@@ -30,10 +33,19 @@ export class LocalTrust {
   }
 
   trusted(ns: string, field: string): boolean {
+    return this.standing(ns, field) === 'trusted';
+  }
+
+  /**
+   * `trusted` within `ttlMs` of the check; `unchanged` for another `ttlMs` after that when nothing was
+   * announced for the namespace meanwhile (the copy is as current as the announcements say, only its time
+   * is up); `unknown` otherwise.
+   */
+  standing(ns: string, field: string): 'trusted' | 'unchanged' | 'unknown' {
     const g = this.grants.get(`${ns}\u0000${field}`);
-    return (
-      g !== undefined && g.at > this.clock.now().getTime() && g.epoch === (this.epochs.get(ns) ?? 0) && g.era === this.era && this.cache.announcing()
-    );
+    if (g === undefined || g.epoch !== (this.epochs.get(ns) ?? 0) || g.era !== this.era || !this.cache.announcing()) return 'unknown';
+    const now = this.clock.now().getTime();
+    return now < g.at ? 'trusted' : now < g.at + this.ttlMs ? 'unchanged' : 'unknown';
   }
 
   /** Call before reading the cache; pass the result to `grant` once the local copy is up to date. */
@@ -43,7 +55,10 @@ export class LocalTrust {
 
   grant(ns: string, field: string, from: { epoch: number; era: number }): void {
     if ((this.epochs.get(ns) ?? 0) !== from.epoch || this.era !== from.era || !this.cache.announcing()) return;
-    this.grants.set(`${ns}\u0000${field}`, { at: this.clock.now().getTime() + this.ttlMs, ...from });
+    const key = `${ns}\u0000${field}`;
+    this.grants.delete(key);
+    this.grants.set(key, { at: this.clock.now().getTime() + this.ttlMs, ...from });
+    if (this.grants.size > LOCAL_COPIES_MAX) this.grants.delete(this.grants.keys().next().value as string);
   }
 }
 
@@ -51,13 +66,21 @@ export class LocalTrust {
 export type ReadThrough<S> = (cache: Cache, ns: string, field: string, ttlSeconds: number, load: () => Promise<string>) => Promise<S>;
 
 /**
- * This process's parsed copies of cache entries (latest-value shards, visible point ids): a copy is
- * returned as it is while LocalTrust allows; otherwise the entry is read through the cache (loaded on a
- * miss), as text or as bytes, and parsed again only when it changed.
+ * This process's parsed copies of cache entries (latest-value shards, visible point ids, sessions): a
+ * copy is returned as it is while LocalTrust allows; otherwise the entry is read through the cache
+ * (loaded on a miss), as text or as bytes, and parsed again only when it changed.
+ *
+ * When the trust has only run out of time (nothing was announced for the namespace since the check, see
+ * `LocalTrust.standing`), the copy is returned at once and checked again in the background: a request
+ * never waits for the cache to confirm what the announcements already say, so a busy cache (the
+ * processor swapping shards) does not show in the answer times of polled entries. A copy is then at most
+ * two trust periods old, and only if an announcement was lost without the subscriber noticing.
  */
 export class LocalCopies<T, S extends string | Buffer = string> {
   private readonly copies = new Map<string, T>();
   private readonly trust: LocalTrust;
+  /** Keys being checked again in the background. */
+  private readonly checking = new Set<string>();
 
   constructor(
     private readonly cache: Cache,
@@ -67,21 +90,41 @@ export class LocalCopies<T, S extends string | Buffer = string> {
     private readonly parse: (source: S) => T,
     /** Whether a copy was parsed from this text or these bytes (then it is kept, not parsed again). */
     private readonly parsedFrom: (copy: T, source: S) => boolean,
+    clock: Clock = systemClock,
   ) {
-    this.trust = new LocalTrust(cache, watches, ttlMs);
+    this.trust = new LocalTrust(cache, watches, ttlMs, clock);
   }
 
   async get(ns: string, field: string, ttlSeconds: number, load: () => Promise<string>): Promise<T> {
     const key = `${ns}\u0000${field}`;
-    const trusted = this.copies.get(key);
-    if (trusted && this.trust.trusted(ns, field)) return trusted;
+    const copy = this.copies.get(key);
+    if (copy) {
+      const standing = this.trust.standing(ns, field);
+      if (standing === 'trusted') return copy;
+      if (standing === 'unchanged') {
+        if (!this.checking.has(key)) {
+          this.checking.add(key);
+          // A failed check leaves the copy untrusted: the next read after the grace waits for the cache and sees the error.
+          void this.refresh(key, ns, field, ttlSeconds, load)
+            .catch(() => undefined)
+            .finally(() => this.checking.delete(key));
+        }
+        return copy;
+      }
+    }
+    return this.refresh(key, ns, field, ttlSeconds, load);
+  }
+
+  private async refresh(key: string, ns: string, field: string, ttlSeconds: number, load: () => Promise<string>): Promise<T> {
     const from = this.trust.begin(ns);
     const source = await this.readThrough(this.cache, ns, field, ttlSeconds, load);
     this.trust.grant(ns, field, from);
     const copy = this.copies.get(key);
     if (copy && this.parsedFrom(copy, source)) return copy;
     const fresh = this.parse(source);
+    this.copies.delete(key);
     this.copies.set(key, fresh);
+    if (this.copies.size > LOCAL_COPIES_MAX) this.copies.delete(this.copies.keys().next().value as string);
     return fresh;
   }
 }

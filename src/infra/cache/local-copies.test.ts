@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_NAMESPACES } from '../../infra/cache/index.js';
-import { MemoryCache } from '../../infra/cache/memory.js';
+import { ALL_NAMESPACES } from './cache.js';
+import { MemoryCache } from './memory.js';
 import { FixedClock } from '../../lib/clock.js';
-import { LocalTrust } from './local-trust.js';
+import { LocalCopies, LocalTrust } from './local-copies.js';
+import { cached } from './cache.js';
 
 describe('local trust in a cached copy', () => {
   const setup = () => {
@@ -76,5 +77,65 @@ describe('local trust in a cached copy', () => {
     cache.announceAll();
     trust.grant('shard:1', 'v', from);
     expect(trust.trusted('shard:1', 'v')).toBe(false);
+  });
+});
+
+describe('local copies of cache entries', () => {
+  const setup = () => {
+    const clock = new FixedClock(0);
+    const cache = new MemoryCache();
+    let stored = 'one';
+    const load = async () => stored;
+    const copies = new LocalCopies<{ text: string }>(cache, (ns) => ns === 'ns', 1000, cached, (text) => ({ text }), (c, t) => c.text === t, clock);
+    const get = () => copies.get('ns', 'f', 60, load);
+    const change = async (text: string) => {
+      stored = text;
+      await cache.write('ns', 'f', text, 60, await cache.generation('ns')); // a writer that announces nothing
+    };
+    return { clock, cache, get, change };
+  };
+
+  it('answers from its copy while trusted, without reading the cache', async () => {
+    const s = setup();
+    expect((await s.get()).text).toBe('one');
+    await s.change('two');
+    s.clock.set(999);
+    expect((await s.get()).text).toBe('one');
+  });
+
+  it('once the time is up with nothing announced, answers from its copy at once and checks the cache in the background', async () => {
+    const s = setup();
+    await s.get();
+    await s.change('two');
+    s.clock.set(1500);
+    expect((await s.get()).text).toBe('one'); // not held up by the check
+    await new Promise((resolve) => setImmediate(resolve));
+    expect((await s.get()).text).toBe('two'); // the background check brought the new entry, trusted again
+  });
+
+  it('waits for the cache after an announcement, or once the grace after the time is up has passed too', async () => {
+    const s = setup();
+    await s.get();
+    await s.cache.invalidate('ns');
+    await s.change('two');
+    expect((await s.get()).text).toBe('two');
+    await s.change('three');
+    s.clock.set(3001); // granted at 0 for 1000 ms, unchanged for 1000 more: past both
+    expect((await s.get()).text).toBe('three');
+  });
+
+  it('checks in the background once however many requests arrive meanwhile', async () => {
+    const s = setup();
+    await s.get();
+    let reads = 0;
+    const read = s.cache.read.bind(s.cache);
+    s.cache.read = (ns, field) => {
+      reads++;
+      return read(ns, field);
+    };
+    s.clock.set(1500);
+    await Promise.all([s.get(), s.get(), s.get()]);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(reads).toBe(1);
   });
 });
