@@ -1,7 +1,8 @@
 import type { Static } from '@sinclair/typebox';
 import type { Db } from '../infra/db/index.js';
 import type { Cache } from '../infra/cache/index.js';
-import { cached } from '../infra/cache/index.js';
+import { cached, LocalCopies } from '../infra/cache/index.js';
+import { nextTurn } from '../lib/event-loop.js';
 import type { Page } from '../infra/db/sql.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { type Principal, requireStaff } from '../auth/principal.js';
@@ -25,14 +26,38 @@ export interface TemplateInput {
 export type PointSchema = Static<typeof PointSchemaSchema> & { merged_config: Json };
 
 const CONFIG_TTL_SECONDS = 300;
+/**
+ * How long a process uses its parsed copy of a point's variables without asking the cache: every registry
+ * change is announced to every process and drops the copies (LocalCopies); the time only bounds a lost
+ * announcement. The processor asks for the variables of every point of every batch.
+ */
+const VARIABLES_LOCAL_TRUST_MS = 1000;
+
+interface ParsedVariables {
+  text: string;
+  vars: PointVariables;
+}
 
 export class SchemaService {
   private readonly repo: SchemaRepository;
-  /** Parsed variables per point, kept while the cached text they came from is unchanged. */
-  private readonly parsed = new Map<number, { text: string; vars: PointVariables }>();
+  /** Parsed variables per point (`vars:<id>` in the point-config namespace), kept while their text is unchanged. */
+  private readonly copies: LocalCopies<ParsedVariables>;
+  /** Points whose variables text is to be loaded from the database, gathered until the next turn (one query). */
+  private gathering: { ids: Set<number>; texts: Promise<Map<number, string>> } | undefined;
 
   constructor(private readonly deps: { db: Db; cache: Cache; events: RegistryEvents; points: PointService }) {
     this.repo = new SchemaRepository(deps.db);
+    this.copies = new LocalCopies<ParsedVariables>(
+      deps.cache,
+      (ns) => ns === CACHE_NS.pointConfig,
+      VARIABLES_LOCAL_TRUST_MS,
+      cached,
+      (text) => {
+        const { merged_config, well_defaults } = JSON.parse(text) as { merged_config: Json; well_defaults: Json };
+        return { text, vars: parseVariables(merged_config, well_defaults) };
+      },
+      (copy, text) => copy.text === text,
+    );
   }
 
   async listTemplates(actor: Principal, limit: number, offset: number): Promise<Page<TemplateRow>> {
@@ -107,53 +132,41 @@ export class SchemaService {
   }
 
   /**
-   * The point's variables, typed (see variables.ts), cached like mergedConfig. No tenant check: internal use.
-   * A point without a schema row has no variables.
+   * The point's variables, typed (see variables.ts), cached like mergedConfig, from this process's parsed copy
+   * while no registry change was announced. No tenant check: internal use. A point without a schema row has
+   * no variables.
    */
   async variables(pointId: number): Promise<PointVariables> {
-    const text = await cached(this.deps.cache, CACHE_NS.pointConfig, `vars:${pointId}`, CONFIG_TTL_SECONDS, async () =>
-      variablesText(await this.repo.pointSchemaSource(pointId)),
-    );
-    return this.parseVariablesText(pointId, text);
+    const copy = await this.copies.get(CACHE_NS.pointConfig, `vars:${pointId}`, CONFIG_TTL_SECONDS, () => this.variablesText(pointId));
+    return copy.vars;
   }
 
   /**
-   * `variables` of the points of a batch, from the same cache entries; the points not cached are loaded
-   * with one query (not one per point: after a start every point of a batch misses, and on the embedded
-   * database each query holds up the whole process) and cached.
+   * `variables` of the points of a batch. The points neither copied here nor cached are loaded with one
+   * query (not one per point: after a start every point of a batch misses, and on the embedded database
+   * each query holds up the whole process).
    */
   async variablesOf(pointIds: readonly number[]): Promise<Map<number, PointVariables>> {
     const ids = [...new Set(pointIds)];
-    const reads = await Promise.all(ids.map((id) => this.deps.cache.read(CACHE_NS.pointConfig, `vars:${id}`)));
-    const texts = new Map<number, string>();
-    const missing: { id: number; gen: string }[] = [];
-    ids.forEach((id, i) => {
-      const { gen, value } = reads[i]!;
-      this.deps.cache.stats.record(value === undefined ? 'miss' : 'hit');
-      if (value === undefined) missing.push({ id, gen });
-      else texts.set(id, value);
-    });
-    if (missing.length > 0) {
-      const sources = new Map((await this.repo.pointSchemaSources(missing.map((m) => m.id))).map((s) => [Number(s.point_id), s]));
-      await Promise.all(
-        missing.map(async ({ id, gen }) => {
-          const text = variablesText(sources.get(id));
-          texts.set(id, text);
-          // Stored only if no registry change was announced since the read: a stale load is not cached.
-          await this.deps.cache.write(CACHE_NS.pointConfig, `vars:${id}`, text, CONFIG_TTL_SECONDS, gen);
-        }),
-      );
-    }
-    return new Map(ids.map((id) => [id, this.parseVariablesText(id, texts.get(id)!)]));
+    const vars = await Promise.all(ids.map((id) => this.variables(id)));
+    return new Map(ids.map((id, i) => [id, vars[i]!]));
   }
 
-  private parseVariablesText(pointId: number, text: string): PointVariables {
-    const memo = this.parsed.get(pointId);
-    if (memo && memo.text === text) return memo.vars;
-    const { merged_config, well_defaults } = JSON.parse(text) as { merged_config: Json; well_defaults: Json };
-    const vars = parseVariables(merged_config, well_defaults);
-    this.parsed.set(pointId, { text, vars });
-    return vars;
+  /** The variables text of a point from the database; the points asked for in one turn are read with one query. */
+  private variablesText(pointId: number): Promise<string> {
+    let g = this.gathering;
+    if (!g) {
+      const ids = new Set<number>();
+      const texts = (async () => {
+        await nextTurn(); // the cache misses of one batch arrive together: let them all join
+        this.gathering = undefined;
+        const sources = new Map((await this.repo.pointSchemaSources([...ids])).map((s) => [Number(s.point_id), s]));
+        return new Map([...ids].map((id) => [id, variablesText(sources.get(id))]));
+      })();
+      g = this.gathering = { ids, texts };
+    }
+    g.ids.add(pointId);
+    return g.texts.then((texts) => texts.get(pointId)!);
   }
 
   /**

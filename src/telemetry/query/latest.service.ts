@@ -128,8 +128,8 @@ export class LatestValuesService {
    * brought up to date here and swapped into the cache in one step (every process hears of it), so
    * readers find it ready rather than each reloading it. The shard as cached is read with its
    * generation, and only the written points are loaded again (with every point written each minute,
-   * reloading whole shards would read every latest value every second); a shard not cached is loaded
-   * whole. The swap only lands if no other write was announced since that generation (then the text
+   * reloading whole shards would read every latest value every second); a shard not cached is only
+   * invalidated (with nobody reading latest values, writes cost no shard loads). The swap only lands if no other write was announced since that generation (then the text
    * holds every change announced up to it plus these). A swap lost to another writer (two consumers
    * writing points of the same shard at once, which with every point written each minute is most
    * shards every second) is tried again from the newer generation, its points loaded again after it;
@@ -208,15 +208,13 @@ export class LatestValuesService {
       if (gen !== undefined && value !== undefined && fresh) {
         swapped = await this.deps.cache.swap(ns, 'v', gen, patchShard(value, ids, fresh), LATEST_TTL_SECONDS);
         raced = !swapped;
-      } else if (value === undefined) {
-        const current = await this.deps.cache.generation(ns);
-        swapped = await this.deps.cache.swap(ns, 'v', current, await this.loadShard(k), LATEST_TTL_SECONDS);
-        raced = !swapped;
       }
     } catch {
       // Refreshing is an optimisation; the invalidation below is what keeps readers correct (a
       // re-delivered batch stores nothing new, so it would not call this again).
     }
+    // A shard not cached is only invalidated (a reader loading it meanwhile does not store what it read
+    // before this write): nobody reads it now, and the first reader loads it whole anyway.
     if (swapped) return 'swapped';
     if (raced && !last) return 'lost';
     await this.deps.cache.invalidate(ns);
