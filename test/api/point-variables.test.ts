@@ -113,7 +113,15 @@ describe('variables of a batch of points', () => {
     const [a, b] = [points[0]!, points[2]!];
     await t.c.cache.invalidate('point-config');
     const missesBefore = t.c.cache.stats.misses;
-    const many = await t.c.schemas.variablesOf([a, b, a, 987_654_321]);
+    // The points a batch misses are loaded with one query, not one each.
+    const sql: string[] = [];
+    const query = t.c.db.query.bind(t.c.db);
+    t.c.db.query = ((text: string, params?: unknown[]) => {
+      sql.push(text);
+      return query(text, params);
+    }) as typeof t.c.db.query;
+    const many = await t.c.schemas.variablesOf([a, b, a, 987_654_321]).finally(() => (t.c.db.query = query));
+    expect(sql.filter((q) => q.includes('FROM dynamic_schemas'))).toHaveLength(1);
     expect(t.c.cache.stats.misses - missesBefore).toBe(3); // a, b and the unknown point, once each
     expect([...many.keys()]).toEqual([a, b, 987_654_321]);
     expect(many.get(a)).toEqual(await t.c.schemas.variables(a));

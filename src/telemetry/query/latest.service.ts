@@ -129,8 +129,9 @@ export class LatestValuesService {
    * readers find it ready rather than each reloading it. The shard as cached is read with its
    * generation, and only the written points are loaded again (with every point written each minute,
    * reloading whole shards would read every latest value every second); a shard not cached is only
-   * invalidated (with nobody reading latest values, writes cost no shard loads). The swap only lands if no other write was announced since that generation (then the text
-   * holds every change announced up to it plus these). A swap lost to another writer (two consumers
+   * invalidated (with nobody reading latest values, writes cost no shard loads). The swap only lands if
+   * no other write was announced since that generation (then the text holds every change announced up
+   * to it plus these). A swap lost to another writer (two consumers
    * writing points of the same shard at once, which with every point written each minute is most
    * shards every second) is tried again from the newer generation, its points loaded again after it;
    * after `LATEST_SWAP_TRIES` the shard is just invalidated and the next read reloads it whole from
