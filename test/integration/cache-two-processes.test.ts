@@ -71,3 +71,36 @@ describe('cache invalidation across processes', () => {
     expect((await call(A, 'GET', '/api/v1/points/active?provider=novus')).body.total).toBe(1);
   });
 });
+
+describe('sessions across processes', () => {
+  it('a logout or a disabled user through A ends the session on B on the very next request', async () => {
+    // B checks sessions against its own copy of the user's state; the logout's announcement must drop it.
+    const as = async (base: string, bearer: string, method: string, path: string) =>
+      (await fetch(base + path, { method, headers: { authorization: `Bearer ${bearer}` } })).status;
+    const login = async (email: string) => {
+      const r = await fetch(`${A}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'operator-pass-1' }),
+      });
+      return ((await r.json()) as { token: string }).token;
+    };
+    const created: number[] = [];
+    for (const email of ['out@two.cl', 'off@two.cl']) {
+      const u = await call(A, 'POST', '/api/v1/users', { email, password: 'operator-pass-1', role: 'operator' });
+      expect(u.status).toBe(201);
+      created.push(u.body.id);
+    }
+
+    const out = await login('out@two.cl');
+    expect(await as(B, out, 'GET', '/api/v1/auth/me')).toBe(200);
+    expect(await as(B, out, 'GET', '/api/v1/auth/me')).toBe(200); // from B's copy now
+    expect(await as(A, out, 'POST', '/api/v1/auth/logout')).toBe(204);
+    expect(await as(B, out, 'GET', '/api/v1/auth/me')).toBe(401);
+
+    const off = await login('off@two.cl');
+    expect(await as(B, off, 'GET', '/api/v1/auth/me')).toBe(200);
+    expect((await call(A, 'PATCH', `/api/v1/users/${created[1]}`, { is_active: false })).status).toBe(200);
+    expect(await as(B, off, 'GET', '/api/v1/auth/me')).toBe(401);
+  });
+});
