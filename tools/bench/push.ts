@@ -86,11 +86,35 @@ async function storedCount(c: Container, points: number[]): Promise<number> {
   return rows[0]!.n;
 }
 
-async function untilStored(c: Container, points: number[], expected: number, timeoutMs = 600_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while ((await storedCount(c, points)) < expected) {
-    if (Date.now() > until) throw new Error(`only ${await storedCount(c, points)} of ${expected} pushed readings were stored within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
+/** No reading stored for this long while some are missing: the run has stalled (see untilStored). */
+export const PUSH_STALL_MS = 30_000;
+
+/**
+ * Waits until `expected` readings of `points` are stored, saying how far it got every 10 s. When nothing more is
+ * stored for `stallMs` it fails with where it stopped and `whenStalled` (what to check), instead of waiting on.
+ */
+export async function untilStored(
+  count: () => Promise<number>,
+  expected: number,
+  opts: { progress: (line: string) => void; whenStalled: string; stallMs?: number; pollMs?: number },
+): Promise<void> {
+  const stallMs = opts.stallMs ?? PUSH_STALL_MS;
+  let stored = await count();
+  let movedAt = Date.now();
+  let saidAt = Date.now();
+  while (stored < expected) {
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 100));
+    const now = await count();
+    if (now > stored) movedAt = Date.now();
+    stored = now;
+    if (stored >= expected) break;
+    if (Date.now() - movedAt > stallMs) {
+      throw new Error(`${stored.toLocaleString('en')} of ${expected.toLocaleString('en')} pushed readings stored, none for ${stallMs / 1000} s: ${opts.whenStalled}`);
+    }
+    if (Date.now() - saidAt >= 10_000) {
+      opts.progress(`… ${stored.toLocaleString('en')} of ${expected.toLocaleString('en')} readings stored`);
+      saidAt = Date.now();
+    }
   }
 }
 
@@ -118,7 +142,10 @@ async function runHttp(c: Container, opts: PushBenchOptions): Promise<Run> {
       }
     };
     await Promise.all(Array.from({ length: opts.concurrency ?? 8 }, worker));
-    await untilStored(c, points, expected);
+    await untilStored(() => storedCount(c, points), expected, {
+      progress: opts.progress,
+      whenStalled: 'every request was accepted (202), so the processor is not storing them: check its log and the dead letters',
+    });
     return { points, readings: expected, ms: performance.now() - t0 };
   } finally {
     await api.stop();
@@ -144,7 +171,13 @@ async function runMqtt(c: Container, url: string, opts: PushBenchOptions): Promi
   try {
     const t0 = performance.now();
     await Promise.all(work.map((w) => device.publishAsync(`${prefix}/points/${w.pointId}/readings`, w.body, { qos: 1 })));
-    await untilStored(c, points, expected);
+    await untilStored(() => storedCount(c, points), expected, {
+      progress: opts.progress,
+      whenStalled:
+        `the broker accepted all ${work.length} messages, so it most likely dropped some queued for the ingest (Mosquitto keeps ` +
+        'max_queued_messages per client, 1000 by default; deploy/compose/mosquitto.conf sets 100000, see docs/operations.md): ' +
+        'raise it on the broker, or run the bench with a smaller --ingest-readings',
+    });
     return { points, readings: expected, ms: performance.now() - t0, label };
   } finally {
     await device.endAsync();
