@@ -4,7 +4,7 @@ import { RedisCache } from './redis.js';
 
 export type { Cache } from './cache.js';
 export { ALL_NAMESPACES, cached, cachedBytes, CacheStats } from './cache.js';
-export { LocalCopies, LocalTrust, type ReadThrough } from './local-copies.js';
+export { LocalCopies } from './local-copies.js';
 
 /** Redis when a URL is configured, the in-process cache otherwise; `stats` counts the `cached()` reads. */
 export function createCache(opts: { redisUrl?: string; prefix?: string; stats?: CacheStats }): Cache {

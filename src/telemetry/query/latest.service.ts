@@ -1,11 +1,10 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { Db } from '../../infra/db/index.js';
-import { ALL_NAMESPACES, cachedBytes, type Cache } from '../../infra/cache/index.js';
+import { ALL_NAMESPACES, cachedBytes, LocalCopies, type Cache } from '../../infra/cache/index.js';
 import { systemClock, type Clock } from '../../lib/clock.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { PointVisibility } from './visibility.js';
-import { LocalCopies } from '../../infra/cache/index.js';
 import { LatestRepository } from './latest.repository.js';
 import { Snapshots, type SnapshotTiming } from './snapshots.js';
 import { nextTurn } from '../../lib/event-loop.js';

@@ -1,9 +1,8 @@
 import type { Db } from '../../infra/db/index.js';
-import { cached, type Cache } from '../../infra/cache/index.js';
+import { cached, LocalCopies, type Cache } from '../../infra/cache/index.js';
 import { type Principal, tenantOf } from '../../auth/principal.js';
 import { NotFoundError } from '../../errors.js';
 import { CACHE_NS } from '../../registry/events.js';
-import { LocalCopies } from '../../infra/cache/index.js';
 import { VisibilityRepository } from './visibility.repository.js';
 
 export interface VisiblePoints {
