@@ -196,7 +196,7 @@ const COPY_COLUMNS = ['point_id', 'variable', 'ts', 'value_numeric', 'meter_valu
  * variable and provider: their encoded bytes are reused while they repeat.
  */
 function* copyRows(rows: readonly MeasurementRow[]): Generator<CopyChunk> {
-  const config = new LastJson();
+  const config = new ConfigJson();
   const variable = new LastText();
   const provider = new LastText();
   const out = new BinaryCopyWriter(COPY_CHUNK_BYTES, rows.length * 1024); // a row is well under 1 kB
@@ -244,11 +244,20 @@ class LastText {
   }
 }
 
-/** processing_config repeats row after row (the same object, or an equal one): the last one's JSON is reused. */
-class LastJson {
+/**
+ * processing_config as JSON. Most readings carry a shared, frozen object (what their variable's configuration and
+ * a totalizer's offset applied): its JSON is encoded to bytes once and kept with it. Any other object is compared
+ * with the last one (consecutive rows of a series are often equal) before it is encoded.
+ */
+class ConfigJson {
   private last: Readonly<Record<string, unknown>> | undefined;
   private json = '';
-  encoded(value: Readonly<Record<string, unknown>>): string {
+  encoded(value: Readonly<Record<string, unknown>>): string | Buffer {
+    if (Object.isFrozen(value)) {
+      let bytes = sharedConfigJson.get(value);
+      if (!bytes) sharedConfigJson.set(value, (bytes = Buffer.from(JSON.stringify(value))));
+      return bytes;
+    }
     if (!this.last || !shallowEqual(this.last, value)) {
       this.last = value;
       this.json = JSON.stringify(value);
@@ -256,6 +265,7 @@ class LastJson {
     return this.json;
   }
 }
+const sharedConfigJson = new WeakMap<object, Buffer>();
 
 /** Characters that need no JSON escaping: a plain string raw value is just quoted. */
 const PLAIN_RAW = /^[\w .,:+-]*$/;

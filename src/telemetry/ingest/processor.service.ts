@@ -11,6 +11,7 @@ import {
 } from '../processing/index.js';
 import { counterLimitsOf } from '../../registry/variables.js';
 import { decodeRawBatch } from './raw-message.js';
+import { parseIsoDate } from '../../lib/time.js';
 import { type DeadLetterRow, type InsertedRow, MeasurementRepository, type MeasurementRow } from './measurement.repository.js';
 import { TotalizerStateRepository } from './totalizer-state.repository.js';
 import { PointContextRepository } from './point-context.repository.js';
@@ -84,6 +85,10 @@ export class ProcessorService {
     const rejectEntry = (pointId: number, e: Entry, code: string, reason: string) =>
       dead.push(deadLetter(messages[e.message]!, e.index, { point_id: pointId, variable: e.variable, ts: e.ts }, { code, reason }, { raw: e.raw }));
 
+    // A message's readings usually share one timestamp (one reading of each variable): read once, one Date for all
+    // (Dates are never changed once made).
+    let tsText: unknown;
+    let tsDate = new Date(Number.NaN);
     for (let m = 0; m < messages.length; m++) {
       const batch = decodeRawBatch(messages[m]!.value);
       if ('error' in batch) {
@@ -96,7 +101,11 @@ export class ProcessorService {
       for (let i = 0; i < readings.length; i++) {
         const r = readings[i]!;
         readingsTotal++;
-        const ts = new Date(r.ts);
+        if (r.ts !== tsText) {
+          tsText = r.ts;
+          tsDate = parseIsoDate(r.ts);
+        }
+        const ts = tsDate;
         if (typeof r.variable !== 'string' || Number.isNaN(ts.getTime())) {
           const reason = `reading has no variable name or an invalid timestamp "${String(r.ts)}"`;
           dead.push(deadLetter(messages[m]!, i, { point_id: batch.point_id, variable: String(r.variable), ts: null }, { code: 'invalid_reading', reason }, r));

@@ -134,7 +134,7 @@ export function processReading(
     step = {
       value: flow.value,
       flags: flow.unitKnown ? NO_FLAGS : ['unknown_unit'],
-      applied: flow.conversion ? { conversion: flow.conversion } : NOTHING_APPLIED,
+      applied: flow.conversion ? conversionApplied(flow.conversion) : NOTHING_APPLIED,
     };
   } else if (config.kind === 'level') {
     step = processLevel(scaled.value, config, point);
@@ -152,7 +152,7 @@ export function processReading(
         value: advanced.value,
         meter: advanced.value === null ? null : volume.m3,
         flags: volume.flags.length === 0 ? advanced.flags : [...volume.flags, ...advanced.flags],
-        applied: isEmpty(volume.applied) ? advanced.applied : isEmpty(advanced.applied) ? volume.applied : { ...volume.applied, ...advanced.applied },
+        applied: mergeApplied(volume.applied, advanced.applied),
       };
       nextState = advanced.state;
       if (advanced.reset) reset = { variable, ...advanced.reset };
@@ -175,7 +175,7 @@ export function processReading(
     null,
     qualityScore(flags, step.value !== null),
     flags,
-    isEmpty(step.applied) ? applied : { ...applied, ...step.applied },
+    mergeApplied(applied, step.applied),
   );
   // Built field by field: four conditional spreads cost four throw-away objects per reading on the hot path.
   const outcome: Extract<Outcome, { ok: true }> = { ok: true, measurement };
@@ -232,6 +232,34 @@ function appliedByConfig(config: VariableConfig, scaled: Scaled): Readonly<Recor
   appliedCache.set(config, applied);
   return applied;
 }
+
+/**
+ * `{ ...base, ...extra }`. When both are shared (frozen: the configuration's part, a totalizer offset, a unit
+ * conversion), so is the result: every reading of a series then carries one object, and the COPY writer encodes
+ * its JSON once (a per-reading part, like a level's water column, makes a new object as before).
+ */
+function mergeApplied(base: Readonly<Record<string, unknown>>, extra: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  if (isEmpty(extra)) return base;
+  if (isEmpty(base)) return extra;
+  if (!Object.isFrozen(base) || !Object.isFrozen(extra)) return { ...base, ...extra };
+  let withBase = mergedApplied.get(base);
+  if (!withBase) mergedApplied.set(base, (withBase = new WeakMap()));
+  let merged = withBase.get(extra);
+  if (!merged) withBase.set(extra, (merged = Object.freeze({ ...base, ...extra })));
+  return merged;
+}
+const mergedApplied = new WeakMap<object, WeakMap<object, Readonly<Record<string, unknown>>>>();
+
+/** `{ conversion }` shared per conversion text (a handful: one per unit a flow meter reports in). */
+function conversionApplied(conversion: string): Readonly<Record<string, unknown>> {
+  let applied = conversions.get(conversion);
+  if (!applied) {
+    if (conversions.size >= 1000) conversions.clear();
+    conversions.set(conversion, (applied = Object.freeze({ conversion })));
+  }
+  return applied;
+}
+const conversions = new Map<string, Readonly<Record<string, unknown>>>();
 
 function isEmpty(o: Readonly<Record<string, unknown>>): boolean {
   for (const _ in o) return false;

@@ -22,8 +22,13 @@ export function isPulseChannel(config: Pick<VariableConfig, 'kind' | 'unit'>): b
 }
 
 export type CounterVolume =
-  | { ok: true; m3: number; flags: QualityFlag[]; applied: Record<string, unknown> }
+  | { ok: true; m3: number; flags: readonly QualityFlag[]; applied: Readonly<Record<string, unknown>> }
   | { ok: false; flag: 'missing_pulses_factor' };
+
+/** What most counter readings carry (shared, frozen: one array and object fewer per reading on the hot path). */
+const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+const NOTHING_APPLIED: Readonly<Record<string, unknown>> = Object.freeze({});
+const UNKNOWN_UNIT: readonly QualityFlag[] = Object.freeze(['unknown_unit'] as const);
 
 /**
  * The counter in m³ from the (scaled) channel value, before the reset offset.
@@ -43,14 +48,14 @@ export function counterVolume(scaled: number, config: VariableConfig): CounterVo
     };
   }
   const unit = normalizeUnit(config.unit);
-  if (unit === undefined) return { ok: true, m3: scaled, flags: [], applied: {} };
+  if (unit === undefined) return { ok: true, m3: scaled, flags: NO_FLAGS, applied: NOTHING_APPLIED };
   const perUnit = M3_PER_UNIT[unit];
-  if (perUnit === undefined) return { ok: true, m3: scaled, flags: ['unknown_unit'], applied: {} };
+  if (perUnit === undefined) return { ok: true, m3: scaled, flags: UNKNOWN_UNIT, applied: NOTHING_APPLIED };
   return {
     ok: true,
     m3: tidy(scaled * perUnit),
-    flags: [],
-    applied: perUnit === 1 ? {} : { conversion: `${unit}→m3` },
+    flags: NO_FLAGS,
+    applied: perUnit === 1 ? NOTHING_APPLIED : { conversion: `${unit}→m3` },
   };
 }
 
@@ -65,8 +70,31 @@ export interface TotalizerStep {
   moved?: Omit<ResetMove, 'variable'>;
   /** The held suspect reading turned out to be a counter reset: its stored value and meter reading. */
   confirmed?: { ts: Date; value: number; meter: number };
-  applied: Record<string, unknown>;
+  /** Shared between steps (see `offsetApplied`): read-only. */
+  applied: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * `{ totalizer_offset, max_m3_per_hour? }` as one frozen object per pair of values, shared by every step that
+ * applies them: a counter's offset changes only at a reset, so its readings carry the same object (no object per
+ * reading, and the COPY writer encodes its JSON once). Bounded: past MAX_SHARED_OFFSETS offsets it starts over.
+ */
+function offsetApplied(offset: number, maxM3PerHour?: number): Readonly<Record<string, unknown>> {
+  let byLimit = sharedOffsets.get(offset);
+  if (!byLimit) {
+    if (sharedOffsets.size >= MAX_SHARED_OFFSETS) sharedOffsets.clear();
+    sharedOffsets.set(offset, (byLimit = new Map()));
+  }
+  const key = maxM3PerHour ?? Number.NaN; // NaN keys work in a Map: the object without a limit
+  let applied = byLimit.get(key);
+  if (!applied) {
+    applied = Object.freeze(maxM3PerHour === undefined ? { totalizer_offset: offset } : { totalizer_offset: offset, max_m3_per_hour: maxM3PerHour });
+    byLimit.set(key, applied);
+  }
+  return applied;
+}
+const sharedOffsets = new Map<number, Map<number, Readonly<Record<string, unknown>>>>();
+const MAX_SHARED_OFFSETS = 10_000;
 
 /**
  * One in-order step of a totalizer. `channel` is the value the logger sent (for the zero rule), `m3` the
@@ -96,14 +124,7 @@ export function advanceTotalizer(
 ): TotalizerStep {
   const { channel, m3, ts } = reading;
   const { offset, lastRaw, lastTs } = state;
-  const unchanged = (value: number | null, flags: QualityFlag[]): TotalizerStep => ({
-    value,
-    flags,
-    state,
-    applied: { totalizer_offset: offset },
-  });
-
-  if (channel === 0 && lastRaw !== null && lastRaw > 0) return unchanged(null, ['zero_after_positive']);
+  if (channel === 0 && lastRaw !== null && lastRaw > 0) return unchanged(state, null, ['zero_after_positive']);
 
   const resets = state.resets ?? [];
   if (lastRaw === null || lastTs === null) {
@@ -112,19 +133,19 @@ export function advanceTotalizer(
       value,
       flags: [],
       state: { offset, lastRaw: m3, lastValue: value, lastTs: ts, preSpike: null, resets },
-      applied: { totalizer_offset: offset },
+      applied: offsetApplied(offset),
     };
   }
 
   if (ts.getTime() <= lastTs.getTime()) {
-    if (ts.getTime() === lastTs.getTime() && m3 === lastRaw) return unchanged(state.lastValue ?? tidy(m3 + offset), []);
+    if (ts.getTime() === lastTs.getTime() && m3 === lastRaw) return unchanged(state, state.lastValue ?? tidy(m3 + offset), []);
     return lateReading(state, { m3, ts }, limits);
   }
 
   const suspect = state.suspect ?? null;
   if (suspect && ts.getTime() <= suspect.ts.getTime()) {
     // The held reading delivered again, or one older than it: neither decides anything.
-    if (ts.getTime() === suspect.ts.getTime() && m3 === suspect.raw) return unchanged(null, ['suspect_drop']);
+    if (ts.getTime() === suspect.ts.getTime() && m3 === suspect.raw) return unchanged(state, null, ['suspect_drop']);
     return lateReading(state, { m3, ts }, limits);
   }
 
@@ -155,9 +176,9 @@ export function advanceTotalizer(
       reverted = true;
       flags.push('spike_reverted');
     } else if (lastRaw - m3 <= limits.resetToleranceM3) {
-      return unchanged(tidy(m3 + offset), ['counter_decrease']);
+      return unchanged(state, tidy(m3 + offset), ['counter_decrease']);
     } else if (isSuspectDrop(lastRaw, lastTs, m3, ts, limits)) {
-      return { value: null, flags: ['suspect_drop'], state: { ...state, suspect: { raw: m3, ts } }, applied: { totalizer_offset: offset } };
+      return { value: null, flags: ['suspect_drop'], state: { ...state, suspect: { raw: m3, ts } }, applied: offsetApplied(offset) };
     } else {
       startEra(ts, m3);
       delta = m3;
@@ -175,16 +196,22 @@ export function advanceTotalizer(
   }
 
   const value = tidy(m3 + offsetAfter);
-  return {
+  const step: TotalizerStep = {
     value,
     flags,
     state: { offset: offsetAfter, lastRaw: m3, lastValue: value, lastTs: ts, preSpike, resets: remembered, suspect: null },
-    ...(reset ? { reset } : {}),
-    ...(confirmed ? { confirmed } : {}),
     applied: reset
       ? { totalizer_offset: offsetAfter, totalizer_offset_before: offset, max_m3_per_hour: limits.maxM3PerHour }
-      : { totalizer_offset: offsetAfter, max_m3_per_hour: limits.maxM3PerHour },
+      : offsetApplied(offsetAfter, limits.maxM3PerHour),
   };
+  if (reset) step.reset = reset;
+  if (confirmed) step.confirmed = confirmed;
+  return step;
+}
+
+/** A step that leaves the state as it was. */
+function unchanged(state: TotalizerState, value: number | null, flags: QualityFlag[]): TotalizerStep {
+  return { value, flags, state, applied: offsetApplied(state.offset) };
 }
 
 /**
@@ -202,7 +229,7 @@ export function lateReading(state: TotalizerState, reading: { m3: number; ts: Da
   const resets = state.resets ?? [];
   const i = resets.findIndex((r) => r.ts.getTime() > ts.getTime());
   const flags: QualityFlag[] = ['out_of_order'];
-  if (i === -1) return { value: tidy(m3 + state.offset), flags, state, applied: { totalizer_offset: state.offset } };
+  if (i === -1) return { value: tidy(m3 + state.offset), flags, state, applied: offsetApplied(state.offset) };
   const next = resets[i]!;
   const beforeRestart = ts.getTime() > next.previousTs.getTime();
   if (beforeRestart && m3 > next.previousRaw) {
@@ -221,12 +248,12 @@ export function lateReading(state: TotalizerState, reading: { m3: number; ts: Da
         resets: shifted,
       },
       moved: { resetTs: next.ts, previousRaw: m3, delta },
-      applied: { totalizer_offset: next.offsetBefore },
+      applied: offsetApplied(next.offsetBefore),
     };
   }
   const restarted = beforeRestart && m3 + limits.resetToleranceM3 < next.previousRaw;
   const offset = restarted ? next.offsetAfter : next.offsetBefore;
-  return { value: tidy(m3 + offset), flags, state, applied: { totalizer_offset: offset } };
+  return { value: tidy(m3 + offset), flags, state, applied: offsetApplied(offset) };
 }
 
 /** Share of the counter a drop must lose to be held as a truncated reading rather than taken as a reset. */
