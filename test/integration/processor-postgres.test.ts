@@ -71,7 +71,16 @@ describe('processor on PostgreSQL', () => {
       expect.objectContaining({ variable: 'nivel', value_numeric: 49.9, raw_value: '30.1', quality_flags: [] }),
       expect.objectContaining({ variable: 'totalizador', value_numeric: 10.1, meter_value: 10.1, raw_value: 1010 }),
     ]);
-    expect(rows[1]!.processing_config).toMatchObject({ kind: 'level', level_sensor_position: 80, water_column_m: 30.1 });
+    // What each step applied, whole: the variable's configuration, shared between readings, merged with the step's
+    // part (a conversion, a totalizer's offset and limit, a level's sensor position and the reading's own column).
+    expect(rows.map((r) => r.processing_config)).toEqual([
+      { kind: 'flow', unit: 'm3/h', scale: 1, offset: 0, valid_range: { min: 0, max: 200 }, conversion: 'm3/h→L/s' },
+      { kind: 'level', unit: 'm', scale: 1, offset: 0, valid_range: { min: 0, max: 300 }, level_sensor_position: 80, water_column_m: 30.1 },
+      {
+        kind: 'pulses', unit: 'pulses', scale: 1, offset: 0, pulses_factor: 10, conversion: 'pulses×factor/1000→m3',
+        totalizer_offset: 0, max_m3_per_hour: 500,
+      },
+    ]);
   });
 
   it('a batch delivered again with new readings in it stores only the new ones, once, and counts the rest as duplicates', async () => {

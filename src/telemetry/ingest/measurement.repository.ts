@@ -1,5 +1,5 @@
 import { BINARY_FIELD, BinaryCopyWriter, COPY_CHUNK_BYTES, type CopyChunk, type Db, type Queryable } from '../../infra/db/index.js';
-import type { Measurement } from '../processing/index.js';
+import { readingPart, type Applied, type Measurement } from '../processing/index.js';
 
 export interface MeasurementRow extends Measurement {
   point_id: number;
@@ -246,18 +246,18 @@ class LastText {
 
 /**
  * processing_config as JSON. Most readings carry a shared, frozen object (what their variable's configuration and
- * a totalizer's offset applied): its JSON is encoded to bytes once and kept with it. Any other object is compared
- * with the last one (consecutive rows of a series are often equal) before it is encoded.
+ * a totalizer's offset applied): its JSON is encoded to bytes once and kept with it. One that is a shared object plus
+ * the reading's own number (a level's water column, see `withReadingValue`) is that object's JSON with the number
+ * added. Any other object is compared with the last one (consecutive rows of a series are often equal) before it
+ * is encoded.
  */
 class ConfigJson {
-  private last: Readonly<Record<string, unknown>> | undefined;
+  private last: Applied | undefined;
   private json = '';
-  encoded(value: Readonly<Record<string, unknown>>): string | Buffer {
-    if (Object.isFrozen(value)) {
-      let bytes = sharedConfigJson.get(value);
-      if (!bytes) sharedConfigJson.set(value, (bytes = Buffer.from(JSON.stringify(value))));
-      return bytes;
-    }
+  encoded(value: Applied): string | Buffer {
+    if (Object.isFrozen(value)) return sharedJson(value);
+    const part = readingPart(value);
+    if (part) return `${openJson(part.shared, part.key)}${Number.isFinite(part.value) ? String(part.value) : 'null'}}`;
     if (!this.last || !shallowEqual(this.last, value)) {
       this.last = value;
       this.json = JSON.stringify(value);
@@ -265,7 +265,26 @@ class ConfigJson {
     return this.json;
   }
 }
+
+function sharedJson(value: Applied): Buffer {
+  let bytes = sharedConfigJson.get(value);
+  if (!bytes) sharedConfigJson.set(value, (bytes = Buffer.from(JSON.stringify(value))));
+  return bytes;
+}
 const sharedConfigJson = new WeakMap<object, Buffer>();
+
+/** A shared object's JSON left open for one more key: `{"kind":"level",…,"key":` (kept with the object, per key). */
+function openJson(shared: Applied, key: string): string {
+  let byKey = openConfigJson.get(shared);
+  if (!byKey) openConfigJson.set(shared, (byKey = new Map()));
+  let head = byKey.get(key);
+  if (head === undefined) {
+    const json = JSON.stringify(shared);
+    byKey.set(key, (head = `${json.length > 2 ? json.slice(0, -1) + ',' : '{'}${JSON.stringify(key)}:`));
+  }
+  return head;
+}
+const openConfigJson = new WeakMap<object, Map<string, string>>();
 
 /** Characters that need no JSON escaping: a plain string raw value is just quoted. */
 const PLAIN_RAW = /^[\w .,:+-]*$/;

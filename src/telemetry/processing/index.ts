@@ -17,3 +17,4 @@ export type { TotalizerLimits, TotalizerStep, CounterVolume } from './totalizer.
 export { FLAG_PENALTY, qualityScore } from './quality.js';
 export { processReading, processSeries, checkTimestamp, isTotalizer, FUTURE_TOLERANCE_MS } from './process.js';
 export type { SeriesResult } from './process.js';
+export { readingPart, type Applied } from './applied.js';

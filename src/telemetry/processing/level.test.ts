@@ -4,13 +4,15 @@ import type { VariableConfig } from './types.js';
 
 const nivel: VariableConfig = { kind: 'level', unit: 'm', channel: 'nivel' };
 
+
 describe('water table', () => {
   it('is sensor position minus the water column above it', () => {
     expect(waterTableDepth(50, 40.15)).toBe(9.85);
     expect(processLevel(40.15, nivel, { levelSensorPosition: 50 })).toEqual({
       value: 9.85,
       flags: [],
-      applied: { level_sensor_position: 50, water_column_m: 40.15 },
+      applied: { level_sensor_position: 50 },
+      waterColumn: 40.15,
     });
   });
 
@@ -18,7 +20,8 @@ describe('water table', () => {
     expect(processLevel(31.2, nivel, { levelSensorPosition: 30 })).toEqual({
       value: 0,
       flags: ['above_sensor'],
-      applied: { level_sensor_position: 30, water_column_m: 31.2 },
+      applied: { level_sensor_position: 30 },
+      waterColumn: 31.2,
     });
     expect(processLevel(30, nivel, { levelSensorPosition: 30 })).toMatchObject({ value: 0, flags: [] });
   });

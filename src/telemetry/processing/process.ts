@@ -24,6 +24,7 @@ import type {
   VariableKind,
 } from './types.js';
 import { DAY_MS, MINUTE_MS } from '../../lib/time.js';
+import { NOTHING_APPLIED, SharedApplied, mergeApplied, withReadingValue } from './applied.js';
 
 export const FUTURE_TOLERANCE_MS = 5 * MINUTE_MS;
 
@@ -66,6 +67,8 @@ interface Processed {
   meter?: number | null;
   flags: readonly QualityFlag[];
   applied: Readonly<Record<string, unknown>>;
+  /** Levels: the reading's own water column, applied on top of `applied` (shared). */
+  waterColumn?: number;
 }
 
 /**
@@ -74,7 +77,6 @@ interface Processed {
  * copies).
  */
 const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
-const NOTHING_APPLIED: Readonly<Record<string, unknown>> = Object.freeze({});
 
 /**
  * The whole pipeline for one reading of one point variable: timestamp and value checks (dead letter),
@@ -134,7 +136,7 @@ export function processReading(
     step = {
       value: flow.value,
       flags: flow.unitKnown ? NO_FLAGS : ['unknown_unit'],
-      applied: flow.conversion ? conversionApplied(flow.conversion) : NOTHING_APPLIED,
+      applied: flow.conversion ? conversions.get(flow.conversion) : NOTHING_APPLIED,
     };
   } else if (config.kind === 'level') {
     step = processLevel(scaled.value, config, point);
@@ -175,7 +177,9 @@ export function processReading(
     null,
     qualityScore(flags, step.value !== null),
     flags,
-    mergeApplied(applied, step.applied),
+    step.waterColumn === undefined
+      ? mergeApplied(applied, step.applied)
+      : withReadingValue(mergeApplied(applied, step.applied), 'water_column_m', step.waterColumn),
   );
   // Built field by field: four conditional spreads cost four throw-away objects per reading on the hot path.
   const outcome: Extract<Outcome, { ok: true }> = { ok: true, measurement };
@@ -233,38 +237,8 @@ function appliedByConfig(config: VariableConfig, scaled: Scaled): Readonly<Recor
   return applied;
 }
 
-/**
- * `{ ...base, ...extra }`. When both are shared (frozen: the configuration's part, a totalizer offset, a unit
- * conversion), so is the result: every reading of a series then carries one object, and the COPY writer encodes
- * its JSON once (a per-reading part, like a level's water column, makes a new object as before).
- */
-function mergeApplied(base: Readonly<Record<string, unknown>>, extra: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
-  if (isEmpty(extra)) return base;
-  if (isEmpty(base)) return extra;
-  if (!Object.isFrozen(base) || !Object.isFrozen(extra)) return { ...base, ...extra };
-  let withBase = mergedApplied.get(base);
-  if (!withBase) mergedApplied.set(base, (withBase = new WeakMap()));
-  let merged = withBase.get(extra);
-  if (!merged) withBase.set(extra, (merged = Object.freeze({ ...base, ...extra })));
-  return merged;
-}
-const mergedApplied = new WeakMap<object, WeakMap<object, Readonly<Record<string, unknown>>>>();
-
-/** `{ conversion }` shared per conversion text (a handful: one per unit a flow meter reports in). */
-function conversionApplied(conversion: string): Readonly<Record<string, unknown>> {
-  let applied = conversions.get(conversion);
-  if (!applied) {
-    if (conversions.size >= 1000) conversions.clear();
-    conversions.set(conversion, (applied = Object.freeze({ conversion })));
-  }
-  return applied;
-}
-const conversions = new Map<string, Readonly<Record<string, unknown>>>();
-
-function isEmpty(o: Readonly<Record<string, unknown>>): boolean {
-  for (const _ in o) return false;
-  return true;
-}
+/** `{ conversion }`, shared per conversion text (a handful: one per unit a flow meter reports in). */
+const conversions = new SharedApplied((conversion: string) => ({ conversion }));
 
 function outside(value: number, range: ValidRange): boolean {
   return (range.min !== undefined && value < range.min) || (range.max !== undefined && value > range.max);

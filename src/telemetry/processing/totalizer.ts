@@ -2,6 +2,7 @@ import { normalizeUnit, tidy } from './scaling.js';
 import type { QualityFlag, RememberedReset, ResetEvent, ResetMove, TotalizerState, VariableConfig } from './types.js';
 import type { CounterLimits } from '../../registry/variables.js';
 import { HOUR_MS } from '../../lib/time.js';
+import { NOTHING_APPLIED, SharedApplied, type Applied } from './applied.js';
 
 /** A reading more than this after the previous one is a backlog after reconnection: no spike check. */
 export const BACKLOG_GAP_MS = 2 * HOUR_MS;
@@ -27,7 +28,6 @@ export type CounterVolume =
 
 /** What most counter readings carry (shared, frozen: one array and object fewer per reading on the hot path). */
 const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
-const NOTHING_APPLIED: Readonly<Record<string, unknown>> = Object.freeze({});
 const UNKNOWN_UNIT: readonly QualityFlag[] = Object.freeze(['unknown_unit'] as const);
 
 /**
@@ -75,26 +75,20 @@ export interface TotalizerStep {
 }
 
 /**
- * `{ totalizer_offset, max_m3_per_hour? }` as one frozen object per pair of values, shared by every step that
- * applies them: a counter's offset changes only at a reset, so its readings carry the same object (no object per
- * reading, and the COPY writer encodes its JSON once). Bounded: past MAX_SHARED_OFFSETS offsets it starts over.
+ * `{ totalizer_offset, max_m3_per_hour? }`, one frozen object per set of values (see SharedApplied): a counter's
+ * offset changes only at a reset, so its readings share one object.
  */
-function offsetApplied(offset: number, maxM3PerHour?: number): Readonly<Record<string, unknown>> {
-  let byLimit = sharedOffsets.get(offset);
-  if (!byLimit) {
-    if (sharedOffsets.size >= MAX_SHARED_OFFSETS) sharedOffsets.clear();
-    sharedOffsets.set(offset, (byLimit = new Map()));
+function offsetApplied(offset: number, maxM3PerHour?: number): Applied {
+  if (maxM3PerHour === undefined) return offsets.get(offset);
+  let withLimit = offsetsWithLimit.get(maxM3PerHour);
+  if (!withLimit) {
+    if (offsetsWithLimit.size >= 100) offsetsWithLimit.clear();
+    offsetsWithLimit.set(maxM3PerHour, (withLimit = new SharedApplied((o: number) => ({ totalizer_offset: o, max_m3_per_hour: maxM3PerHour }))));
   }
-  const key = maxM3PerHour ?? Number.NaN; // NaN keys work in a Map: the object without a limit
-  let applied = byLimit.get(key);
-  if (!applied) {
-    applied = Object.freeze(maxM3PerHour === undefined ? { totalizer_offset: offset } : { totalizer_offset: offset, max_m3_per_hour: maxM3PerHour });
-    byLimit.set(key, applied);
-  }
-  return applied;
+  return withLimit.get(offset);
 }
-const sharedOffsets = new Map<number, Map<number, Readonly<Record<string, unknown>>>>();
-const MAX_SHARED_OFFSETS = 10_000;
+const offsets = new SharedApplied((offset: number) => ({ totalizer_offset: offset }));
+const offsetsWithLimit = new Map<number, SharedApplied<number>>();
 
 /**
  * One in-order step of a totalizer. `channel` is the value the logger sent (for the zero rule), `m3` the
