@@ -196,6 +196,38 @@ async function benchQueries(
     say(`measuring the latest-values service in process (${requests} calls) …`);
     const service = await timeMany(requests, () => c.latest.forPointsJson(admin));
     pair(`latest values of all points, in process from the ${c.cache.kind} cache (no HTTP)`, service, latestBase, 10);
+    // CSV export: the year of one variable, and optionally a larger dedicated point, streamed by `served` (an api
+    // process with its deployed flags when the roles run apart, its RSS sampled from /proc; else this process, whose
+    // own heap — the data set, the bench's clients — moved the figure between 0.4 and 85 MB from run to run).
+    const measureExports = async (served: { url: string; pid?: number; by: string }) => {
+      const point = data.sample[0]!;
+      const exports: { pointId: number; from: Date; to: Date; label: string }[] = [{ pointId: point, from: data.yearStart, to: data.end, label: 'a year of 1-minute flow' }];
+      if (opts.csvRows) {
+        const big = await buildExportPoint(c, opts.csvRows, say);
+        exports.push({ ...big, label: `${opts.csvRows.toLocaleString('en')} rows` });
+      }
+      const iso = (d: Date) => encodeURIComponent(d.toISOString());
+      const csvUrl = (pointId: number, from: Date, to: Date) =>
+        `${served.url}/api/v1/points/${pointId}/measurements?variable=flow&from=${iso(from)}&to=${iso(to)}&bucket=raw&format=csv`;
+      for (const e of exports) {
+        say(`exporting ${e.label} as CSV (streamed by ${served.by}) …`);
+        await measureExport(csvUrl(e.pointId, new Date(e.to.getTime() - 86_400_000), e.to), headers, served.pid); // warm-up
+        const x = await measureExport(csvUrl(e.pointId, e.from, e.to), headers, served.pid);
+        say(
+          `CSV: ${x.rows.toLocaleString('en')} rows, ${(x.bytes / 1024 / 1024).toFixed(0)} MB in ${x.seconds.toFixed(1)} s; ` +
+            `RSS ${x.rssStartMb.toFixed(0)} MB at start, +${x.rssGrowthMb.toFixed(1)} MB at most ` +
+            `(highest rise per quarter of the download: ${x.rssGrowthByQuarterMb.map((m) => m.toFixed(0)).join(' / ')} MB)`,
+        );
+        let naiveGrowth: number | null = null;
+        if (x.rows <= NAIVE_EXPORT_MAX_ROWS) {
+          say('exporting the same rows the naive way (all in memory) …');
+          naiveGrowth = await measureMaterialised(c.db, e.pointId, 'flow', e.from, e.to);
+        }
+        results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: RSS growth of ${served.by}`, x.rssGrowthMb, 'MB', CSV_RSS_TARGET_MB, naiveGrowth));
+        results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: throughput`, x.rows / x.seconds, 'rows/s', null, null));
+      }
+    };
+
     // The dashboard polled 4×/s as a browser polls it (gzip), first with nothing written (what the pacing alone
     // costs; no target), then while the processor writes 1-minute data of every point, spread so that every
     // latest-values shard changes every second (the processor swaps each reloaded shard in); then the same
@@ -233,6 +265,7 @@ async function benchQueries(
       pair(`latest values of all points, polled 4×/s${served}, uncompressed (~3 MB per answer; reference) ${writing}`, busyIdentity, latestBase, null);
       const apiRss = apiProc?.peakRssMb();
       if (apiRss) results.push(result('RSS of the api process, peak (latest values polled, then while written)', apiRss, 'MB', null, null));
+      if (apiProc) await measureExports({ url: apiProc.url, pid: apiProc.pid, by: 'an api process' });
     } finally {
       await apiProc?.stop();
     }
@@ -262,32 +295,8 @@ async function benchQueries(
       naive.consumption(c.db, point, yearStart, end, c.config.reportTimezone),
     );
     pair('monthly consumption over a year', cons, consBase, OWN_TARGET_MS);
+    if (!separate) await measureExports({ url: api.url, by: 'this process' });
 
-    // CSV export: the year of one variable, and optionally a larger dedicated point.
-    const exports: { pointId: number; from: Date; to: Date; label: string }[] = [{ pointId: point, from: yearStart, to: end, label: 'a year of 1-minute flow' }];
-    if (opts.csvRows) {
-      const big = await buildExportPoint(c, opts.csvRows, say);
-      exports.push({ ...big, label: `${opts.csvRows.toLocaleString('en')} rows` });
-    }
-    const csvUrl = (pointId: number, from: Date, to: Date) =>
-      `${api.url}/api/v1/points/${pointId}/measurements?variable=flow&from=${iso(from)}&to=${iso(to)}&bucket=raw&format=csv`;
-    for (const e of exports) {
-      say(`exporting ${e.label} as CSV (streamed) …`);
-      await measureExport(csvUrl(e.pointId, new Date(e.to.getTime() - 86_400_000), e.to), headers); // warm-up
-      const x = await measureExport(csvUrl(e.pointId, e.from, e.to), headers);
-      say(
-        `CSV: ${x.rows.toLocaleString('en')} rows, ${(x.bytes / 1024 / 1024).toFixed(0)} MB in ${x.seconds.toFixed(1)} s; ` +
-          `RSS ${x.rssStartMb.toFixed(0)} MB at start, +${x.rssGrowthMb.toFixed(1)} MB at most ` +
-          `(highest rise per quarter of the download: ${x.rssGrowthByQuarterMb.map((m) => m.toFixed(0)).join(' / ')} MB)`,
-      );
-      let naiveGrowth: number | null = null;
-      if (x.rows <= NAIVE_EXPORT_MAX_ROWS) {
-        say('exporting the same rows the naive way (all in memory) …');
-        naiveGrowth = await measureMaterialised(c.db, e.pointId, 'flow', e.from, e.to);
-      }
-      results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: RSS growth`, x.rssGrowthMb, 'MB', CSV_RSS_TARGET_MB, naiveGrowth));
-      results.push(result(`CSV export of ${x.rows.toLocaleString('en')} rows: throughput`, x.rows / x.seconds, 'rows/s', null, null));
-    }
   } finally {
     await api.stop();
   }

@@ -16,12 +16,12 @@ export interface ExportFigures {
 const MB = 1024 * 1024;
 
 /**
- * Downloads a CSV export from a child process (which counts and drops the bytes) while this process, which
- * serves it, samples its own RSS. Not a worker thread: a worker's heap is this process's memory, and the
+ * Downloads a CSV export from a child process (which counts and drops the bytes) while the process that serves it
+ * (`servingPid`: an api process; by default this one) has its RSS sampled. Not a worker thread: a worker's heap is this process's memory, and the
  * downloaded chunks it had not collected yet counted as the server's growth (22 MB downloaded showed as up to
  * 91 MB in one run, 6 MB in the next). The child is started and ready before the baseline is taken.
  */
-export async function measureExport(url: string, headers: Record<string, string>): Promise<ExportFigures> {
+export async function measureExport(url: string, headers: Record<string, string>, servingPid?: number): Promise<ExportFigures> {
   const code = `
     process.once('message', async ({ url, headers }) => {
       try {
@@ -44,7 +44,7 @@ export async function measureExport(url: string, headers: Record<string, string>
   try {
     await Promise.race([new Promise<void>((resolve) => child.once('message', () => resolve())), exited]);
     await new Promise((r) => setTimeout(r, 200));
-    const sampler = sampleRss(20);
+    const sampler = sampleRss(20, servingPid);
     const t0 = performance.now();
     let done: { bytes: number; lines: number; error?: string };
     let rss: ReturnType<typeof sampler.stop>;

@@ -72,12 +72,13 @@ export function printTable(results: BenchResult[]): void {
  * Samples this process's RSS every `everyMs` from now until `stop()`, which returns the starting RSS,
  * the peak (the last reading included) and every sample, in bytes.
  */
-export function sampleRss(everyMs: number) {
-  const start = process.memoryUsage().rss;
+export function sampleRss(everyMs: number, pid?: number) {
+  const read = pid === undefined ? () => process.memoryUsage().rss : () => rssOf(pid);
+  const start = read();
   let peak = start;
   const samples: { t: number; rss: number }[] = [];
   const take = () => {
-    const rss = process.memoryUsage().rss;
+    const rss = read();
     samples.push({ t: performance.now(), rss });
     if (rss > peak) peak = rss;
   };
@@ -89,6 +90,13 @@ export function sampleRss(everyMs: number) {
       return { start, peak, samples };
     },
   };
+}
+
+/** Resident set size of another process in bytes (Linux /proc VmRSS). */
+function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  if (!m) throw new Error(`no VmRSS in /proc/${pid}/status`);
+  return Number(m[1]) * 1024;
 }
 
 /** Peak resident set size of a process in MB (Linux /proc VmHWM: its high-water mark); null where there is no /proc. */
