@@ -4,7 +4,6 @@ import type { VariableConfig } from './types.js';
 
 const nivel: VariableConfig = { kind: 'level', unit: 'm', channel: 'nivel' };
 
-
 describe('water table', () => {
   it('is sensor position minus the water column above it', () => {
     expect(waterTableDepth(50, 40.15)).toBe(9.85);

@@ -1,6 +1,7 @@
 import { normalizeUnit, tidy } from './scaling.js';
 import type { PointContext, QualityFlag, VariableConfig } from './types.js';
 import { NOTHING_APPLIED, SharedApplied, mergeApplied, type Applied } from './applied.js';
+import { NO_FLAGS, UNKNOWN_UNIT } from './quality.js';
 
 const METRES_PER_UNIT: Record<string, number> = { m: 1, mca: 1, mh2o: 1, 'm.c.a.': 1, cm: 0.01 };
 
@@ -54,8 +55,6 @@ export function processLevel(scaled: number, config: VariableConfig, point: Pick
   };
 }
 
-const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
-const UNKNOWN_UNIT: readonly QualityFlag[] = Object.freeze(['unknown_unit'] as const);
 const conversions = new SharedApplied((conversion: string) => ({ conversion }));
 const positions = new SharedApplied((position: number) => ({ level_sensor_position: position }));
 const depthChannel = new SharedApplied((conversion: string | undefined) =>

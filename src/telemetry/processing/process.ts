@@ -1,7 +1,7 @@
 import { toLitresPerSecond } from './flow.js';
 import { processLevel } from './level.js';
 import { describeRaw, parseBoolean, parseNumber, parseText } from './parse.js';
-import { qualityScore } from './quality.js';
+import { NO_FLAGS, UNKNOWN_UNIT, qualityScore } from './quality.js';
 import { applyScaling, type Scaled } from './scaling.js';
 import {
   advanceTotalizer,
@@ -71,12 +71,6 @@ interface Processed {
   waterColumn?: number;
 }
 
-/**
- * What most readings carry: no flag, nothing applied beyond the configuration. Shared and frozen (a reading's
- * measurement lives until its batch commits: an empty array and object per reading is memory the garbage collector
- * copies).
- */
-const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
 
 /**
  * The whole pipeline for one reading of one point variable: timestamp and value checks (dead letter),
@@ -135,7 +129,7 @@ export function processReading(
     const flow = toLitresPerSecond(scaled.value, config.unit, config.processing?.m3h_to_ls);
     step = {
       value: flow.value,
-      flags: flow.unitKnown ? NO_FLAGS : ['unknown_unit'],
+      flags: flow.unitKnown ? NO_FLAGS : UNKNOWN_UNIT,
       applied: flow.conversion ? conversions.get(flow.conversion) : NOTHING_APPLIED,
     };
   } else if (config.kind === 'level') {

@@ -2,6 +2,13 @@ import { round } from '../../lib/round.js';
 import type { QualityFlag } from './types.js';
 
 /**
+ * The flag lists most readings carry, shared and frozen (a reading's measurement lives until its batch commits: a
+ * list per reading is memory the garbage collector copies). Replaced, never changed in place.
+ */
+export const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
+export const UNKNOWN_UNIT: readonly QualityFlag[] = Object.freeze(['unknown_unit'] as const);
+
+/**
  * How much each flag costs. The score is the product of (1 − penalty) over the flags, so it stays in
  * 0..1, does not depend on flag order, and two problems cost more than one. A reading stored without a
  * value (status code, zero after positive, missing configuration) scores 0 whatever its flags.

@@ -3,6 +3,7 @@ import type { QualityFlag, RememberedReset, ResetEvent, ResetMove, TotalizerStat
 import type { CounterLimits } from '../../registry/variables.js';
 import { HOUR_MS } from '../../lib/time.js';
 import { NOTHING_APPLIED, SharedApplied, type Applied } from './applied.js';
+import { NO_FLAGS, UNKNOWN_UNIT } from './quality.js';
 
 /** A reading more than this after the previous one is a backlog after reconnection: no spike check. */
 export const BACKLOG_GAP_MS = 2 * HOUR_MS;
@@ -26,9 +27,6 @@ export type CounterVolume =
   | { ok: true; m3: number; flags: readonly QualityFlag[]; applied: Readonly<Record<string, unknown>> }
   | { ok: false; flag: 'missing_pulses_factor' };
 
-/** What most counter readings carry (shared, frozen: one array and object fewer per reading on the hot path). */
-const NO_FLAGS: readonly QualityFlag[] = Object.freeze([]);
-const UNKNOWN_UNIT: readonly QualityFlag[] = Object.freeze(['unknown_unit'] as const);
 
 /**
  * The counter in m³ from the (scaled) channel value, before the reset offset.
